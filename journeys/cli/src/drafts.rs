@@ -1,0 +1,55 @@
+//! `journeys drafts …`: the drafts the desktop app edits, from a terminal.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Subcommand;
+use journeys_core::{parse_journey, to_pretty_json};
+use journeys_store::{default_database_url, Store};
+
+#[derive(Subcommand)]
+pub enum DraftsCommand {
+    /// List drafts: id, revision, name.
+    List,
+    /// Print a draft as journey JSON.
+    Show { id: String },
+    /// Create drafts from journey files.
+    Import {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+pub fn run(database_url: Option<String>, command: DraftsCommand) -> anyhow::Result<ExitCode> {
+    let url = match database_url {
+        Some(url) => url,
+        None => default_database_url()?,
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        let store = Store::open(&url).await?;
+        match command {
+            DraftsCommand::List => {
+                for d in store.list_drafts().await? {
+                    println!("{}\tr{}\t{}", d.id, d.revision, d.name);
+                }
+            }
+            DraftsCommand::Show { id } => println!("{}", to_pretty_json(&store.load_draft(&id).await?.journey)),
+            DraftsCommand::Import { files } => {
+                // Parse everything first so a bad file imports nothing.
+                let mut journeys = Vec::new();
+                for file in &files {
+                    let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+                    journeys.push(parse_journey(&text).with_context(|| format!("{}", file.display()))?);
+                }
+                for journey in journeys {
+                    store.create_draft(&journey).await?;
+                    println!("imported {} ({})", journey.id, journey.name);
+                }
+            }
+        }
+        store.close().await;
+        Ok(ExitCode::SUCCESS)
+    })
+}

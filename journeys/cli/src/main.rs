@@ -1,0 +1,62 @@
+//! `journeys`: the command-line face of Journeys.
+
+mod drafts;
+mod validate;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(name = "journeys", version, about = "Design, check and run customer-lifecycle journeys")]
+struct Cli {
+    /// Database to use: sqlite://PATH or postgres://…  [default: the desktop app's SQLite file]
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check journey files; exit 0 when valid (warnings allowed), 1 on any error, 2 when a file cannot be read or parsed.
+    Validate {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<std::path::PathBuf>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// List the validation rules with their codes, severities and rationales.
+    Rules {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Inspect and import journey drafts in the database.
+    #[command(subcommand)]
+    Drafts(drafts::DraftsCommand),
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("JOURNEYS_LOG"))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Validate { files, format } => validate::run(&files, format),
+        Command::Rules { format } => validate::print_rules(format),
+        Command::Drafts(command) => match drafts::run(cli.database_url, command) {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::from(2)
+            }
+        },
+    }
+}

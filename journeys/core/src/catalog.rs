@@ -1,0 +1,113 @@
+//! The journeys and stage blocks shipped in `templates/`, embedded at compile time so the
+//! desktop app, the CLI and the wasm canvas carry the same copies.
+
+use crate::format::parse_journey;
+use crate::model::{Journey, Stage};
+
+/// Sample journeys loaded into a new database, as (file name, JSON text).
+pub const SAMPLE_JOURNEYS: &[(&str, &str)] = &[
+    ("loan-application-abandonment.json", include_str!("../../../templates/loan-application-abandonment.json")),
+    ("credit-card-activation.json", include_str!("../../../templates/credit-card-activation.json")),
+    ("dormant-account-winback.json", include_str!("../../../templates/dormant-account-winback.json")),
+];
+
+fn stage_block_text(stage: Stage) -> &'static str {
+    match stage {
+        Stage::Acquire => include_str!("../../../templates/stages/acquire.json"),
+        Stage::Activate => include_str!("../../../templates/stages/activate.json"),
+        Stage::CrossSell => include_str!("../../../templates/stages/cross_sell.json"),
+        Stage::Retain => include_str!("../../../templates/stages/retain.json"),
+        Stage::Reactivate => include_str!("../../../templates/stages/reactivate.json"),
+    }
+}
+
+/// The starter steps dropped on the canvas when a stage is dragged from the palette.
+pub fn stage_block(stage: Stage) -> Journey {
+    // The files are checked by `catalog_files_parse` below; an empty block is the safe fallback.
+    parse_journey(stage_block_text(stage)).unwrap_or_else(|_| Journey {
+        format_version: crate::FORMAT_VERSION,
+        id: format!("stage-{}", stage.key()),
+        name: stage.label().into(),
+        description: String::new(),
+        nodes: Vec::new(),
+        edges: Vec::new(),
+    })
+}
+
+/// Step kinds offered in the palette, in palette order.
+pub const STEP_KINDS: &[&str] = &["trigger", "wait", "condition", "split", "action", "update", "goal", "exit"];
+
+/// A one-node fragment for a palette step, with sensible defaults to edit in the inspector.
+pub fn step_block(kind: &str, stage: Stage) -> Option<Journey> {
+    use crate::model::{Channel, Node, NodeKind, Position, SplitBranch};
+    let (label, kind) = match kind {
+        "trigger" => ("Entry event", NodeKind::Trigger { event: "app_login".into() }),
+        "wait" => ("Wait 1 day", NodeKind::Wait { duration: "1d".into() }),
+        "condition" => ("Condition", NodeKind::Condition { expression: "customer.segment == \"affluent\"".into() }),
+        "split" => ("A/B split", NodeKind::Split {
+            branches: vec![SplitBranch { name: "a".into(), percent: 50 }, SplitBranch { name: "b".into(), percent: 50 }],
+        }),
+        "action" => ("Send email", NodeKind::Action { channel: Channel::Email, content: String::new() }),
+        "update" => ("Update profile", NodeKind::Update { attribute: "tags".into(), value: serde_json::json!("contacted") }),
+        "goal" => ("Goal", NodeKind::Goal { event: "product_opened".into() }),
+        "exit" => ("Exit", NodeKind::Exit {}),
+        _ => return None,
+    };
+    let node = Node { id: "step".into(), label: label.into(), stage: Some(stage), position: Position::default(), kind };
+    Some(Journey {
+        format_version: crate::FORMAT_VERSION,
+        id: "step".into(),
+        name: label.into(),
+        description: String::new(),
+        nodes: vec![node],
+        edges: Vec::new(),
+    })
+}
+
+/// The sample journeys, parsed. Files that fail to parse are left out (and fail the tests).
+pub fn sample_journeys() -> Vec<Journey> {
+    SAMPLE_JOURNEYS.iter().filter_map(|(_, text)| parse_journey(text).ok()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validate::validate;
+
+    #[test]
+    fn catalog_files_parse() {
+        for (name, text) in SAMPLE_JOURNEYS {
+            assert!(parse_journey(text).is_ok(), "{name}: {:?}", parse_journey(text).err());
+        }
+        for stage in Stage::ALL {
+            assert!(parse_journey(stage_block_text(stage)).is_ok(), "stage block {}", stage.key());
+        }
+    }
+
+    #[test]
+    fn every_palette_step_has_a_block() {
+        for kind in STEP_KINDS {
+            let block = step_block(kind, Stage::Retain).expect("known kind");
+            assert_eq!(block.nodes[0].kind.name(), *kind);
+        }
+        assert!(step_block("teleport", Stage::Retain).is_none());
+    }
+
+    #[test]
+    fn samples_are_clean() {
+        for journey in sample_journeys() {
+            assert_eq!(validate(&journey), vec![], "{}", journey.id);
+        }
+    }
+
+    #[test]
+    fn stage_blocks_need_only_an_entry_edge() {
+        // Dropped on the canvas, only the block's first step is unreachable; nothing dangles.
+        for stage in Stage::ALL {
+            let block = stage_block(stage);
+            let codes: Vec<_> = validate(&block).into_iter().map(|d| d.code).collect();
+            assert!(codes.iter().all(|c| c == "J005"), "{}: {codes:?}", stage.key());
+            assert!(block.nodes.iter().all(|n| n.stage == Some(stage)), "{}", stage.key());
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! The journey model, its JSON file format and its validation.
+//!
+//! Pure by design: no I/O, no async, no database. The same code runs natively (CLI, store,
+//! desktop shell) and in the browser (the canvas validates as the user types).
+
+pub mod catalog;
+pub mod draft;
+pub mod format;
+pub mod fragment;
+pub mod model;
+pub mod validate;
+
+pub use draft::{DraftSummary, StoredDraft};
+pub use format::{parse_journey, to_pretty_json, ParseError, FORMAT_VERSION};
+pub use model::{Channel, Edge, Journey, Node, NodeKind, Position, SplitBranch, Stage};
+pub use validate::{validate, Diagnostic, Severity, RULES};

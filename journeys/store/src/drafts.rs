@@ -1,0 +1,96 @@
+//! Drafts: the editable copy of a journey, with a revision number so that a save made
+//! against a stale copy is refused instead of silently overwriting someone else's work.
+
+use journeys_core::{parse_journey, to_pretty_json, DraftSummary, Journey, StoredDraft};
+use sqlx::Row;
+
+use crate::{now_ms, Store, StoreError};
+
+impl Store {
+    pub async fn list_drafts(&self) -> Result<Vec<DraftSummary>, StoreError> {
+        let rows = sqlx::query("SELECT id, name, revision, updated_at FROM journey_drafts ORDER BY name, id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(DraftSummary {
+                    id: r.try_get("id")?,
+                    name: r.try_get("name")?,
+                    revision: r.try_get("revision")?,
+                    updated_at: r.try_get("updated_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Store a new draft at revision 1.
+    pub async fn create_draft(&self, journey: &Journey) -> Result<StoredDraft, StoreError> {
+        let now = now_ms();
+        let result = sqlx::query(
+            "INSERT INTO journey_drafts (id, name, document, revision, created_at, updated_at) \
+             VALUES ($1, $2, $3, 1, $4, $4)",
+        )
+        .bind(&journey.id)
+        .bind(&journey.name)
+        .bind(to_pretty_json(journey))
+        .bind(now)
+        .execute(&self.pool)
+        .await;
+        match result {
+            Ok(_) => Ok(StoredDraft { journey: journey.clone(), revision: 1, updated_at: now }),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StoreError::AlreadyExists(journey.id.clone())),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// A new draft holding just a trigger, with an id derived from `name` and not yet taken.
+    pub async fn create_blank_draft(&self, name: &str) -> Result<StoredDraft, StoreError> {
+        let base = journeys_core::model::slugify(name);
+        for n in 1..1000 {
+            let id = if n == 1 { base.clone() } else { format!("{base}-{n}") };
+            match self.create_draft(&Journey::blank(&id, name)).await {
+                Err(StoreError::AlreadyExists(_)) => continue,
+                other => return other,
+            }
+        }
+        Err(StoreError::AlreadyExists(base))
+    }
+
+    pub async fn load_draft(&self, id: &str) -> Result<StoredDraft, StoreError> {
+        let row = sqlx::query("SELECT document, revision, updated_at FROM journey_drafts WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(id.to_string()))?;
+        let document: String = row.try_get("document")?;
+        let journey = parse_journey(&document).map_err(|e| StoreError::Corrupt { id: id.to_string(), message: e.to_string() })?;
+        Ok(StoredDraft { journey, revision: row.try_get("revision")?, updated_at: row.try_get("updated_at")? })
+    }
+
+    /// Save `journey` over the draft at `expected_revision`; returns the new revision.
+    /// The check and the write are one statement, so two savers cannot both win.
+    pub async fn save_draft(&self, journey: &Journey, expected_revision: i64) -> Result<i64, StoreError> {
+        let result = sqlx::query(
+            "UPDATE journey_drafts SET name = $1, document = $2, revision = revision + 1, updated_at = $3 \
+             WHERE id = $4 AND revision = $5",
+        )
+        .bind(&journey.name)
+        .bind(to_pretty_json(journey))
+        .bind(now_ms())
+        .bind(&journey.id)
+        .bind(expected_revision)
+        .execute(&self.pool)
+        .await?;
+        if result.rows_affected() == 1 {
+            return Ok(expected_revision + 1);
+        }
+        let current = sqlx::query("SELECT revision FROM journey_drafts WHERE id = $1")
+            .bind(&journey.id)
+            .fetch_optional(&self.pool)
+            .await?;
+        match current {
+            None => Err(StoreError::NotFound(journey.id.clone())),
+            Some(row) => Err(StoreError::Conflict { id: journey.id.clone(), expected: expected_revision, actual: row.try_get("revision")? }),
+        }
+    }
+}

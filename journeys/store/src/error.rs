@@ -1,0 +1,25 @@
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("unsupported database URL '{0}': use sqlite://PATH or postgres://…")]
+    UnsupportedUrl(String),
+    #[error("cannot open database {url}: {source}")]
+    Connect { url: String, source: sqlx::Error },
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir { path: String, source: std::io::Error },
+    #[error("no user data directory on this system; set DATABASE_URL")]
+    NoDataDir,
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("journey '{0}' not found")]
+    NotFound(String),
+    #[error("journey '{0}' already exists")]
+    AlreadyExists(String),
+    #[error("journey '{id}' was changed elsewhere: you edited revision {expected}, the database has revision {actual}; reload before saving")]
+    Conflict { id: String, expected: i64, actual: i64 },
+    #[error("stored journey '{id}' is unreadable: {message}")]
+    Corrupt { id: String, message: String },
+}

@@ -1,0 +1,91 @@
+//! The Journeys store: one set of migrations and queries over sqlx's `Any` driver, so the
+//! embedded SQLite default and a shared PostgreSQL behave the same.
+
+mod drafts;
+mod error;
+mod location;
+
+pub use journeys_core::{DraftSummary, StoredDraft};
+pub use error::StoreError;
+pub use location::{default_database_url, sqlite_url_for};
+
+use sqlx::any::AnyPoolOptions;
+use sqlx::AnyPool;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// A handle on the database. Cheap to clone (a connection pool).
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    /// The URL with any password redacted, for display.
+    location: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Store {
+    /// Connect to `url` (`sqlite://…` or `postgres://…`), creating the SQLite file if needed,
+    /// and bring the schema up to date.
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            location::ensure_sqlite_parent(url)?;
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::UnsupportedUrl(location::redact(url)));
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 1 } else { 8 })
+            // A database that is down should say so promptly, not after sqlx's 30 s default.
+            .acquire_timeout(std::time::Duration::from_secs(5))
+            .connect(url)
+            .await
+            .map_err(|source| StoreError::Connect { url: location::redact(url), source })?;
+        if backend == Backend::Sqlite {
+            // WAL lets the CLI read while the app writes; it is a property of the file.
+            sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
+        }
+        MIGRATOR.run(&pool).await?;
+        Ok(Store { pool, backend, location: location::redact(url) })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn location(&self) -> &str {
+        &self.location
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Load the sample journeys into an empty database (first start). Returns how many.
+    pub async fn seed_samples_if_empty(&self) -> Result<usize, StoreError> {
+        if !self.list_drafts().await?.is_empty() {
+            return Ok(0);
+        }
+        let samples = journeys_core::catalog::sample_journeys();
+        for journey in &samples {
+            self.create_draft(journey).await?;
+        }
+        tracing::info!(count = samples.len(), "loaded sample journeys");
+        Ok(samples.len())
+    }
+}
+
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}

@@ -1,0 +1,70 @@
+//! Draft storage, run against both backends: a SQLite file, and the PostgreSQL server the
+//! test command starts on loopback (`JOURNEYS_TEST_POSTGRES_URL`).
+
+mod backends;
+
+use backends::{each_backend, TestDb};
+use journeys_core::catalog::sample_journeys;
+use journeys_store::StoreError;
+
+#[tokio::test]
+async fn create_list_load_round_trip() {
+    each_backend(|db: TestDb| async move {
+        let store = db.store;
+        assert_eq!(store.seed_samples_if_empty().await.expect("seed"), sample_journeys().len());
+        assert_eq!(store.seed_samples_if_empty().await.expect("second seed is a no-op"), 0);
+        let listed = store.list_drafts().await.expect("list");
+        assert_eq!(listed.len(), sample_journeys().len());
+        for journey in sample_journeys() {
+            let loaded = store.load_draft(&journey.id).await.expect("load");
+            assert_eq!(loaded.journey, journey, "{} survives the round trip", journey.id);
+            assert_eq!(loaded.revision, 1);
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn save_bumps_the_revision_and_stale_save_conflicts() {
+    each_backend(|db: TestDb| async move {
+        let store = db.store;
+        let mut journey = sample_journeys().remove(0);
+        store.create_draft(&journey).await.expect("create");
+        journey.name = "Renamed in window A".into();
+        assert_eq!(store.save_draft(&journey, 1).await.expect("first save"), 2);
+
+        // Window B still holds revision 1: its save must be refused, and must change nothing.
+        let mut stale = journey.clone();
+        stale.name = "Renamed in window B".into();
+        match store.save_draft(&stale, 1).await {
+            Err(StoreError::Conflict { expected: 1, actual: 2, .. }) => {}
+            other => panic!("expected a conflict, got {other:?}"),
+        }
+        let loaded = store.load_draft(&journey.id).await.expect("load");
+        assert_eq!((loaded.journey.name.as_str(), loaded.revision), ("Renamed in window A", 2));
+        assert_eq!(store.list_drafts().await.expect("list")[0].name, "Renamed in window A");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn missing_and_duplicate_drafts_are_errors() {
+    each_backend(|db: TestDb| async move {
+        let store = db.store;
+        let journey = sample_journeys().remove(0);
+        assert!(matches!(store.load_draft("nope").await, Err(StoreError::NotFound(id)) if id == "nope"));
+        assert!(matches!(store.save_draft(&journey, 1).await, Err(StoreError::NotFound(_))));
+        store.create_draft(&journey).await.expect("create");
+        assert!(matches!(store.create_draft(&journey).await, Err(StoreError::AlreadyExists(_))));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn unreachable_database_is_a_clear_error() {
+    let err = journeys_store::Store::open("postgres://journeys:pw@127.0.0.1:1/none").await.unwrap_err();
+    let message = err.to_string();
+    assert!(message.starts_with("cannot open database postgres://journeys:***@127.0.0.1:1/none"), "{message}");
+    let err = journeys_store::Store::open("mysql://x").await.unwrap_err();
+    assert!(matches!(err, StoreError::UnsupportedUrl(_)), "{err}");
+}

@@ -1,0 +1,54 @@
+//! Tauri commands: deserialise, call the store, serialise. Errors cross as `CommandError`.
+
+use journeys_core::Journey;
+use journeys_store::{DraftSummary, Store, StoreError, StoredDraft};
+use serde::Serialize;
+use tauri::State;
+
+/// An error as the UI receives it: a stable kind to branch on and a message to show.
+#[derive(Debug, Serialize)]
+pub struct CommandError {
+    kind: &'static str,
+    message: String,
+}
+
+impl From<StoreError> for CommandError {
+    fn from(e: StoreError) -> Self {
+        let kind = match &e {
+            StoreError::Conflict { .. } => "conflict",
+            StoreError::NotFound(_) => "not_found",
+            StoreError::AlreadyExists(_) => "already_exists",
+            _ => "database",
+        };
+        CommandError { kind, message: e.to_string() }
+    }
+}
+
+type Result<T> = std::result::Result<T, CommandError>;
+
+#[tauri::command]
+pub async fn list_journeys(store: State<'_, Store>) -> Result<Vec<DraftSummary>> {
+    Ok(store.list_drafts().await?)
+}
+
+#[tauri::command]
+pub async fn load_journey(store: State<'_, Store>, id: String) -> Result<StoredDraft> {
+    Ok(store.load_draft(&id).await?)
+}
+
+/// Save over `revision`; returns the new revision, or a `conflict` error when stale.
+#[tauri::command]
+pub async fn save_journey(store: State<'_, Store>, journey: Journey, revision: i64) -> Result<i64> {
+    Ok(store.save_draft(&journey, revision).await?)
+}
+
+#[tauri::command]
+pub async fn create_journey(store: State<'_, Store>, name: String) -> Result<StoredDraft> {
+    Ok(store.create_blank_draft(&name).await?)
+}
+
+/// Where the data lives, for the status bar (password redacted).
+#[tauri::command]
+pub fn database_location(store: State<'_, Store>) -> String {
+    store.location().to_string()
+}

@@ -1,0 +1,46 @@
+//! The Journeys desktop shell: opens the store, seeds sample journeys on first start, and
+//! exposes thin commands to the UI. No business logic lives here.
+
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+
+use journeys_store::{default_database_url, Store};
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("JOURNEYS_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let store = match tauri::async_runtime::block_on(open_store()) {
+        Ok(store) => store,
+        Err(message) => {
+            eprintln!("error: {message}");
+            std::process::exit(2);
+        }
+    };
+    let result = tauri::Builder::default()
+        .manage(store)
+        .invoke_handler(tauri::generate_handler![
+            commands::list_journeys,
+            commands::load_journey,
+            commands::save_journey,
+            commands::create_journey,
+            commands::database_location,
+        ])
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        eprintln!("error: the desktop app failed: {e}");
+        std::process::exit(1);
+    }
+}
+
+async fn open_store() -> Result<Store, String> {
+    let url = default_database_url().map_err(|e| e.to_string())?;
+    let store = Store::open(&url).await.map_err(|e| e.to_string())?;
+    store.seed_samples_if_empty().await.map_err(|e| e.to_string())?;
+    tracing::info!(backend = ?store.backend(), "store ready");
+    Ok(store)
+}

@@ -1,0 +1,1 @@
+//! See `tests/`: the end-to-end tests live in this crate's integration tests.

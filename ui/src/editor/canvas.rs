@@ -1,0 +1,327 @@
+//! The SVG canvas: stage frames, edges and nodes, with pointer input for moving nodes,
+//! panning, drawing edges from ports and dropping palette items.
+
+use journeys_core::{Position, Severity, Stage};
+use leptos::prelude::*;
+
+use super::geometry::{self, curve, input_port, output_port, snap, NODE_H, NODE_W};
+use super::{palette, Drag, EditorState, Selection};
+
+pub fn stage_colour(stage: Option<Stage>) -> &'static str {
+    match stage {
+        Some(Stage::Acquire) => "#2563eb",
+        Some(Stage::Activate) => "#16a34a",
+        Some(Stage::CrossSell) => "#9333ea",
+        Some(Stage::Retain) => "#ea580c",
+        Some(Stage::Reactivate) => "#0891b2",
+        None => "#94a3b8",
+    }
+}
+
+impl EditorState {
+    /// Window coordinates → canvas coordinates (after the pan).
+    pub fn to_canvas(&self, client: (f64, f64)) -> Option<(f64, f64)> {
+        let rect = self.canvas.get_untracked()?.get_bounding_client_rect();
+        let (px, py) = self.pan.get_untracked();
+        Some((client.0 - rect.left() - px, client.1 - rect.top() - py))
+    }
+
+    /// Whether a window point lies over the canvas.
+    pub fn over_canvas(&self, client: (f64, f64)) -> bool {
+        self.canvas.get_untracked().is_some_and(|el| {
+            let r = el.get_bounding_client_rect();
+            client.0 >= r.left() && client.0 <= r.right() && client.1 >= r.top() && client.1 <= r.bottom()
+        })
+    }
+}
+
+/// The node under a window point, found through the DOM (`data-node-id` on node groups).
+fn node_at(client: (f64, f64)) -> Option<String> {
+    let document = web_sys::window()?.document()?;
+    let element = document.element_from_point(client.0 as f32, client.1 as f32)?;
+    element.closest("[data-node-id]").ok()??.get_attribute("data-node-id")
+}
+
+/// Moves and releases are tracked on the window, so a drag keeps working when the pointer
+/// leaves the element it started on (palette → canvas, fast node moves).
+pub fn install_pointer_tracking(state: EditorState) {
+    let moved = window_event_listener(leptos::ev::pointermove, move |ev| {
+        let client = (ev.client_x() as f64, ev.client_y() as f64);
+        match state.drag.get_untracked() {
+            Drag::Idle => {}
+            Drag::Node { id, grab } => {
+                if let Some((x, y)) = state.to_canvas(client) {
+                    let to = Position { x: snap(x - grab.0), y: snap(y - grab.1) };
+                    let moved = state.journey.with_untracked(|j| j.node(&id).is_some_and(|n| n.position != to));
+                    if moved {
+                        state.edit(|j| {
+                            if let Some(n) = j.node_mut(&id) {
+                                n.position = to;
+                            }
+                        });
+                    }
+                }
+            }
+            Drag::Pan { from_client, from_pan } => {
+                state.pan.set((from_pan.0 + client.0 - from_client.0, from_pan.1 + client.1 - from_client.1));
+            }
+            Drag::Connect { from, port, .. } => {
+                if let Some(to) = state.to_canvas(client) {
+                    state.drag.set(Drag::Connect { from, port, to });
+                }
+            }
+            Drag::Palette { item, .. } => state.drag.set(Drag::Palette { item, client }),
+        }
+    });
+    let released = window_event_listener(leptos::ev::pointerup, move |ev| {
+        let client = (ev.client_x() as f64, ev.client_y() as f64);
+        match state.drag.get_untracked() {
+            Drag::Connect { from, port, .. } => {
+                if let Some(target) = node_at(client) {
+                    state.edit(|j| {
+                        if let Some(edge) = j.connect(&from, &port, &target) {
+                            state.selection.set(Some(Selection::Edge(edge)));
+                        }
+                    });
+                }
+            }
+            Drag::Palette { item, .. } if state.over_canvas(client) => {
+                if let Some(at) = state.to_canvas(client) {
+                    palette::drop_item(state, &item, at);
+                }
+            }
+            _ => {}
+        }
+        state.drag.set(Drag::Idle);
+    });
+    on_cleanup(move || {
+        moved.remove();
+        released.remove();
+    });
+}
+
+#[component]
+pub fn Canvas(state: EditorState) -> impl IntoView {
+    let node_ids = Memo::new(move |_| state.journey.with(|j| j.nodes.iter().map(|n| n.id.clone()).collect::<Vec<_>>()));
+    let edge_ids = Memo::new(move |_| state.journey.with(|j| j.edges.iter().map(|e| e.id.clone()).collect::<Vec<_>>()));
+    let start_pan = move |ev: leptos::ev::PointerEvent| {
+        if ev.button() != 0 {
+            return;
+        }
+        state.selection.set(None);
+        state.drag.set(Drag::Pan { from_client: (ev.client_x() as f64, ev.client_y() as f64), from_pan: state.pan.get_untracked() });
+    };
+    let pan_transform = move || {
+        let (x, y) = state.pan.get();
+        format!("translate({x:.1},{y:.1})")
+    };
+    view! {
+        <div class="canvas" id="canvas" node_ref=state.canvas on:pointerdown=start_pan
+            class:panning=move || matches!(state.drag.get(), Drag::Pan { .. })
+            class:connecting=move || matches!(state.drag.get(), Drag::Connect { .. })>
+            <svg class="canvas-svg" width="100%" height="100%">
+                <defs>
+                    <pattern id="grid" width="20" height="20" patternUnits="userSpaceOnUse" patternTransform=pan_transform>
+                        <circle cx="1" cy="1" r="1" fill="#cbd5e1" />
+                    </pattern>
+                    <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+                        <path d="M 0 0 L 10 5 L 0 10 z" fill="#64748b" />
+                    </marker>
+                </defs>
+                <rect class="canvas-bg" width="100%" height="100%" fill="url(#grid)" />
+                <g transform=pan_transform>
+                    {Stage::ALL.into_iter().map(|stage| view! { <StageFrame state=state stage=stage /> }).collect_view()}
+                    <For each=move || edge_ids.get() key=|id| id.clone() children=move |id| view! { <EdgeView state=state id=id /> } />
+                    <RubberBand state=state />
+                    <For each=move || node_ids.get() key=|id| id.clone() children=move |id| view! { <NodeView state=state id=id /> } />
+                </g>
+            </svg>
+            {move || node_ids.with(|ids| ids.is_empty()).then(|| view! {
+                <p class="canvas-empty">"Drag a lifecycle stage or a step from the palette to start."</p>
+            })}
+        </div>
+    }
+}
+
+#[component]
+fn StageFrame(state: EditorState, stage: Stage) -> impl IntoView {
+    let frame = Memo::new(move |_| state.journey.with(|j| geometry::stage_frame(j, stage)));
+    move || {
+        frame.get().map(|(x, y, w, h)| {
+            view! {
+                <g class="stage-frame" data-stage=stage.key()>
+                    <rect x=x y=y width=w height=h rx="14" fill=stage_colour(Some(stage)) fill-opacity="0.06"
+                        stroke=stage_colour(Some(stage)) stroke-opacity="0.45" stroke-dasharray="6 4" />
+                    <text x=x + 12.0 y=y + 18.0 class="stage-label" fill=stage_colour(Some(stage))>{stage.label()}</text>
+                </g>
+            }
+        })
+    }
+}
+
+/// Node fields the node view draws; comparing them lets unchanged nodes skip redrawing.
+#[derive(Clone, PartialEq)]
+struct NodeLook {
+    position: Position,
+    kind: &'static str,
+    label: String,
+    stage: Option<Stage>,
+    ports: Vec<String>,
+    accepts_input: bool,
+}
+
+#[component]
+fn NodeView(state: EditorState, id: String) -> impl IntoView {
+    let look = {
+        let id = id.clone();
+        Memo::new(move |_| {
+            state.journey.with(|j| {
+                j.node(&id).map(|n| NodeLook {
+                    position: n.position,
+                    kind: n.kind.name(),
+                    label: n.display_name(),
+                    stage: n.stage,
+                    ports: n.kind.output_ports(),
+                    accepts_input: n.kind.accepts_input(),
+                })
+            })
+        })
+    };
+    let problems = {
+        let id = id.clone();
+        Memo::new(move |_| {
+            state.diagnostics.with(|ds| {
+                let mine: Vec<_> = ds.iter().filter(|d| d.node_ids.contains(&id)).collect();
+                let errors = mine.iter().any(|d| d.severity == Severity::Error);
+                (mine.len(), errors)
+            })
+        })
+    };
+    let selected = {
+        let id = id.clone();
+        move || state.selection.get() == Some(Selection::Node(id.clone()))
+    };
+    let start_move = {
+        let id = id.clone();
+        move |ev: leptos::ev::PointerEvent| {
+            ev.stop_propagation();
+            if ev.button() != 0 {
+                return;
+            }
+            state.selection.set(Some(Selection::Node(id.clone())));
+            let Some((x, y)) = state.to_canvas((ev.client_x() as f64, ev.client_y() as f64)) else { return };
+            let Some(pos) = state.journey.with_untracked(|j| j.node(&id).map(|n| n.position)) else { return };
+            state.drag.set(Drag::Node { id: id.clone(), grab: (x - pos.x, y - pos.y) });
+        }
+    };
+    let node_class = move || {
+        let (count, errors) = problems.get();
+        let mut class = String::from("node");
+        if selected() {
+            class.push_str(" selected");
+        }
+        if errors {
+            class.push_str(" has-error");
+        } else if count > 0 {
+            class.push_str(" has-warning");
+        }
+        class
+    };
+    move || {
+        let id = id.clone();
+        look.get().map(|look| {
+            let ports = look.ports.clone();
+            let count = ports.len();
+            let (in_x, in_y) = input_port(Position::default());
+            view! {
+                <g class=node_class.clone() data-node-id=id.clone() data-kind=look.kind
+                    transform=format!("translate({:.1},{:.1})", look.position.x, look.position.y)
+                    on:pointerdown=start_move.clone()>
+                    <rect class="node-box" width=NODE_W height=NODE_H rx="10" />
+                    <rect class="node-stripe" width="6" height=NODE_H rx="3" fill=stage_colour(look.stage) />
+                    <text class="node-kind" x="18" y="23">{look.kind.to_uppercase()}</text>
+                    <text class="node-label" x="18" y="45">{truncate(&look.label, 22)}</text>
+                    {look.accepts_input.then(|| view! { <circle class="port port-in" cx=in_x cy=in_y r="6" /> })}
+                    {ports.into_iter().enumerate().map(|(i, port)| {
+                        let (cx, cy) = output_port(Position::default(), i, count);
+                        let from = id.clone();
+                        let port_name = port.clone();
+                        let start_connect = move |ev: leptos::ev::PointerEvent| {
+                            ev.stop_propagation();
+                            if let Some(to) = state.to_canvas((ev.client_x() as f64, ev.client_y() as f64)) {
+                                state.drag.set(Drag::Connect { from: from.clone(), port: port_name.clone(), to });
+                            }
+                        };
+                        view! {
+                            <g class="port-out" data-port=port.clone() on:pointerdown=start_connect>
+                                <circle class="port" cx=cx cy=cy r="7" />
+                                {(port != "out").then(|| view! { <text class="port-label" x=cx + 10.0 y=cy - 6.0>{port.clone()}</text> })}
+                            </g>
+                        }
+                    }).collect_view()}
+                    {move || (problems.get().0 > 0).then(|| view! {
+                        <g class="badge">
+                            <circle cx=NODE_W - 4.0 cy="4" r="10" />
+                            <text x=NODE_W - 4.0 y="8" text-anchor="middle">{problems.get().0}</text>
+                        </g>
+                    })}
+                </g>
+            }
+        })
+    }
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        format!("{}…", text.chars().take(max - 1).collect::<String>())
+    }
+}
+
+#[component]
+fn EdgeView(state: EditorState, id: String) -> impl IntoView {
+    let path = {
+        let id = id.clone();
+        Memo::new(move |_| {
+            state.journey.with(|j| {
+                let edge = j.edges.iter().find(|e| e.id == id)?;
+                let from = geometry::port_position(j.node(&edge.from)?, &edge.port)?;
+                let to = input_port(j.node(&edge.to)?.position);
+                Some(curve(from, to))
+            })
+        })
+    };
+    let selected = {
+        let id = id.clone();
+        move || state.selection.get() == Some(Selection::Edge(id.clone()))
+    };
+    let select = {
+        let id = id.clone();
+        move |ev: leptos::ev::PointerEvent| {
+            ev.stop_propagation();
+            state.selection.set(Some(Selection::Edge(id.clone())));
+        }
+    };
+    move || {
+        path.get().map(|d| {
+            view! {
+                <g class="edge" data-edge-id=id.clone() class:selected=selected.clone() on:pointerdown=select.clone()>
+                    <path class="edge-hit" d=d.clone() />
+                    <path class="edge-line" d=d marker-end="url(#arrow)" />
+                </g>
+            }
+        })
+    }
+}
+
+#[component]
+fn RubberBand(state: EditorState) -> impl IntoView {
+    move || match state.drag.get() {
+        Drag::Connect { from, port, to } => state
+            .journey
+            .with(|j| j.node(&from).and_then(|n| geometry::port_position(n, &port)))
+            .map(|start| view! { <path class="rubber-band" d=curve(start, to) /> }),
+        _ => None,
+    }
+}

@@ -1,0 +1,11 @@
+//! The Journeys front end: Leptos (client-side rendered) in the Tauri window.
+
+mod api;
+mod app;
+mod editor;
+mod list;
+
+fn main() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(app::App);
+}
