@@ -91,6 +91,9 @@ fn free_port() -> u16 {
 }
 
 async fn screenshot(client: &Client, setup: &Setup, name: &str) {
+    // Let WebKit paint what the DOM already holds: two animation frames.
+    let settle = "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));";
+    client.execute_async(settle, vec![]).await.expect("wait for paint");
     let png = client.screenshot().await.expect("screenshot");
     std::fs::write(setup.screenshots.join(name), png).expect("write screenshot");
 }

@@ -7,6 +7,9 @@ use leptos::prelude::*;
 use super::geometry::{self, curve, input_port, output_port, snap, NODE_H, NODE_W};
 use super::{palette, Drag, EditorState, Selection};
 
+const MIN_ZOOM: f64 = 0.3;
+const MAX_ZOOM: f64 = 2.0;
+
 pub fn stage_colour(stage: Option<Stage>) -> &'static str {
     match stage {
         Some(Stage::Acquire) => "#2563eb",
@@ -19,11 +22,44 @@ pub fn stage_colour(stage: Option<Stage>) -> &'static str {
 }
 
 impl EditorState {
-    /// Window coordinates → canvas coordinates (after the pan).
+    /// Window coordinates → canvas coordinates (undoing pan and zoom).
     pub fn to_canvas(&self, client: (f64, f64)) -> Option<(f64, f64)> {
         let rect = self.canvas.get_untracked()?.get_bounding_client_rect();
         let (px, py) = self.pan.get_untracked();
-        Some((client.0 - rect.left() - px, client.1 - rect.top() - py))
+        let zoom = self.zoom.get_untracked();
+        Some(((client.0 - rect.left() - px) / zoom, (client.1 - rect.top() - py) / zoom))
+    }
+
+    /// Zoom to `zoom`, keeping the canvas point under window point `client` where it is.
+    pub fn zoom_at(&self, zoom: f64, client: (f64, f64)) {
+        let Some(el) = self.canvas.get_untracked() else { return };
+        let rect = el.get_bounding_client_rect();
+        let Some(world) = self.to_canvas(client) else { return };
+        let zoom = zoom.clamp(MIN_ZOOM, MAX_ZOOM);
+        self.zoom.set(zoom);
+        self.pan.set((client.0 - rect.left() - world.0 * zoom, client.1 - rect.top() - world.1 * zoom));
+    }
+
+    fn zoom_centre(&self, factor: f64) {
+        if let Some(el) = self.canvas.get_untracked() {
+            let r = el.get_bounding_client_rect();
+            self.zoom_at(self.zoom.get_untracked() * factor, (r.left() + r.width() / 2.0, r.top() + r.height() / 2.0));
+        }
+    }
+
+    /// Fit the whole journey in view. Unless `always`, only when it does not already fit.
+    pub fn fit(&self, always: bool) {
+        let Some(el) = self.canvas.get_untracked() else { return };
+        let rect = el.get_bounding_client_rect();
+        let Some((x, y, w, h)) = self.journey.with_untracked(geometry::bounds) else { return };
+        let margin = 40.0;
+        let fits = x >= 0.0 && y >= 0.0 && x + w + margin <= rect.width() && y + h + margin <= rect.height();
+        if fits && !always {
+            return;
+        }
+        let zoom = ((rect.width() - 2.0 * margin) / w).min((rect.height() - 2.0 * margin) / h).clamp(MIN_ZOOM, 1.0);
+        self.zoom.set(zoom);
+        self.pan.set(((rect.width() - w * zoom) / 2.0 - x * zoom, (rect.height() - h * zoom) / 2.0 - y * zoom));
     }
 
     /// Whether a window point lies over the canvas.
@@ -113,10 +149,15 @@ pub fn Canvas(state: EditorState) -> impl IntoView {
     };
     let pan_transform = move || {
         let (x, y) = state.pan.get();
-        format!("translate({x:.1},{y:.1})")
+        format!("translate({x:.1},{y:.1}) scale({:.3})", state.zoom.get())
+    };
+    let wheel = move |ev: leptos::ev::WheelEvent| {
+        ev.prevent_default();
+        let factor = (-ev.delta_y() * 0.0015).exp();
+        state.zoom_at(state.zoom.get_untracked() * factor, (ev.client_x() as f64, ev.client_y() as f64));
     };
     view! {
-        <div class="canvas" id="canvas" node_ref=state.canvas on:pointerdown=start_pan
+        <div class="canvas" id="canvas" node_ref=state.canvas on:pointerdown=start_pan on:wheel=wheel
             class:panning=move || matches!(state.drag.get(), Drag::Pan { .. })
             class:connecting=move || matches!(state.drag.get(), Drag::Connect { .. })>
             <svg class="canvas-svg" width="100%" height="100%">
@@ -124,7 +165,7 @@ pub fn Canvas(state: EditorState) -> impl IntoView {
                     <pattern id="grid" width="20" height="20" patternUnits="userSpaceOnUse" patternTransform=pan_transform>
                         <circle cx="1" cy="1" r="1" fill="#cbd5e1" />
                     </pattern>
-                    <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+                    <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" markerHeight="9" markerUnits="userSpaceOnUse" orient="auto">
                         <path d="M 0 0 L 10 5 L 0 10 z" fill="#64748b" />
                     </marker>
                 </defs>
@@ -136,6 +177,12 @@ pub fn Canvas(state: EditorState) -> impl IntoView {
                     <For each=move || node_ids.get() key=|id| id.clone() children=move |id| view! { <NodeView state=state id=id /> } />
                 </g>
             </svg>
+            <div class="canvas-controls" on:pointerdown=|ev| ev.stop_propagation()>
+                <button id="zoom-in" title="Zoom in (wheel)" on:click=move |_| state.zoom_centre(1.25)>"+"</button>
+                <button id="zoom-out" title="Zoom out (wheel)" on:click=move |_| state.zoom_centre(0.8)>"−"</button>
+                <button id="zoom-fit" title="Fit the journey in view" on:click=move |_| state.fit(true)>"Fit"</button>
+                <span class="zoom-level">{move || format!("{:.0}%", state.zoom.get() * 100.0)}</span>
+            </div>
             {move || node_ids.with(|ids| ids.is_empty()).then(|| view! {
                 <p class="canvas-empty">"Drag a lifecycle stage or a step from the palette to start."</p>
             })}
@@ -287,8 +334,8 @@ fn EdgeView(state: EditorState, id: String) -> impl IntoView {
             state.journey.with(|j| {
                 let edge = j.edges.iter().find(|e| e.id == id)?;
                 let from = geometry::port_position(j.node(&edge.from)?, &edge.port)?;
-                let to = input_port(j.node(&edge.to)?.position);
-                Some(curve(from, to))
+                let (x, y) = input_port(j.node(&edge.to)?.position);
+                Some(curve(from, (x - 7.0, y)))
             })
         })
     };

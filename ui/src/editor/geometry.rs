@@ -55,3 +55,15 @@ pub fn stage_frame(journey: &Journey, stage: journeys_core::Stage) -> Option<(f6
     let max_y = nodes.iter().map(|n| n.position.y + NODE_H).fold(f64::NEG_INFINITY, f64::max) + pad;
     Some((min_x, min_y, max_x - min_x, max_y - min_y))
 }
+
+/// Bounding box (x, y, w, h) of every node.
+pub fn bounds(journey: &Journey) -> Option<(f64, f64, f64, f64)> {
+    if journey.nodes.is_empty() {
+        return None;
+    }
+    let min_x = journey.nodes.iter().map(|n| n.position.x).fold(f64::INFINITY, f64::min);
+    let min_y = journey.nodes.iter().map(|n| n.position.y).fold(f64::INFINITY, f64::min);
+    let max_x = journey.nodes.iter().map(|n| n.position.x + NODE_W).fold(f64::NEG_INFINITY, f64::max);
+    let max_y = journey.nodes.iter().map(|n| n.position.y + NODE_H).fold(f64::NEG_INFINITY, f64::max);
+    Some((min_x, min_y, max_x - min_x, max_y - min_y))
+}

@@ -52,6 +52,8 @@ pub struct EditorState {
     pub selection: RwSignal<Option<Selection>>,
     pub drag: RwSignal<Drag>,
     pub pan: RwSignal<(f64, f64)>,
+    /// Canvas scale: 1.0 is 100 %.
+    pub zoom: RwSignal<f64>,
     pub diagnostics: Memo<Vec<Diagnostic>>,
     pub canvas: NodeRef<leptos::html::Div>,
 }
@@ -66,6 +68,7 @@ impl EditorState {
             selection: RwSignal::new(None),
             drag: RwSignal::new(Drag::Idle),
             pan: RwSignal::new((0.0, 0.0)),
+            zoom: RwSignal::new(1.0),
             // Validation runs in the browser (core compiled to wasm) on every change.
             diagnostics: Memo::new(move |_| journey.with(validate)),
             canvas: NodeRef::new(),
@@ -131,6 +134,8 @@ fn EditorView(draft: StoredDraft, screen: RwSignal<Screen>) -> impl IntoView {
     let state = EditorState::new(draft);
     install_keyboard_shortcuts(state);
     canvas::install_pointer_tracking(state);
+    // Once the canvas has a size: bring a journey larger than the view into sight.
+    request_animation_frame(move || state.fit(false));
 
     let counts = move || {
         state.diagnostics.with(|ds| {
