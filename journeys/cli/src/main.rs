@@ -1,6 +1,9 @@
 //! `journeys`: the command-line face of Journeys.
 
+mod bench;
 mod drafts;
+mod files;
+mod format_cmd;
 mod validate;
 
 use std::process::ExitCode;
@@ -31,6 +34,19 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Rewrite journey files in canonical form (stable key and node order).
+    Fmt {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<std::path::PathBuf>,
+        /// Change nothing; exit 1 if a file is not in canonical form.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Print the JSON Schema of the journey file format.
+    Schema,
+    /// Measure performance against the targets.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
     /// Inspect and import journey drafts in the database.
     #[command(subcommand)]
     Drafts(drafts::DraftsCommand),
@@ -51,6 +67,12 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Validate { files, format } => validate::run(&files, format),
         Command::Rules { format } => validate::print_rules(format),
+        Command::Fmt { files, check } => format_cmd::run(&files, check),
+        Command::Schema => {
+            print!("{}", journeys_core::schema::journey_schema());
+            ExitCode::SUCCESS
+        }
+        Command::Bench(command) => bench::run(command),
         Command::Drafts(command) => match drafts::run(cli.database_url, command) {
             Ok(code) => code,
             Err(e) => {

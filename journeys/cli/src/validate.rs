@@ -3,13 +3,11 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use journeys_core::{parse_journey, validate, Diagnostic, ParseError, Severity, RULES};
+use journeys_core::{validate, Diagnostic, Severity, RULES};
 use serde::Serialize;
 
+use crate::files::{read_journey, FileError};
 use crate::Format;
-
-/// Files larger than this are refused before parsing: no journey is anywhere near it.
-const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
 #[derive(Serialize)]
 struct FileReport {
@@ -18,15 +16,6 @@ struct FileReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<FileError>,
     diagnostics: Vec<Diagnostic>,
-}
-
-#[derive(Serialize)]
-struct FileError {
-    message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    line: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    column: Option<usize>,
 }
 
 impl FileReport {
@@ -55,30 +44,9 @@ pub fn run(files: &[PathBuf], format: Format) -> ExitCode {
 
 fn check_file(path: &Path) -> FileReport {
     let file = path.display().to_string();
-    match read_and_parse(path) {
+    match read_journey(path) {
         Ok(journey) => FileReport { file, error: None, diagnostics: validate(&journey) },
         Err(error) => FileReport { file, error: Some(error), diagnostics: Vec::new() },
-    }
-}
-
-fn read_and_parse(path: &Path) -> Result<journeys_core::Journey, FileError> {
-    let plain = |message: String| FileError { message, line: None, column: None };
-    let size = std::fs::metadata(path).map_err(|e| plain(format!("cannot read: {}", io_reason(&e))))?.len();
-    if size > MAX_FILE_BYTES {
-        return Err(plain(format!("file is {size} bytes; journey files are limited to {MAX_FILE_BYTES}")));
-    }
-    let text = std::fs::read_to_string(path).map_err(|e| plain(format!("cannot read: {}", io_reason(&e))))?;
-    parse_journey(&text).map_err(|e| match e {
-        ParseError::Json { line, column, message } => FileError { message, line: Some(line), column: Some(column) },
-        other => plain(other.to_string()),
-    })
-}
-
-fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".into(),
-        std::io::ErrorKind::InvalidData => "not UTF-8 text".into(),
-        _ => e.to_string(),
     }
 }
 
@@ -87,10 +55,7 @@ fn print_text(reports: &[FileReport]) {
     for report in reports {
         if let Some(error) = &report.error {
             unreadable += 1;
-            match (error.line, error.column) {
-                (Some(l), Some(c)) => eprintln!("error: {}:{l}:{c}: {}", report.file, error.message),
-                _ => eprintln!("error: {}: {}", report.file, error.message),
-            }
+            eprintln!("error: {}", error.display(&report.file));
             continue;
         }
         errors += report.errors();
@@ -105,6 +70,9 @@ fn print_text(reports: &[FileReport]) {
             }
             if !d.edge_ids.is_empty() {
                 place.push(format!("edge {}", d.edge_ids.join(", ")));
+            }
+            if let Some(field) = &d.field {
+                place.push(format!("field {field}"));
             }
             let place = if place.is_empty() { String::new() } else { format!(" [{}]", place.join("; ")) };
             println!("{}: {}[{}]{place}: {}", report.file, d.severity.as_str(), d.code, d.message);

@@ -24,44 +24,46 @@ fn stage_block_text(stage: Stage) -> &'static str {
 /// The starter steps dropped on the canvas when a stage is dragged from the palette.
 pub fn stage_block(stage: Stage) -> Journey {
     // The files are checked by `catalog_files_parse` below; an empty block is the safe fallback.
-    parse_journey(stage_block_text(stage)).unwrap_or_else(|_| Journey {
-        format_version: crate::FORMAT_VERSION,
-        id: format!("stage-{}", stage.key()),
-        name: stage.label().into(),
-        description: String::new(),
-        nodes: Vec::new(),
-        edges: Vec::new(),
-    })
+    parse_journey(stage_block_text(stage)).unwrap_or_else(|_| Journey::empty(&format!("stage-{}", stage.key()), stage.label()))
 }
 
 /// Step kinds offered in the palette, in palette order.
-pub const STEP_KINDS: &[&str] = &["trigger", "wait", "condition", "split", "action", "update", "goal", "exit"];
+pub use crate::kinds::KIND_NAMES as STEP_KINDS;
 
 /// A one-node fragment for a palette step, with sensible defaults to edit in the inspector.
 pub fn step_block(kind: &str, stage: Stage) -> Option<Journey> {
-    use crate::model::{Channel, Node, NodeKind, Position, SplitBranch};
+    use crate::model::*;
     let (label, kind) = match kind {
-        "trigger" => ("Entry event", NodeKind::Trigger { event: "app_login".into() }),
-        "wait" => ("Wait 1 day", NodeKind::Wait { duration: "1d".into() }),
+        "trigger" => ("Entry event", NodeKind::Trigger(Trigger::on_event("app_login"))),
+        "wait" => ("Wait 1 day", NodeKind::Wait(Wait::for_duration("1d"))),
         "condition" => ("Condition", NodeKind::Condition { expression: "customer.segment == \"affluent\"".into() }),
+        "switch" => ("Segment switch", NodeKind::Switch {
+            cases: vec![
+                SwitchCase { name: "mass".into(), expression: "customer.segment == \"mass\"".into() },
+                SwitchCase { name: "affluent".into(), expression: "customer.segment == \"affluent\"".into() },
+            ],
+        }),
         "split" => ("A/B split", NodeKind::Split {
             branches: vec![SplitBranch { name: "a".into(), percent: 50 }, SplitBranch { name: "b".into(), percent: 50 }],
         }),
-        "action" => ("Send email", NodeKind::Action { channel: Channel::Email, content: String::new() }),
+        "holdout" => ("Holdout 10%", NodeKind::Holdout { control_percent: 10.0 }),
+        "decision" => ("Next best action", NodeKind::Decision(Decision { offers: Vec::new(), objective: Objective::Profit })),
+        "action" => ("Send email", NodeKind::Action(Action {
+            channel: Channel::Email,
+            content: String::new(),
+            purpose: Some(Purpose::Marketing),
+            offer: None,
+            cost: 0.0,
+            mandatory: false,
+        })),
         "update" => ("Update profile", NodeKind::Update { attribute: "tags".into(), value: serde_json::json!("contacted") }),
         "goal" => ("Goal", NodeKind::Goal { event: "product_opened".into() }),
         "exit" => ("Exit", NodeKind::Exit {}),
         _ => return None,
     };
-    let node = Node { id: "step".into(), label: label.into(), stage: Some(stage), position: Position::default(), kind };
-    Some(Journey {
-        format_version: crate::FORMAT_VERSION,
-        id: "step".into(),
-        name: label.into(),
-        description: String::new(),
-        nodes: vec![node],
-        edges: Vec::new(),
-    })
+    let mut block = Journey::empty("step", label);
+    block.nodes.push(Node { id: "step".into(), label: label.into(), stage: Some(stage), position: Position::default(), kind });
+    Some(block)
 }
 
 /// The sample journeys, parsed. Files that fail to parse are left out (and fail the tests).

@@ -5,12 +5,18 @@
 
 pub mod catalog;
 pub mod draft;
+pub mod expr;
 pub mod format;
 pub mod fragment;
+pub mod generate;
+pub mod kinds;
 pub mod model;
+pub mod schema;
+pub mod settings;
 pub mod validate;
+pub mod vocabulary;
 
 pub use draft::{DraftSummary, StoredDraft};
-pub use format::{parse_journey, to_pretty_json, ParseError, FORMAT_VERSION};
+pub use format::{canonical, content_hash, parse_journey, to_canonical_json, to_pretty_json, ParseError, FORMAT_VERSION};
 pub use model::{Channel, Edge, Journey, Node, NodeKind, Position, SplitBranch, Stage};
 pub use validate::{validate, Diagnostic, Severity, RULES};

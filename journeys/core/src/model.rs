@@ -1,9 +1,17 @@
 //! The journey graph: nodes joined by edges from named output ports.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub use crate::kinds::{
+    Action, Channel, DateRule, Decision, NodeKind, Objective, Purpose, SplitBranch, SwitchCase, Trigger, Wait,
+};
+pub use crate::settings::{
+    AttributeDecl, AttributeType, EntryPolicy, FrequencyCap, GoalSetting, Offer, QuietHours, Settings,
+};
+
 /// A customer-lifecycle journey as stored in a `.json` file and in the database.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Journey {
     pub format_version: u32,
@@ -11,13 +19,19 @@ pub struct Journey {
     pub name: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
+    /// Entry and exit policy, goal, priority, quiet hours, caps, attributes and events relied on.
+    #[serde(default)]
+    pub settings: Settings,
+    /// The offers decision nodes choose between.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub offers: Vec<Offer>,
     pub nodes: Vec<Node>,
     #[serde(default)]
     pub edges: Vec<Edge>,
 }
 
 /// The five lifecycle stages every node is tagged with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
     Acquire,
@@ -63,14 +77,14 @@ impl Stage {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 pub struct Position {
     pub x: f64,
     pub y: f64,
 }
 
 // No `deny_unknown_fields` here: serde does not support it together with `flatten`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Node {
     pub id: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -95,87 +109,7 @@ impl Node {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Channel {
-    Email,
-    Sms,
-    Push,
-    InApp,
-    Whatsapp,
-    CallCentre,
-    Branch,
-    Webhook,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SplitBranch {
-    pub name: String,
-    pub percent: u32,
-}
-
-/// What a node does. The `kind` tag is flattened into the node object in JSON.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum NodeKind {
-    /// Entry: customers enter when this event arrives.
-    Trigger { event: String },
-    /// Pause for a duration such as `2d` or `6h`.
-    Wait { duration: String },
-    /// Branch on a boolean expression.
-    Condition { expression: String },
-    /// Random A/B/n split, sticky per customer.
-    Split { branches: Vec<SplitBranch> },
-    /// A contact on a channel.
-    Action {
-        channel: Channel,
-        #[serde(default)]
-        content: String,
-    },
-    /// Set a profile attribute.
-    Update { attribute: String, value: serde_json::Value },
-    /// The conversion event the journey exists for.
-    Goal { event: String },
-    /// Leave the journey.
-    Exit {},
-}
-
-impl NodeKind {
-    pub fn name(&self) -> &'static str {
-        match self {
-            NodeKind::Trigger { .. } => "trigger",
-            NodeKind::Wait { .. } => "wait",
-            NodeKind::Condition { .. } => "condition",
-            NodeKind::Split { .. } => "split",
-            NodeKind::Action { .. } => "action",
-            NodeKind::Update { .. } => "update",
-            NodeKind::Goal { .. } => "goal",
-            NodeKind::Exit {} => "exit",
-        }
-    }
-
-    /// The named output ports, in drawing order.
-    pub fn output_ports(&self) -> Vec<String> {
-        match self {
-            NodeKind::Condition { .. } => vec!["true".into(), "false".into()],
-            NodeKind::Split { branches } => branches.iter().map(|b| b.name.clone()).collect(),
-            NodeKind::Exit {} => Vec::new(),
-            _ => vec!["out".into()],
-        }
-    }
-
-    /// Whether edges may come in: a trigger is an entry point and takes none.
-    pub fn accepts_input(&self) -> bool {
-        !matches!(self, NodeKind::Trigger { .. })
-    }
-
-    pub fn ends_path(&self) -> bool {
-        matches!(self, NodeKind::Goal { .. } | NodeKind::Exit {})
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Edge {
     pub id: String,
@@ -192,18 +126,27 @@ fn default_port() -> String {
 impl Journey {
     /// A new journey holding only an entry trigger, ready to be built on the canvas.
     pub fn blank(id: &str, name: &str) -> Journey {
+        let mut journey = Journey::empty(id, name);
+        journey.nodes.push(Node {
+            id: "start".into(),
+            label: "Entry".into(),
+            stage: Some(Stage::Acquire),
+            position: Position { x: 60.0, y: 160.0 },
+            kind: NodeKind::Trigger(Trigger::on_event("application_started")),
+        });
+        journey
+    }
+
+    /// A journey with no nodes and default settings.
+    pub fn empty(id: &str, name: &str) -> Journey {
         Journey {
             format_version: crate::FORMAT_VERSION,
             id: id.into(),
             name: name.into(),
             description: String::new(),
-            nodes: vec![Node {
-                id: "start".into(),
-                label: "Entry".into(),
-                stage: Some(Stage::Acquire),
-                position: Position { x: 60.0, y: 160.0 },
-                kind: NodeKind::Trigger { event: "application_started".into() },
-            }],
+            settings: Settings::default(),
+            offers: Vec::new(),
+            nodes: Vec::new(),
             edges: Vec::new(),
         }
     }

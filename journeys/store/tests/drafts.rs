@@ -68,3 +68,18 @@ async fn unreachable_database_is_a_clear_error() {
     let err = journeys_store::Store::open("mysql://x").await.unwrap_err();
     assert!(matches!(err, StoreError::UnsupportedUrl(_)), "{err}");
 }
+
+#[tokio::test]
+async fn generated_journeys_keep_their_content_hash_through_the_store() {
+    each_backend(|db: TestDb| async move {
+        let store = db.store;
+        for seed in 0..12_u64 {
+            let journey = journeys_core::generate::random_journey(seed, 5 + 20 * seed as usize);
+            store.create_draft(&journey).await.expect("create");
+            let loaded = store.load_draft(&journey.id).await.expect("load").journey;
+            assert_eq!(journeys_core::content_hash(&loaded), journeys_core::content_hash(&journey), "seed {seed}");
+            assert_eq!(journeys_core::validate(&loaded), vec![], "seed {seed}");
+        }
+    })
+    .await;
+}

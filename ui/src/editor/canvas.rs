@@ -47,6 +47,17 @@ impl EditorState {
         }
     }
 
+    /// Select a node and pan so it sits in the middle of the canvas.
+    pub fn focus_node(&self, id: &str) {
+        self.selection.set(Some(Selection::Node(id.to_string())));
+        let Some(el) = self.canvas.get_untracked() else { return };
+        let rect = el.get_bounding_client_rect();
+        let Some(pos) = self.journey.with_untracked(|j| j.node(id).map(|n| n.position)) else { return };
+        let zoom = self.zoom.get_untracked();
+        let (cx, cy) = (pos.x + NODE_W / 2.0, pos.y + NODE_H / 2.0);
+        self.pan.set((rect.width() / 2.0 - cx * zoom, rect.height() / 2.0 - cy * zoom));
+    }
+
     /// Fit the whole journey in view. Unless `always`, only when it does not already fit.
     pub fn fit(&self, always: bool) {
         let Some(el) = self.canvas.get_untracked() else { return };

@@ -15,14 +15,18 @@ pub fn DiagnosticsPanel(state: EditorState) -> impl IntoView {
             })}
             <ul class="diagnostic-list">
                 {move || state.diagnostics.get().into_iter().map(|d| {
-                    let target = d.node_ids.first().cloned().map(Selection::Node)
-                        .or_else(|| d.edge_ids.first().cloned().map(Selection::Edge));
+                    let node = d.node_ids.first().cloned();
+                    let edge = d.edge_ids.first().cloned();
                     let severity = d.severity;
                     view! {
                         <li class="diagnostic" class:error=severity == Severity::Error class:warning=severity == Severity::Warning
                             data-code=d.code.clone() data-nodes=d.node_ids.join(" ")
                             title=d.hint.clone()
-                            on:click=move |_| state.selection.set(target.clone())>
+                            on:click=move |_| match (&node, &edge) {
+                                (Some(node), _) => state.focus_node(node),
+                                (None, Some(edge)) => state.selection.set(Some(Selection::Edge(edge.clone()))),
+                                _ => {}
+                            }>
                             <span class="code">{d.code.clone()}</span>
                             <span class="message">{d.message.clone()}</span>
                         </li>

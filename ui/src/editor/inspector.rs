@@ -1,6 +1,7 @@
-//! The inspector: the selected step's label, stage and main setting.
+//! The inspector: the selected step's label, stage, main setting and its problems.
 
-use journeys_core::{Channel, NodeKind, Stage};
+use journeys_core::kinds::Purpose;
+use journeys_core::{Channel, Node, NodeKind, Stage};
 use leptos::prelude::*;
 
 use super::{EditorState, Selection};
@@ -8,37 +9,55 @@ use super::{EditorState, Selection};
 /// The one text setting each kind is mostly about, as (label, value).
 fn main_field(kind: &NodeKind) -> Option<(&'static str, String)> {
     match kind {
-        NodeKind::Trigger { event } => Some(("Entry event", event.clone())),
+        NodeKind::Trigger(t) => Some(match (&t.segment, &t.audience, &t.date_rule) {
+            (Some(segment), _, _) => ("Segment condition", segment.clone()),
+            (_, Some(audience), _) => ("Audience", audience.clone()),
+            (_, _, Some(rule)) => ("Date attribute", rule.attribute.clone()),
+            _ => ("Entry event", t.event.clone().unwrap_or_default()),
+        }),
+        NodeKind::Wait(w) => Some(match (&w.duration, &w.until_time, &w.until_event) {
+            (_, Some(time), _) => ("Until local time (HH:MM)", time.clone()),
+            (_, _, Some(event)) => ("Until event", event.clone()),
+            (duration, ..) => ("Duration (e.g. 3d, 6h)", duration.clone().unwrap_or_default()),
+        }),
         NodeKind::Goal { event } => Some(("Goal event", event.clone())),
-        NodeKind::Wait { duration } => Some(("Duration (e.g. 3d, 6h)", duration.clone())),
         NodeKind::Condition { expression } => Some(("Expression", expression.clone())),
-        NodeKind::Action { content, .. } => Some(("Content", content.clone())),
+        NodeKind::Holdout { control_percent } => Some(("Control group %", control_percent.to_string())),
+        NodeKind::Decision(d) => Some(("Offers (ids, comma-separated)", d.offers.join(", "))),
+        NodeKind::Action(a) => Some(("Content", a.content.clone())),
         NodeKind::Update { attribute, .. } => Some(("Attribute", attribute.clone())),
-        NodeKind::Split { .. } | NodeKind::Exit {} => None,
+        NodeKind::Switch { .. } | NodeKind::Split { .. } | NodeKind::Exit {} => None,
     }
 }
 
 fn set_main_field(kind: &mut NodeKind, value: String) {
     match kind {
-        NodeKind::Trigger { event } | NodeKind::Goal { event } => *event = value,
-        NodeKind::Wait { duration } => *duration = value,
+        NodeKind::Trigger(t) => match (&mut t.segment, &mut t.audience, &mut t.date_rule) {
+            (Some(segment), _, _) => *segment = value,
+            (_, Some(audience), _) => *audience = value,
+            (_, _, Some(rule)) => rule.attribute = value,
+            _ => t.event = Some(value),
+        },
+        NodeKind::Wait(w) => match (&mut w.until_time, &mut w.until_event) {
+            (Some(time), _) => *time = value,
+            (_, Some(event)) => *event = value,
+            _ => w.duration = Some(value),
+        },
+        NodeKind::Goal { event } => *event = value,
         NodeKind::Condition { expression } => *expression = value,
-        NodeKind::Action { content, .. } => *content = value,
+        // An unreadable number is not applied; the share in force stays.
+        NodeKind::Holdout { control_percent } => *control_percent = value.trim().parse().unwrap_or(*control_percent),
+        NodeKind::Decision(d) => {
+            d.offers = value.split(',').map(|o| o.trim().to_string()).filter(|o| !o.is_empty()).collect()
+        }
+        NodeKind::Action(a) => a.content = value,
         NodeKind::Update { attribute, .. } => *attribute = value,
-        NodeKind::Split { .. } | NodeKind::Exit {} => {}
+        NodeKind::Switch { .. } | NodeKind::Split { .. } | NodeKind::Exit {} => {}
     }
 }
 
-const CHANNELS: [(Channel, &str); 8] = [
-    (Channel::Email, "email"),
-    (Channel::Sms, "sms"),
-    (Channel::Push, "push"),
-    (Channel::InApp, "in_app"),
-    (Channel::Whatsapp, "whatsapp"),
-    (Channel::CallCentre, "call_centre"),
-    (Channel::Branch, "branch"),
-    (Channel::Webhook, "webhook"),
-];
+/// An edit of the selected node, applied through the editor (so it marks the draft unsaved).
+type NodeEdit = Box<dyn FnOnce(&mut Node)>;
 
 #[component]
 pub fn Inspector(state: EditorState) -> impl IntoView {
@@ -57,7 +76,7 @@ pub fn Inspector(state: EditorState) -> impl IntoView {
             .into_any();
         };
         let id = node.id.clone();
-        let edit = move |change: Box<dyn FnOnce(&mut journeys_core::Node)>| {
+        let edit = move |change: NodeEdit| {
             let id = id.clone();
             state.edit(move |j| {
                 if let Some(n) = j.node_mut(&id) {
@@ -65,13 +84,20 @@ pub fn Inspector(state: EditorState) -> impl IntoView {
                 }
             });
         };
-        let edit_label = edit.clone();
-        let edit_stage = edit.clone();
-        let edit_field = edit.clone();
-        let edit_channel = edit.clone();
-        let channel = match &node.kind {
-            NodeKind::Action { channel, .. } => Some(*channel),
+        let (edit_label, edit_stage, edit_field, edit_channel, edit_purpose) =
+            (edit.clone(), edit.clone(), edit.clone(), edit.clone(), edit);
+        let action = match &node.kind {
+            NodeKind::Action(a) => Some((a.channel, a.purpose)),
             _ => None,
+        };
+        let node_id = node.id.clone();
+        let problems = move || {
+            state.diagnostics.with(|ds| {
+                ds.iter()
+                    .filter(|d| d.node_ids.contains(&node_id))
+                    .map(|d| format!("{} {}", d.code, d.message))
+                    .collect::<Vec<_>>()
+            })
         };
         view! {
             <section class="panel inspector" data-node-id=node.id.clone()>
@@ -87,15 +113,27 @@ pub fn Inspector(state: EditorState) -> impl IntoView {
                         }).collect_view()}
                     </select>
                 </label>
-                {channel.map(|current| view! {
+                {action.map(|(current, purpose)| view! {
                     <label>"Channel"
                         <select on:change=move |ev| {
-                            let v = event_target_value(&ev);
-                            let Some((c, _)) = CHANNELS.iter().find(|(_, k)| *k == v) else { return };
-                            let c = *c;
-                            edit_channel(Box::new(move |n| if let NodeKind::Action { channel, .. } = &mut n.kind { *channel = c }));
+                            let Some(c) = Channel::from_key(&event_target_value(&ev)) else { return };
+                            edit_channel(Box::new(move |n| if let NodeKind::Action(a) = &mut n.kind { a.channel = c }));
                         }>
-                            {CHANNELS.iter().map(|(c, k)| view! { <option value=*k selected=*c == current>{*k}</option> }).collect_view()}
+                            {Channel::ALL.iter().map(|c| view! { <option value=c.key() selected=*c == current>{c.key()}</option> }).collect_view()}
+                        </select>
+                    </label>
+                    <label>"Consent purpose"
+                        <select class="purpose" on:change=move |ev| {
+                            let p = match event_target_value(&ev).as_str() {
+                                "marketing" => Some(Purpose::Marketing),
+                                "service" => Some(Purpose::Service),
+                                _ => None,
+                            };
+                            edit_purpose(Box::new(move |n| if let NodeKind::Action(a) = &mut n.kind { a.purpose = p }));
+                        }>
+                            <option value="" selected=purpose.is_none()>"(not set)"</option>
+                            <option value="marketing" selected=purpose == Some(Purpose::Marketing)>"marketing"</option>
+                            <option value="service" selected=purpose == Some(Purpose::Service)>"service"</option>
                         </select>
                     </label>
                 })}
@@ -103,6 +141,9 @@ pub fn Inspector(state: EditorState) -> impl IntoView {
                     <label>{label}<input class="main-field" value=value
                         on:change=move |ev| { let v = event_target_value(&ev); edit_field(Box::new(move |n| set_main_field(&mut n.kind, v))); } /></label>
                 })}
+                <ul class="inspector-problems">
+                    {move || problems().into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}
+                </ul>
             </section>
         }
         .into_any()
