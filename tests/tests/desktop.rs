@@ -185,7 +185,13 @@ async fn design_a_journey_on_the_canvas_and_save_it() {
     find(&client, ".node[data-node-id='wait_1']").await;
     assert_eq!(count(&client, ".stage-frame[data-stage='activate']").await, 1, "the stage is framed");
     wait_for_count(&client, ".diagnostic[data-code='J006']", 4).await;
+
+    // Clicking a problem selects its node (and centres it) and the inspector lists the problem.
+    find(&client, ".diagnostic[data-code='J006'][data-nodes='goal_1']").await.click().await.expect("click problem");
+    find(&client, ".node.selected[data-node-id='goal_1']").await;
+    wait_for_text(&client, ".inspector .inspector-problems", "J006").await;
     screenshot(&client, &setup, "03-stage-dropped.png").await;
+    find(&client, "#zoom-fit").await.click().await.expect("fit to view");
 
     // Connect the trigger's port to the stage's first step: every diagnostic clears.
     let port = find(&client, ".node[data-node-id='start'] .port-out[data-port='out'] circle").await;

@@ -61,6 +61,15 @@ pub struct EditorState {
 impl EditorState {
     fn new(draft: StoredDraft) -> Self {
         let journey = RwSignal::new(draft.journey);
+        // What validation reads: the journey without node positions, so moving a node (every
+        // pointer move of a drag) does not re-run validation.
+        let structure = Memo::new(move |_| {
+            journey.with(|j| {
+                let mut j = j.clone();
+                j.nodes.iter_mut().for_each(|n| n.position = Default::default());
+                j
+            })
+        });
         EditorState {
             journey,
             revision: RwSignal::new(draft.revision),
@@ -70,7 +79,7 @@ impl EditorState {
             pan: RwSignal::new((0.0, 0.0)),
             zoom: RwSignal::new(1.0),
             // Validation runs in the browser (core compiled to wasm) on every change.
-            diagnostics: Memo::new(move |_| journey.with(validate)),
+            diagnostics: Memo::new(move |_| structure.with(validate)),
             canvas: NodeRef::new(),
         }
     }
