@@ -5,7 +5,7 @@
 
 mod compiled;
 mod decide;
-mod timing;
+pub mod timing;
 
 use rhai::Dynamic;
 use serde::{Deserialize, Serialize};

@@ -1,0 +1,304 @@
+//! Sample customers: a seeded synthetic generator calibrated to the domain notes, and CSV
+//! reading and writing with every bad row reported by row number and column.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rhai::{Array, Dynamic, Map};
+use serde::{Deserialize, Serialize};
+
+use crate::expr::{self, Context};
+use crate::kinds::Channel;
+
+/// Most customers one population may hold (a million-customer run is the benchmark).
+pub const MAX_CUSTOMERS: u64 = 10_000_000;
+
+const DAY_MS: i64 = 86_400_000;
+
+/// One customer, flat so it is one CSV row. Dates are days relative to the simulation start.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Customer {
+    pub id: String,
+    pub segment: String,
+    pub country: String,
+    pub time_zone: String,
+    pub age: i64,
+    pub tenure_months: i64,
+    /// Product keys separated by `;`, e.g. `current_account;savings`.
+    pub products: String,
+    pub balance: f64,
+    pub savings_balance: f64,
+    pub credit_limit: f64,
+    pub salary_day: i64,
+    pub last_activity_days_ago: i64,
+    pub card_activated: bool,
+    pub policy_renewal_in_days: i64,
+    pub channel_preference: String,
+    pub consent_email: bool,
+    pub consent_sms: bool,
+    pub consent_push: bool,
+    pub consent_in_app: bool,
+    pub consent_whatsapp: bool,
+    pub churn: f64,
+    pub activation: f64,
+    pub cross_sell_credit_card: f64,
+    pub cross_sell_savings: f64,
+    pub cross_sell_personal_loan: f64,
+    pub cross_sell_insurance: f64,
+    pub cross_sell_investments: f64,
+    pub clv: f64,
+}
+
+impl Customer {
+    /// Whether the customer lets this channel be used (call centre, branch and webhook
+    /// contacts are not consent-gated channels in this model).
+    pub fn consents_to(&self, channel: Channel) -> bool {
+        match channel {
+            Channel::Email => self.consent_email,
+            Channel::Sms => self.consent_sms,
+            Channel::Push => self.consent_push,
+            Channel::InApp => self.consent_in_app,
+            Channel::Whatsapp => self.consent_whatsapp,
+            Channel::CallCentre | Channel::Branch | Channel::Webhook => true,
+        }
+    }
+
+    /// The expression context for this customer at simulation start `start_ms`.
+    pub fn context(&self, start_ms: i64) -> Context {
+        let mut c = Map::new();
+        let s = |v: &str| expr::string(v);
+        c.insert("id".into(), s(&self.id));
+        c.insert("segment".into(), s(&self.segment));
+        c.insert("country".into(), s(&self.country));
+        c.insert("time_zone".into(), s(&self.time_zone));
+        c.insert("age".into(), Dynamic::from(self.age));
+        c.insert("tenure_months".into(), Dynamic::from(self.tenure_months));
+        let products: Array = self.products.split(';').filter(|p| !p.is_empty()).map(s).collect();
+        c.insert("product_count".into(), Dynamic::from(products.len() as i64));
+        c.insert("products".into(), Dynamic::from(products));
+        c.insert("balance".into(), Dynamic::from(self.balance));
+        c.insert("savings_balance".into(), Dynamic::from(self.savings_balance));
+        c.insert("credit_limit".into(), Dynamic::from(self.credit_limit));
+        c.insert("loan_balance".into(), Dynamic::from(0.0_f64));
+        c.insert("salary_day".into(), Dynamic::from(self.salary_day));
+        c.insert("last_activity_at".into(), Dynamic::from(start_ms - self.last_activity_days_ago * DAY_MS));
+        c.insert("card_activated".into(), Dynamic::from(self.card_activated));
+        c.insert("application_status".into(), s("started"));
+        c.insert("policy_renewal_date".into(), Dynamic::from(start_ms + self.policy_renewal_in_days * DAY_MS));
+        c.insert("channel_preference".into(), s(&self.channel_preference));
+        c.insert("complaint_count".into(), Dynamic::from(0_i64));
+        c.insert("tags".into(), Dynamic::from(Array::new()));
+        let mut scores = Map::new();
+        for (name, value) in [
+            ("churn", self.churn),
+            ("activation", self.activation),
+            ("cross_sell_credit_card", self.cross_sell_credit_card),
+            ("cross_sell_savings", self.cross_sell_savings),
+            ("cross_sell_personal_loan", self.cross_sell_personal_loan),
+            ("cross_sell_insurance", self.cross_sell_insurance),
+            ("cross_sell_investments", self.cross_sell_investments),
+            ("clv", self.clv),
+        ] {
+            scores.insert(name.into(), Dynamic::from(value));
+        }
+        Context { customer: c, event: Map::new(), scores, now_ms: start_ms }
+    }
+}
+
+/// Why a population cannot be generated or read.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PopulationError {
+    #[error("the number of customers must be between 1 and {MAX_CUSTOMERS}, not {0}")]
+    Size(u64),
+    #[error("{}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))]
+    BadRows(Vec<RowError>),
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("row {row}{}: {message}", .column.as_ref().map(|c| format!(", column {c}")).unwrap_or_default())]
+pub struct RowError {
+    /// 1-based line number in the file (the header is line 1).
+    pub row: u64,
+    pub column: Option<String>,
+    pub message: String,
+}
+
+fn beta_like(rng: &mut ChaCha8Rng, mean: f64) -> f64 {
+    // Mean of two uniforms bent toward `mean`: cheap, bounded in [0, 1], right-skewed for small means.
+    let u: f64 = (rng.random::<f64>() + rng.random::<f64>()) / 2.0;
+    (u.powf((1.0 - mean) / mean.max(1e-6) * 0.5 + 0.5)).clamp(0.0, 1.0)
+}
+
+/// Customer `index` of the population with `seed`: each customer has its own random stream,
+/// so any customer can be produced without the others, on any thread.
+pub fn generate_customer(seed: u64, index: u64) -> Customer {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(index);
+    let segment = match rng.random_range(0..100) {
+        0..75 => "mass",
+        75..95 => "affluent",
+        _ => "hni",
+    };
+    let (country, time_zone) = [
+        ("GB", "Europe/London"),
+        ("DE", "Europe/Berlin"),
+        ("IN", "Asia/Kolkata"),
+        ("US", "America/New_York"),
+        ("SG", "Asia/Singapore"),
+    ][rng.random_range(0..5)];
+    let wealth: f64 = match segment {
+        "mass" => 1.0,
+        "affluent" => 8.0,
+        _ => 40.0,
+    };
+    let mut products = vec!["current_account"];
+    for (product, p) in [("savings", 0.55), ("credit_card", 0.45), ("personal_loan", 0.15), ("home_loan", 0.12), ("insurance", 0.25), ("investments", 0.1 * wealth.min(6.0))] {
+        if rng.random_bool(f64::min(p, 0.95)) {
+            products.push(product);
+        }
+    }
+    let has = |p: &str| products.contains(&p);
+    let preference = ["email", "sms", "push", "in_app"][rng.random_range(0..4)];
+    Customer {
+        id: format!("C{index:08}"),
+        segment: segment.into(),
+        country: country.into(),
+        time_zone: time_zone.into(),
+        age: rng.random_range(18..85),
+        tenure_months: rng.random_range(0..240),
+        balance: (rng.random::<f64>() * 5_000.0 * wealth * 100.0).round() / 100.0,
+        savings_balance: if has("savings") { (rng.random::<f64>() * 20_000.0 * wealth).round() } else { 0.0 },
+        credit_limit: if has("credit_card") { f64::from(rng.random_range(5..100_u32)) * 100.0 * wealth.sqrt() } else { 0.0 },
+        salary_day: rng.random_range(1..29),
+        last_activity_days_ago: if rng.random_bool(0.2) { rng.random_range(60..400) } else { rng.random_range(0..30) },
+        card_activated: has("credit_card") && rng.random_bool(0.6),
+        policy_renewal_in_days: if has("insurance") { rng.random_range(0..365) } else { 9_999 },
+        channel_preference: preference.into(),
+        consent_email: rng.random_bool(0.85),
+        consent_sms: rng.random_bool(0.7),
+        consent_push: rng.random_bool(0.55),
+        consent_in_app: rng.random_bool(0.9),
+        consent_whatsapp: rng.random_bool(0.3),
+        churn: beta_like(&mut rng, 0.2),
+        activation: beta_like(&mut rng, 0.5),
+        cross_sell_credit_card: if has("credit_card") { 0.0 } else { beta_like(&mut rng, 0.05) },
+        cross_sell_savings: if has("savings") { 0.0 } else { beta_like(&mut rng, 0.06) },
+        cross_sell_personal_loan: beta_like(&mut rng, 0.03),
+        cross_sell_insurance: if has("insurance") { 0.0 } else { beta_like(&mut rng, 0.04) },
+        cross_sell_investments: beta_like(&mut rng, 0.02 * wealth.min(5.0)),
+        clv: (rng.random::<f64>() * 800.0 * wealth).round(),
+        products: products.join(";"),
+    }
+}
+
+pub fn check_size(customers: u64) -> Result<(), PopulationError> {
+    if customers == 0 || customers > MAX_CUSTOMERS {
+        return Err(PopulationError::Size(customers));
+    }
+    Ok(())
+}
+
+pub fn generate(customers: u64, seed: u64) -> Result<Vec<Customer>, PopulationError> {
+    check_size(customers)?;
+    Ok((0..customers).map(|i| generate_customer(seed, i)).collect())
+}
+
+/// Write customers as CSV with a header row.
+pub fn write_csv<W: std::io::Write>(customers: &[Customer], out: W) -> Result<(), csv::Error> {
+    let mut writer = csv::Writer::from_writer(out);
+    for customer in customers {
+        writer.serialize(customer)?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+/// Read customers from CSV. Every bad row is reported (row number, column); with
+/// `skip_bad_rows` the good rows are returned with the errors, otherwise any error fails.
+pub fn read_csv<R: std::io::Read>(input: R, skip_bad_rows: bool) -> Result<(Vec<Customer>, Vec<RowError>), PopulationError> {
+    let mut reader = csv::Reader::from_reader(input);
+    let headers = reader.headers().cloned().unwrap_or_default();
+    let (mut customers, mut errors) = (Vec::new(), Vec::new());
+    for (i, record) in reader.records().enumerate() {
+        let row = i as u64 + 2;
+        let result = record.map_err(|e| RowError { row, column: None, message: e.to_string() }).and_then(|record| {
+            record.deserialize::<Customer>(Some(&headers)).map_err(|e| {
+                let column = match e.kind() {
+                    csv::ErrorKind::Deserialize { err, .. } => err.field().and_then(|f| headers.get(f as usize)).map(str::to_string),
+                    _ => None,
+                };
+                let message = match e.kind() {
+                    csv::ErrorKind::Deserialize { err, .. } => err.kind().to_string(),
+                    _ => e.to_string(),
+                };
+                RowError { row, column, message }
+            })
+        });
+        match result {
+            Ok(customer) if customer.id.trim().is_empty() => errors.push(RowError { row, column: Some("id".into()), message: "empty customer id".into() }),
+            Ok(customer) => customers.push(customer),
+            Err(e) => errors.push(e),
+        }
+        if errors.len() > 1_000 && !skip_bad_rows {
+            break; // enough to show what is wrong
+        }
+    }
+    if customers.is_empty() && errors.is_empty() {
+        return Err(PopulationError::Size(0));
+    }
+    if !errors.is_empty() && !skip_bad_rows {
+        return Err(PopulationError::BadRows(errors));
+    }
+    Ok((customers, errors))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generation_is_deterministic_per_customer() {
+        assert_eq!(generate_customer(7, 42), generate_customer(7, 42));
+        assert_ne!(generate_customer(7, 42), generate_customer(8, 42));
+        assert_eq!(generate(3, 7).expect("3 customers")[2], generate_customer(7, 2));
+    }
+
+    #[test]
+    fn generated_population_is_calibrated() {
+        let people = generate(20_000, 1).expect("population");
+        let share = |f: &dyn Fn(&Customer) -> bool| people.iter().filter(|c| f(c)).count() as f64 / people.len() as f64;
+        assert!((0.72..0.78).contains(&share(&|c| c.segment == "mass")));
+        assert!((0.82..0.88).contains(&share(&|c| c.consent_email)));
+        let mean_churn = people.iter().map(|c| c.churn).sum::<f64>() / people.len() as f64;
+        assert!((0.1..0.35).contains(&mean_churn), "mean churn score {mean_churn}");
+    }
+
+    #[test]
+    fn sizes_out_of_range_are_refused() {
+        assert_eq!(generate(0, 1), Err(PopulationError::Size(0)));
+        assert_eq!(check_size(10_000_000_000), Err(PopulationError::Size(10_000_000_000)));
+    }
+
+    #[test]
+    fn csv_round_trip_and_bad_rows() {
+        let people = generate(5, 3).expect("population");
+        let mut bytes = Vec::new();
+        write_csv(&people, &mut bytes).expect("write");
+        let text = String::from_utf8(bytes).expect("utf-8");
+        let (back, errors) = read_csv(text.as_bytes(), false).expect("read");
+        assert_eq!((back, errors), (people, vec![]));
+
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        lines[2] = lines[2].replacen(",mass,", ",mass_x,", 1).replacen(&format!(",{},", generate_customer(3, 1).age), ",old,", 1);
+        lines[4] = "C1,too,few".into();
+        let broken = lines.join("\n");
+        match read_csv(broken.as_bytes(), false) {
+            Err(PopulationError::BadRows(rows)) => {
+                assert_eq!(rows.iter().map(|r| r.row).collect::<Vec<_>>(), vec![3, 5]);
+                assert_eq!(rows[0].column.as_deref(), Some("age"), "{rows:?}");
+            }
+            other => panic!("expected bad rows, got {other:?}"),
+        }
+        let (good, errors) = read_csv(broken.as_bytes(), true).expect("skip bad rows");
+        assert_eq!((good.len(), errors.len()), (3, 2));
+    }
+}
