@@ -18,10 +18,53 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Simulate generated customers through a template over 90 days.
+    Sim {
+        #[arg(long, default_value_t = 1_000_000)]
+        customers: u64,
+        #[arg(long, default_value_t = 2)]
+        threads: usize,
+        #[arg(long, default_value = "loan-application-abandonment")]
+        template: String,
+    },
 }
 
 pub fn run(command: BenchCommand) -> ExitCode {
     match command {
+        BenchCommand::Sim { customers, threads, template } => {
+            use journeys_core::simulate::{simulate, Options, Population, Scenario};
+            let Some(journey) = journeys_core::catalog::sample_journeys().into_iter().find(|j| j.id == template) else {
+                eprintln!("error: no template '{template}'");
+                return ExitCode::from(2);
+            };
+            let nodes = journey.nodes.len();
+            let compiled = match journeys_core::interpret::CompiledJourney::new(journey) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let options = Options { seed: 1, days: 90, threads, trace: None };
+            let population = Population::Generated { customers, seed: 1 };
+            let start = Instant::now();
+            let result = simulate(&compiled, &population, &Scenario::default(), &options, &std::sync::atomic::AtomicBool::new(false), &|_, _| {});
+            let elapsed = start.elapsed().as_secs_f64();
+            match result {
+                Ok(report) => {
+                    println!("sim: {template} ({nodes} nodes), {customers} customers, 90 days, {threads} threads");
+                    println!("  {elapsed:.2} s  ({:.0} customers/s), entered {}, contacts {}, converted {}", customers as f64 / elapsed, report.totals.entered, report.totals.contacts, report.totals.converted);
+                    if let Some(kb) = peak_memory_kb() {
+                        println!("  peak memory {:.0} MB", kb as f64 / 1024.0);
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
         BenchCommand::Validate { nodes, iterations, seed } => {
             let journey = random_journey(seed, nodes);
             let expressions: usize = journey.nodes.iter().map(|n| n.kind.expressions().len()).sum();
@@ -46,4 +89,11 @@ pub fn run(command: BenchCommand) -> ExitCode {
             ExitCode::SUCCESS
         }
     }
+}
+
+/// Peak resident memory of this process (Linux), in KiB.
+fn peak_memory_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }

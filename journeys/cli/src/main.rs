@@ -4,6 +4,7 @@ mod bench;
 mod drafts;
 mod files;
 mod format_cmd;
+mod simulate_cmd;
 mod validate;
 
 use std::process::ExitCode;
@@ -42,6 +43,11 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Sample customer populations.
+    #[command(subcommand)]
+    Population(simulate_cmd::PopulationCommand),
+    /// Simulate a journey against sample customers on a virtual clock.
+    Simulate(simulate_cmd::SimulateArgs),
     /// Print the JSON Schema of the journey file format.
     Schema,
     /// Measure performance against the targets.
@@ -73,12 +79,16 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Bench(command) => bench::run(command),
-        Command::Drafts(command) => match drafts::run(cli.database_url, command) {
-            Ok(code) => code,
-            Err(e) => {
-                eprintln!("error: {e:#}");
-                ExitCode::from(2)
-            }
-        },
+        Command::Population(command) => report(simulate_cmd::population(command)),
+        Command::Simulate(args) => report(simulate_cmd::simulate_cmd(args)),
+        Command::Drafts(command) => report(drafts::run(cli.database_url, command)),
     }
+}
+
+/// A command's failure as one clear line on standard error, exit status 2.
+fn report(result: anyhow::Result<ExitCode>) -> ExitCode {
+    result.unwrap_or_else(|e| {
+        eprintln!("error: {e:#}");
+        ExitCode::from(2)
+    })
 }

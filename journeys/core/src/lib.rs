@@ -16,6 +16,7 @@ pub mod model;
 pub mod population;
 pub mod schema;
 pub mod settings;
+pub mod simulate;
 pub mod validate;
 pub mod vocabulary;
 

@@ -12,6 +12,8 @@ pub struct CompiledJourney {
     journey: Journey,
     index: HashMap<String, usize>,
     routes: HashMap<(String, String), String>,
+    /// Edge position in `journey.edges` by (from, port).
+    edge_positions: HashMap<(String, String), usize>,
     /// Compiled expressions by (node id, position among the node's expressions).
     expressions: HashMap<(String, usize), AST>,
     /// Offer eligibility by offer id.
@@ -42,6 +44,7 @@ impl CompiledJourney {
         }
         let index = journey.nodes.iter().enumerate().map(|(i, n)| (n.id.clone(), i)).collect();
         let routes = journey.edges.iter().map(|e| ((e.from.clone(), e.port.clone()), e.to.clone())).collect();
+        let edge_positions = journey.edges.iter().enumerate().map(|(i, e)| ((e.from.clone(), e.port.clone()), i)).collect();
         let mut expressions = HashMap::new();
         for node in &journey.nodes {
             for (i, (_, text)) in node.kind.expressions().into_iter().enumerate() {
@@ -56,7 +59,7 @@ impl CompiledJourney {
             .iter()
             .filter_map(|o| Some((o.id.clone(), expr::compile(o.eligibility.as_deref()?).ok()?)))
             .collect();
-        Ok(CompiledJourney { journey, index, routes, expressions, eligibility })
+        Ok(CompiledJourney { journey, index, routes, edge_positions, expressions, eligibility })
     }
 
     pub fn journey(&self) -> &Journey {
@@ -65,6 +68,16 @@ impl CompiledJourney {
 
     pub fn kind(&self, node: &str) -> Option<&NodeKind> {
         self.index.get(node).map(|&i| &self.journey.nodes[i].kind)
+    }
+
+    /// The node's position in `journey().nodes`.
+    pub fn node_position(&self, node: &str) -> Option<usize> {
+        self.index.get(node).copied()
+    }
+
+    /// The position in `journey().edges` of the edge leaving `node` by `port`.
+    pub fn edge_position(&self, node: &str, port: &str) -> Option<usize> {
+        self.edge_positions.get(&(node.to_string(), port.to_string())).copied()
     }
 
     pub fn next(&self, node: &str, port: &str) -> Option<&str> {
