@@ -24,7 +24,7 @@ pub enum BenchCommand {
         customers: u64,
         #[arg(long, default_value_t = 2)]
         threads: usize,
-        #[arg(long, default_value = "loan-application-abandonment")]
+        #[arg(long, default_value = "churn-early-warning")]
         template: String,
     },
 }

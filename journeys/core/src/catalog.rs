@@ -9,6 +9,7 @@ pub const SAMPLE_JOURNEYS: &[(&str, &str)] = &[
     ("loan-application-abandonment.json", include_str!("../../../templates/loan-application-abandonment.json")),
     ("credit-card-activation.json", include_str!("../../../templates/credit-card-activation.json")),
     ("dormant-account-winback.json", include_str!("../../../templates/dormant-account-winback.json")),
+    ("churn-early-warning.json", include_str!("../../../templates/churn-early-warning.json")),
 ];
 
 fn stage_block_text(stage: Stage) -> &'static str {

@@ -130,13 +130,70 @@ pub fn properties(ast: &AST) -> Vec<PropertyRef> {
     found
 }
 
-/// What an expression is evaluated against.
-#[derive(Debug, Clone, Default)]
+/// What an expression is evaluated against: the variables, kept in one Rhai scope that is
+/// built once per customer and reused for every evaluation (no copying per evaluation).
+#[derive(Debug, Clone)]
 pub struct Context {
-    pub customer: Map,
-    pub event: Map,
-    pub scores: Map,
-    pub now_ms: i64,
+    scope: Scope<'static>,
+    now_ms: i64,
+}
+
+impl Default for Context {
+    fn default() -> Self {
+        Context::new(Map::new(), Map::new(), 0)
+    }
+}
+
+impl Context {
+    pub fn new(customer: Map, scores: Map, now_ms: i64) -> Context {
+        Context { scope: base_scope(customer, Map::new(), scores, now_ms), now_ms }
+    }
+
+    pub fn now(&self) -> i64 {
+        self.now_ms
+    }
+
+    pub fn set_now(&mut self, now_ms: i64) {
+        self.now_ms = now_ms;
+        self.scope.set_value("now", now_ms);
+    }
+
+    fn map(&self, variable: &str, key: &str) -> Option<Dynamic> {
+        self.scope.get(variable)?.read_lock::<Map>()?.get(key).cloned()
+    }
+
+    fn set_in_map(&mut self, variable: &str, key: &str, value: Dynamic) {
+        if let Some(mut map) = self.scope.get_mut(variable).and_then(|v| v.write_lock::<Map>()) {
+            map.insert(key.into(), value);
+        }
+    }
+
+    /// `customer.NAME`, if set.
+    pub fn customer(&self, name: &str) -> Option<Dynamic> {
+        self.map("customer", name)
+    }
+
+    pub fn set_customer(&mut self, name: &str, value: Dynamic) {
+        self.set_in_map("customer", name, value);
+    }
+
+    /// `scores.NAME` as a number, if set.
+    pub fn score(&self, name: &str) -> Option<f64> {
+        let value = self.map("scores", name)?;
+        value.as_float().ok().or_else(|| value.as_int().ok().map(|i| i as f64))
+    }
+
+    pub fn set_scores(&mut self, scores: Map) {
+        self.scope.set_value("scores", scores);
+    }
+
+    /// The event being handled: its type (and time, now).
+    pub fn set_event_type(&mut self, event_type: &str) {
+        let mut event = Map::new();
+        event.insert("type".into(), string(event_type));
+        event.insert("time".into(), Dynamic::from(self.now_ms));
+        self.scope.set_value("event", event);
+    }
 }
 
 fn base_scope(customer: Map, event: Map, scores: Map, now: i64) -> Scope<'static> {
@@ -151,16 +208,15 @@ fn base_scope(customer: Map, event: Map, scores: Map, now: i64) -> Scope<'static
 }
 
 /// Evaluate to any value (used by the dry run that checks the result type).
-pub fn eval(ast: &AST, ctx: &Context) -> Result<Dynamic, ExprError> {
-    let mut scope = base_scope(ctx.customer.clone(), ctx.event.clone(), ctx.scores.clone(), ctx.now_ms);
+pub fn eval(ast: &AST, ctx: &mut Context) -> Result<Dynamic, ExprError> {
     let previous = NOW_MS.with(|n| n.replace(ctx.now_ms));
-    let result = engine().eval_ast_with_scope::<Dynamic>(&mut scope, ast);
+    let result = engine().eval_ast_with_scope::<Dynamic>(&mut ctx.scope, ast);
     NOW_MS.with(|n| n.set(previous));
     result.map_err(|e| ExprError::Runtime(e.to_string()))
 }
 
 /// Evaluate a condition: it must give a boolean.
-pub fn eval_bool(ast: &AST, ctx: &Context) -> Result<bool, ExprError> {
+pub fn eval_bool(ast: &AST, ctx: &mut Context) -> Result<bool, ExprError> {
     let value = eval(ast, ctx)?;
     value.as_bool().map_err(|_| ExprError::NotBoolean(describe(&value)))
 }
@@ -194,15 +250,15 @@ mod tests {
     }
 
     fn ctx() -> Context {
-        Context { customer: customer(), now_ms: 100 * DAY_MS + 5, ..Context::default() }
+        Context::new(customer(), Map::new(), 100 * DAY_MS + 5)
     }
 
     #[test]
     fn conditions_evaluate_with_helpers() {
         let ast = compile(r#"customer.segment == "affluent" && days_since(customer.last_activity_at) >= 100"#).expect("compiles");
-        assert_eq!(eval_bool(&ast, &ctx()), Ok(true));
+        assert_eq!(eval_bool(&ast, &mut ctx()), Ok(true));
         let ast = compile(r#"customer.has_product("savings") && !has_product(customer, "credit_card")"#).expect("compiles");
-        assert_eq!(eval_bool(&ast, &ctx()), Ok(true));
+        assert_eq!(eval_bool(&ast, &mut ctx()), Ok(true));
     }
 
     #[test]
@@ -221,17 +277,17 @@ mod tests {
         assert!(matches!(compile(nested), Err(ExprError::Syntax { .. })), "{:?}", compile(nested));
         // Without loops or closures, work is bounded by the size limits, which stop at once.
         let too_big = format!("\"{}\".to_chars().len() > 0", "x".repeat(1500));
-        let err = eval(&compile(&too_big).expect("compiles"), &ctx()).unwrap_err();
+        let err = eval(&compile(&too_big).expect("compiles"), &mut ctx()).unwrap_err();
         assert!(is_limit_error(&err.to_string()), "{err}");
         let padded = r#"customer.segment.pad(50000, "y") == ()"#;
-        let err = eval(&compile(padded).expect("compiles"), &ctx()).unwrap_err();
+        let err = eval(&compile(padded).expect("compiles"), &mut ctx()).unwrap_err();
         assert!(is_limit_error(&err.to_string()), "{err}");
     }
 
     #[test]
     fn non_boolean_condition_is_named() {
         let ast = compile("customer.segment").expect("compiles");
-        assert_eq!(eval_bool(&ast, &ctx()), Err(ExprError::NotBoolean("string `affluent`".into())));
+        assert_eq!(eval_bool(&ast, &mut ctx()), Err(ExprError::NotBoolean("string `affluent`".into())));
     }
 
     #[test]
@@ -245,9 +301,9 @@ mod tests {
     fn local_hour_is_dst_aware() {
         // 2026-07-01 12:00 UTC is 13:00 in London (BST); 2026-01-01 12:00 UTC is 12:00 (GMT).
         let ast = compile(r#"local_hour("Europe/London")"#).expect("compiles");
-        let summer = Context { now_ms: 1_782_907_200_000, ..Context::default() };
-        let winter = Context { now_ms: 1_767_268_800_000, ..Context::default() };
-        assert_eq!(eval(&ast, &summer).ok().and_then(|v| v.as_int().ok()), Some(13));
-        assert_eq!(eval(&ast, &winter).ok().and_then(|v| v.as_int().ok()), Some(12));
+        let mut summer = Context::new(Map::new(), Map::new(), 1_782_907_200_000);
+        let mut winter = Context::new(Map::new(), Map::new(), 1_767_268_800_000);
+        assert_eq!(eval(&ast, &mut summer).ok().and_then(|v| v.as_int().ok()), Some(13));
+        assert_eq!(eval(&ast, &mut winter).ok().and_then(|v| v.as_int().ok()), Some(12));
     }
 }

@@ -100,7 +100,7 @@ impl Customer {
         ] {
             scores.insert(name.into(), Dynamic::from(value));
         }
-        Context { customer: c, event: Map::new(), scores, now_ms: start_ms }
+        Context::new(c, scores, start_ms)
     }
 }
 

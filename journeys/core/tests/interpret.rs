@@ -21,7 +21,7 @@ fn customer(activated: bool) -> Context {
     customer.insert("card_activated".into(), Dynamic::from(activated));
     customer.insert("segment".into(), expr::string("affluent"));
     customer.insert("time_zone".into(), expr::string("Europe/London"));
-    Context { customer, ..Context::default() }
+    Context::new(customer, Map::new(), 0)
 }
 
 fn moves(effects: &[Effect]) -> Vec<String> {
@@ -154,7 +154,7 @@ fn a_failing_expression_exits_the_customer_without_contact() {
       "edges":[{"id":"e1","from":"t","to":"c"},{"id":"e2","from":"c","port":"true","to":"a"},{"id":"e3","from":"c","port":"false","to":"x2"},{"id":"e4","from":"a","to":"x1"}]}"#);
     // Valid for every real time zone; this customer's profile holds a bad one.
     let mut ctx = customer(false);
-    ctx.customer.insert("time_zone".into(), expr::string("Mars/Olympus_Mons"));
+    ctx.set_customer("time_zone", expr::string("Mars/Olympus_Mons"));
     let run = enter(&journey, "c", "t", &mut ctx, T0).expect("enter");
     assert!(contacts(&run.effects).is_empty());
     assert!(matches!(run.effects.last(), Some(Effect::Exited { reason: ExitReason::ExpressionFailed { .. }, .. })), "{:?}", run.effects);
@@ -196,13 +196,13 @@ proptest! {
     fn generated_journeys_run_to_completion(seed in any::<u64>(), size in 2usize..80, customer_no in 0u32..1000) {
         let journey = CompiledJourney::new(random_journey(seed, size)).map_err(|e| TestCaseError::fail(e.to_string()))?;
         let mut ctx = customer(customer_no % 2 == 0);
-        ctx.customer.insert("tenure_months".into(), Dynamic::from(i64::from(customer_no % 40)));
-        ctx.customer.insert("balance".into(), Dynamic::from(f64::from(customer_no) * 100.0));
-        ctx.customer.insert("last_activity_at".into(), Dynamic::from(T0 - i64::from(customer_no) * DAY));
-        ctx.customer.insert("products".into(), Dynamic::from(rhai::Array::new()));
+        ctx.set_customer("tenure_months", Dynamic::from(i64::from(customer_no % 40)));
+        ctx.set_customer("balance", Dynamic::from(f64::from(customer_no) * 100.0));
+        ctx.set_customer("last_activity_at", Dynamic::from(T0 - i64::from(customer_no) * DAY));
+        ctx.set_customer("products", Dynamic::from(rhai::Array::new()));
         let scores: Map = ["churn", "cross_sell_insurance", "cross_sell_credit_card"].iter().map(|s| ((*s).into(), Dynamic::from(0.3_f64))).collect();
-        ctx.scores = scores;
-        ctx.now_ms = T0;
+        ctx.set_scores(scores);
+        ctx.set_now(T0);
         let (end, path) = drive(&journey, &format!("c{customer_no}"), &mut ctx)?;
         prop_assert!(matches!(journey.kind(&end.node), Some(journeys_core::NodeKind::Exit {})), "ended at {} via {:?}", end.node, path);
         // Contiguous: each move starts where the previous one ended, along an edge of the journey.

@@ -11,11 +11,11 @@ use crate::validate::{validate, Diagnostic, Severity};
 pub struct CompiledJourney {
     journey: Journey,
     index: HashMap<String, usize>,
-    routes: HashMap<(String, String), String>,
-    /// Edge position in `journey.edges` by (from, port).
-    edge_positions: HashMap<(String, String), usize>,
-    /// Compiled expressions by (node id, position among the node's expressions).
-    expressions: HashMap<(String, usize), AST>,
+    /// By node position: (port, target node position, edge position). Nodes have a handful
+    /// of ports, so a scan beats hashing, and lookups allocate nothing.
+    routes: Vec<Vec<(String, usize, usize)>>,
+    /// By node position: the node's compiled expressions, in `NodeKind::expressions` order.
+    expressions: Vec<Vec<AST>>,
     /// Offer eligibility by offer id.
     eligibility: HashMap<String, AST>,
 }
@@ -42,24 +42,26 @@ impl CompiledJourney {
         if !errors.is_empty() {
             return Err(CompileError { journey: journey.id.clone(), errors });
         }
-        let index = journey.nodes.iter().enumerate().map(|(i, n)| (n.id.clone(), i)).collect();
-        let routes = journey.edges.iter().map(|e| ((e.from.clone(), e.port.clone()), e.to.clone())).collect();
-        let edge_positions = journey.edges.iter().enumerate().map(|(i, e)| ((e.from.clone(), e.port.clone()), i)).collect();
-        let mut expressions = HashMap::new();
-        for node in &journey.nodes {
-            for (i, (_, text)) in node.kind.expressions().into_iter().enumerate() {
-                // Validation compiled these already; a failure here cannot happen.
-                if let Ok(ast) = expr::compile(text) {
-                    expressions.insert((node.id.clone(), i), ast);
-                }
+        let index: HashMap<String, usize> = journey.nodes.iter().enumerate().map(|(i, n)| (n.id.clone(), i)).collect();
+        let mut routes = vec![Vec::new(); journey.nodes.len()];
+        for (position, edge) in journey.edges.iter().enumerate() {
+            // Validation guarantees both ends exist.
+            if let (Some(&from), Some(&to)) = (index.get(&edge.from), index.get(&edge.to)) {
+                routes[from].push((edge.port.clone(), to, position));
             }
         }
+        // Validation compiled every expression already, so none is dropped here.
+        let expressions = journey
+            .nodes
+            .iter()
+            .map(|node| node.kind.expressions().into_iter().filter_map(|(_, text)| expr::compile(text).ok()).collect())
+            .collect();
         let eligibility = journey
             .offers
             .iter()
             .filter_map(|o| Some((o.id.clone(), expr::compile(o.eligibility.as_deref()?).ok()?)))
             .collect();
-        Ok(CompiledJourney { journey, index, routes, edge_positions, expressions, eligibility })
+        Ok(CompiledJourney { journey, index, routes, expressions, eligibility })
     }
 
     pub fn journey(&self) -> &Journey {
@@ -75,13 +77,19 @@ impl CompiledJourney {
         self.index.get(node).copied()
     }
 
-    /// The position in `journey().edges` of the edge leaving `node` by `port`.
-    pub fn edge_position(&self, node: &str, port: &str) -> Option<usize> {
-        self.edge_positions.get(&(node.to_string(), port.to_string())).copied()
+    fn route(&self, node: &str, port: &str) -> Option<(usize, usize)> {
+        let from = *self.index.get(node)?;
+        self.routes[from].iter().find(|(p, ..)| p == port).map(|(_, to, edge)| (*to, *edge))
     }
 
+    /// The position in `journey().edges` of the edge leaving `node` by `port`.
+    pub fn edge_position(&self, node: &str, port: &str) -> Option<usize> {
+        self.route(node, port).map(|(_, edge)| edge)
+    }
+
+    /// The node reached from `node` by `port`.
     pub fn next(&self, node: &str, port: &str) -> Option<&str> {
-        self.routes.get(&(node.to_string(), port.to_string())).map(String::as_str)
+        self.route(node, port).map(|(to, _)| self.journey.nodes[to].id.as_str())
     }
 
     /// The triggers customers can enter by, in file order.
@@ -90,13 +98,17 @@ impl CompiledJourney {
     }
 
     /// Evaluate the node's `which`-th expression (see `NodeKind::expressions`) as a condition.
-    pub fn eval_bool(&self, node: &str, which: usize, ctx: &Context) -> Result<bool, String> {
-        let ast = self.expressions.get(&(node.to_string(), which)).ok_or_else(|| format!("node '{node}' has no expression {which}"))?;
+    pub fn eval_bool(&self, node: &str, which: usize, ctx: &mut Context) -> Result<bool, String> {
+        let ast = self
+            .index
+            .get(node)
+            .and_then(|&i| self.expressions[i].get(which))
+            .ok_or_else(|| format!("node '{node}' has no expression {which}"))?;
         expr::eval_bool(ast, ctx).map_err(|e| format!("node '{node}': {e}"))
     }
 
     /// Whether the offer's eligibility rule (if any) holds for this customer.
-    pub fn eligible(&self, offer: &str, ctx: &Context) -> Result<bool, String> {
+    pub fn eligible(&self, offer: &str, ctx: &mut Context) -> Result<bool, String> {
         match self.eligibility.get(offer) {
             None => Ok(true),
             Some(ast) => expr::eval_bool(ast, ctx).map_err(|e| format!("offer '{offer}': {e}")),

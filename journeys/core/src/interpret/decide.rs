@@ -23,19 +23,16 @@ pub struct RankedOffer {
 }
 
 /// The eligible offers among `offers`, best first for `objective`.
-pub fn rank(journey: &CompiledJourney, _node: &str, offers: &[String], objective: Objective, ctx: &Context) -> Vec<RankedOffer> {
+pub fn rank(journey: &CompiledJourney, offers: &[String], objective: Objective, ctx: &mut Context) -> Vec<RankedOffer> {
     let mut ranked: Vec<RankedOffer> = offers
         .iter()
         .filter_map(|id| journey.journey().offers.iter().find(|o| &o.id == id))
         // An eligibility rule that fails for this customer makes the offer ineligible.
         .filter(|offer| journey.eligible(&offer.id, ctx).unwrap_or(false))
+        .collect::<Vec<_>>()
+        .into_iter()
         .map(|offer| {
-            let propensity = offer
-                .propensity_score
-                .as_deref()
-                .and_then(|score| ctx.scores.get(score))
-                .and_then(|v| v.as_float().ok().or_else(|| v.as_int().ok().map(|i| i as f64)))
-                .unwrap_or(0.0);
+            let propensity = offer.propensity_score.as_deref().and_then(|score| ctx.score(score)).unwrap_or(0.0);
             weigh(&offer.id, propensity, offer.value, offer.cost, offer.mandatory)
         })
         .collect();

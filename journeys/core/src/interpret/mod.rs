@@ -109,6 +109,7 @@ pub fn enter(journey: &CompiledJourney, customer_id: &str, trigger: &str, ctx: &
     if !matches!(journey.kind(trigger), Some(NodeKind::Trigger(_))) {
         return Err(StepError::NotATrigger(trigger.to_string()));
     }
+    ctx.set_now(now);
     let instance = Instance { customer_id: customer_id.to_string(), node: trigger.to_string(), status: Status::Waiting, entered_at: now, wake_at: None };
     Ok(run(journey, instance, "out", ctx, now))
 }
@@ -119,6 +120,7 @@ pub fn step(journey: &CompiledJourney, instance: &Instance, input: &Input, ctx: 
     if instance.status == Status::Exited {
         return Err(StepError::AlreadyExited(instance.customer_id.clone()));
     }
+    ctx.set_now(now);
     let unchanged = || Step { instance: instance.clone(), effects: Vec::new() };
     let wait = match journey.kind(&instance.node) {
         Some(NodeKind::Wait(w)) => w,
@@ -135,7 +137,7 @@ pub fn step(journey: &CompiledJourney, instance: &Instance, input: &Input, ctx: 
                 return Ok(Step { instance: done, effects: vec![Effect::Exited { node: instance.node.clone(), reason }] });
             }
             if wait.until_event.as_deref() == Some(event_type.as_str()) {
-                ctx.event.insert("type".into(), expr::string(event_type));
+                ctx.set_event_type(event_type);
                 Ok(run(journey, instance.clone(), "event", ctx, now))
             } else {
                 Ok(unchanged())
@@ -227,7 +229,7 @@ fn run(journey: &CompiledJourney, mut instance: Instance, leave_by: &str, ctx: &
                 }
             }
             NodeKind::Decision(d) => {
-                let ranking = decide::rank(journey, &node, &d.offers, d.objective, ctx);
+                let ranking = decide::rank(journey, &d.offers, d.objective, ctx);
                 let chosen = ranking.first().map(|r| r.offer.clone());
                 effects.push(Effect::Decided { node: node.clone(), chosen: chosen.clone(), ranking });
                 chosen.unwrap_or_else(|| "none".into())
@@ -246,7 +248,7 @@ fn run(journey: &CompiledJourney, mut instance: Instance, leave_by: &str, ctx: &
             }
             NodeKind::Update { attribute, value } => {
                 // Later conditions in this journey see the new value at once.
-                ctx.customer.insert(attribute.as_str().into(), json_to_dynamic(value));
+                ctx.set_customer(attribute, json_to_dynamic(value));
                 effects.push(Effect::Update { node: node.clone(), attribute: attribute.clone(), value: value.clone() });
                 "out".into()
             }

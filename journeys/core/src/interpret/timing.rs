@@ -14,7 +14,7 @@ pub fn wake_at(wait: &Wait, ctx: &Context, now: i64) -> Option<i64> {
         return after(duration, now);
     }
     if let Some(time) = &wait.until_time {
-        let zone = ctx.customer.get("time_zone").map(|z| z.to_string()).and_then(|z| z.parse::<chrono_tz::Tz>().ok()).unwrap_or(chrono_tz::UTC);
+        let zone = ctx.customer("time_zone").map(|z| z.to_string()).and_then(|z| z.parse::<chrono_tz::Tz>().ok()).unwrap_or(chrono_tz::UTC);
         return next_local_time(zone, parse_time_of_day(time)?, now);
     }
     wait.timeout.as_deref().and_then(|t| after(t, now))

@@ -40,56 +40,17 @@ struct Contact {
     offer_value: Option<f64>,
 }
 
-struct Life<'a> {
-    journey: &'a CompiledJourney,
-    scenario: &'a Scenario,
-    customer: &'a Customer,
-    ctx: Context,
-    zone: chrono_tz::Tz,
-    rng: ChaCha8Rng,
-    queue: BinaryHeap<Reverse<(i64, u64, Pending)>>,
-    seq: u64,
-    horizon: i64,
+/// What every customer's simulation needs to know about the journey, worked out once.
+pub struct Plan {
     /// Event types that matter to this journey; `Pending::Event` indexes it.
     events: Vec<String>,
     goal_event: Option<String>,
-    instance: Option<Instance>,
-    entered_at: Option<i64>,
-    converted: bool,
-    last_offer_value: Option<f64>,
-    history: Vec<(i64, Channel)>,
-    deferred: Vec<Contact>,
-    branches: Vec<(usize, String)>,
-    trace: Option<Vec<TraceStep>>,
+    /// Trigger node ids with their entry rules, in file order.
+    triggers: Vec<(String, Trigger)>,
 }
 
-pub fn run(journey: &CompiledJourney, customer: &Customer, scenario: &Scenario, options: &Options, tally: &mut Tally, trace: bool) {
-    let mut life = Life::new(journey, customer, scenario, options, trace);
-    life.schedule_entries();
-    while let Some(Reverse((at, _, pending))) = life.queue.pop() {
-        if at > life.horizon {
-            break;
-        }
-        life.ctx.now_ms = at;
-        match pending {
-            Pending::Timer(wake) => {
-                if life.instance.as_ref().is_some_and(|i| i.status == Status::Waiting && i.wake_at == Some(wake)) {
-                    life.step(&Input::Timer, at, tally);
-                }
-            }
-            Pending::Event(e) => life.event(e, at, tally),
-            Pending::DateEntry(t) => {
-                let trigger = life.trigger_ids()[t].clone();
-                life.try_enter(&trigger, at, tally);
-            }
-            Pending::Deliver(c) => life.deliver(c, at, tally),
-        }
-    }
-    life.finish(tally);
-}
-
-impl<'a> Life<'a> {
-    fn new(journey: &'a CompiledJourney, customer: &'a Customer, scenario: &'a Scenario, options: &Options, trace: bool) -> Self {
+impl Plan {
+    pub fn new(journey: &CompiledJourney) -> Plan {
         let j = journey.journey();
         let mut events: Vec<String> = Vec::new();
         let mut add = |e: &str| {
@@ -114,9 +75,70 @@ impl<'a> Life<'a> {
         if let Some(goal) = &goal_event {
             add(goal);
         }
+        let triggers = journey
+            .triggers()
+            .filter_map(|n| match &n.kind {
+                NodeKind::Trigger(t) => Some((n.id.clone(), t.clone())),
+                _ => None,
+            })
+            .collect();
+        Plan { events, goal_event, triggers }
+    }
+}
+
+struct Life<'a> {
+    journey: &'a CompiledJourney,
+    plan: &'a Plan,
+    scenario: &'a Scenario,
+    customer: &'a Customer,
+    ctx: Context,
+    zone: chrono_tz::Tz,
+    rng: ChaCha8Rng,
+    queue: BinaryHeap<Reverse<(i64, u64, Pending)>>,
+    seq: u64,
+    horizon: i64,
+    instance: Option<Instance>,
+    entered_at: Option<i64>,
+    converted: bool,
+    last_offer_value: Option<f64>,
+    history: Vec<(i64, Channel)>,
+    deferred: Vec<Contact>,
+    branches: Vec<(usize, String)>,
+    trace: Option<Vec<TraceStep>>,
+}
+
+pub fn run(journey: &CompiledJourney, plan: &Plan, customer: &Customer, scenario: &Scenario, options: &Options, tally: &mut Tally, trace: bool) {
+    let mut life = Life::new(journey, plan, customer, scenario, options, trace);
+    life.schedule_entries();
+    while let Some(Reverse((at, _, pending))) = life.queue.pop() {
+        if at > life.horizon {
+            break;
+        }
+        life.ctx.set_now(at);
+        match pending {
+            Pending::Timer(wake) => {
+                if life.instance.as_ref().is_some_and(|i| i.status == Status::Waiting && i.wake_at == Some(wake)) {
+                    life.step(&Input::Timer, at, tally);
+                }
+            }
+            Pending::Event(e) => life.event(e, at, tally),
+            Pending::DateEntry(t) => {
+                let trigger = &plan.triggers[t].0;
+                life.try_enter(trigger, at, tally);
+            }
+            Pending::Deliver(c) => life.deliver(c, at, tally),
+        }
+    }
+    life.finish(tally);
+}
+
+impl<'a> Life<'a> {
+    fn new(journey: &'a CompiledJourney, plan: &'a Plan, customer: &'a Customer, scenario: &'a Scenario, options: &Options, trace: bool) -> Self {
+        let j = journey.journey();
         let seed = sticky_bucket(&j.id, &customer.id, &options.seed.to_string());
         Life {
             journey,
+            plan,
             scenario,
             customer,
             ctx: customer.context(START_MS),
@@ -125,8 +147,6 @@ impl<'a> Life<'a> {
             queue: BinaryHeap::new(),
             seq: 0,
             horizon: START_MS + i64::from(options.days) * DAY_MS,
-            events,
-            goal_event,
             instance: None,
             entered_at: None,
             converted: false,
@@ -161,39 +181,26 @@ impl<'a> Life<'a> {
     }
 
     fn event_rate(&self, e: usize) -> f64 {
-        let name = &self.events[e];
-        if self.goal_event.as_deref() == Some(name.as_str()) && !self.scenario.event_rates.contains_key(name) {
+        let name = &self.plan.events[e];
+        if self.plan.goal_event.as_deref() == Some(name.as_str()) && !self.scenario.event_rates.contains_key(name) {
             self.scenario.goal_base_rate
         } else {
             self.scenario.rate(name)
         }
     }
 
-    fn trigger_ids(&self) -> Vec<String> {
-        self.journey.triggers().map(|n| n.id.clone()).collect()
-    }
-
     fn schedule_entries(&mut self) {
-        for e in 0..self.events.len() {
+        for e in 0..self.plan.events.len() {
             if let Some(dt) = self.after(self.event_rate(e)) {
                 self.push(START_MS + dt, Pending::Event(e));
             }
         }
-        let triggers: Vec<(usize, String, Trigger)> = self
-            .journey
-            .triggers()
-            .enumerate()
-            .filter_map(|(i, n)| match &n.kind {
-                NodeKind::Trigger(t) => Some((i, n.id.clone(), t.clone())),
-                _ => None,
-            })
-            .collect();
-        for (i, id, trigger) in triggers {
-            let at_start = trigger.audience.is_some() || (trigger.segment.is_some() && self.journey.eval_bool(&id, 0, &self.ctx).unwrap_or(false));
+        for (i, (id, trigger)) in self.plan.triggers.iter().enumerate() {
+            let at_start = trigger.audience.is_some() || (trigger.segment.is_some() && self.journey.eval_bool(id, 0, &mut self.ctx).unwrap_or(false));
             if at_start {
                 self.push(START_MS, Pending::DateEntry(i));
             } else if let Some(rule) = &trigger.date_rule {
-                let date = self.ctx.customer.get(rule.attribute.as_str()).and_then(|d| d.as_int().ok());
+                let date = self.ctx.customer(&rule.attribute).and_then(|d| d.as_int().ok());
                 if let Some(at) = date.map(|d| d + i64::from(rule.offset_days) * DAY_MS).filter(|at| *at >= START_MS) {
                     self.push(at, Pending::DateEntry(i));
                 }
@@ -202,24 +209,25 @@ impl<'a> Life<'a> {
     }
 
     fn event(&mut self, e: usize, at: i64, tally: &mut Tally) {
-        let name = self.events[e].clone();
+        let name = self.plan.events[e].clone();
         if let Some(dt) = self.after(self.event_rate(e)) {
             self.push(at + dt, Pending::Event(e));
         }
         self.note(at, || format!("event {name}"));
-        if self.goal_event.as_deref() == Some(name.as_str()) {
+        if self.plan.goal_event.as_deref() == Some(name.as_str()) {
             self.goal_reached(at, tally);
         }
         let active = self.instance.as_ref().is_some_and(|i| i.status == Status::Waiting);
         if active {
-            self.ctx.event.insert("type".into(), crate::expr::string(&name));
+            self.ctx.set_event_type(&name);
             self.step(&Input::Event { event_type: name }, at, tally);
             return;
         }
-        let entry = self.journey.triggers().find_map(|n| match &n.kind {
-            NodeKind::Trigger(Trigger { event: Some(ev), filter, .. }) if *ev == name => {
-                let passes = filter.is_none() || self.journey.eval_bool(&n.id, 0, &self.ctx).unwrap_or(false);
-                passes.then(|| n.id.clone())
+        let plan = self.plan;
+        let entry = plan.triggers.iter().find_map(|(id, t)| match t {
+            Trigger { event: Some(ev), filter, .. } if *ev == name => {
+                let passes = filter.is_none() || self.journey.eval_bool(id, 0, &mut self.ctx).unwrap_or(false);
+                passes.then(|| id.clone())
             }
             _ => None,
         });
@@ -251,7 +259,7 @@ impl<'a> Life<'a> {
         if !allowed {
             return;
         }
-        self.ctx.now_ms = at;
+        self.ctx.set_now(at);
         let Ok(step) = interpret::enter(self.journey, &self.customer.id, trigger, &mut self.ctx, at) else { return };
         if self.entered_at.is_none() {
             tally.customers_entered += 1;
@@ -364,12 +372,12 @@ impl<'a> Life<'a> {
                 let response = self.scenario.channels.get(&channel).copied();
                 if let Some(r) = response {
                     if self.rng.random_bool(r.open.clamp(0.0, 1.0)) {
-                        if let Some(e) = self.events.iter().position(|x| x == "message_opened") {
+                        if let Some(e) = self.plan.events.iter().position(|x| x == "message_opened") {
                             let dt = self.after(4.0).unwrap_or(DAY_MS);
                             self.push(at + dt, Pending::Event(e));
                         }
                     }
-                    let goal = self.goal_event.as_ref().and_then(|g| self.events.iter().position(|x| x == g));
+                    let goal = self.plan.goal_event.as_ref().and_then(|g| self.plan.events.iter().position(|x| x == g));
                     if let Some(e) = goal.filter(|_| self.rng.random_bool(r.convert.clamp(0.0, 1.0))) {
                         let dt = self.after(0.5).unwrap_or(DAY_MS);
                         self.push(at + dt, Pending::Event(e));

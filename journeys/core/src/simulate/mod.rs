@@ -87,6 +87,7 @@ pub fn simulate(
     }
     scenario.check().map_err(SimulateError::Scenario)?;
     let chunks = total.div_ceil(CHUNK as u64) as usize;
+    let plan = customer::Plan::new(journey);
     let results: Mutex<Vec<Option<Tally>>> = Mutex::new((0..chunks).map(|_| None).collect());
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
@@ -103,7 +104,7 @@ pub fn simulate(
         for index in first..(first + CHUNK as u64).min(total) {
             let customer = population.customer(index);
             let trace = options.trace.as_deref() == Some(customer.id.as_str());
-            customer::run(journey, &customer, scenario, options, &mut tally, trace);
+            customer::run(journey, &plan, &customer, scenario, options, &mut tally, trace);
         }
         if let Ok(mut slots) = results.lock() {
             slots[chunk] = Some(tally);

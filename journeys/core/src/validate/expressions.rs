@@ -61,7 +61,7 @@ fn one(journey: &Journey, node: Option<&str>, field: &str, text: &str, event: Op
     if unknown {
         return; // a dry run would only repeat the problem
     }
-    ctx.event.insert("type".into(), expr::string(event.unwrap_or("sample_event")));
+    ctx.set_event_type(event.unwrap_or("sample_event"));
     match expr::eval_bool(&ast, ctx) {
         Ok(_) => {}
         Err(ExprError::NotBoolean(found)) => {
@@ -92,7 +92,5 @@ fn sample_context(journey: &Journey) -> Context {
     }
     customer.insert("time_zone".into(), expr::string("Europe/London"));
     let scores = SCORES.iter().map(|s| ((*s).into(), Dynamic::from(0.5_f64))).collect();
-    let mut event = Map::new();
-    event.insert("time".into(), Dynamic::from(SAMPLE_NOW_MS));
-    Context { customer, event, scores, now_ms: SAMPLE_NOW_MS }
+    Context::new(customer, scores, SAMPLE_NOW_MS)
 }
