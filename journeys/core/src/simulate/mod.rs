@@ -118,7 +118,7 @@ pub fn simulate(
     } else {
         std::thread::scope(|scope| {
             for _ in 0..threads {
-                scope.spawn(&work);
+                scope.spawn(work);
             }
         });
     }
