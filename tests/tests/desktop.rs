@@ -202,6 +202,14 @@ async fn design_a_journey_on_the_canvas_and_save_it() {
     assert_eq!(text(&client, "#status").await, "Unsaved changes");
     screenshot(&client, &setup, "04-connected-valid.png").await;
 
+    // Undo takes the connection back (the problems return); redo restores it.
+    find(&client, "#undo").await.click().await.expect("undo");
+    wait_for_count(&client, ".diagnostic[data-code='J006']", 4).await;
+    assert_eq!(count(&client, ".edge").await, 3);
+    find(&client, "#redo").await.click().await.expect("redo");
+    wait_for_count(&client, ".diagnostic", 0).await;
+    assert_eq!(count(&client, ".edge").await, 4);
+
     find(&client, "#save").await.click().await.expect("save");
     wait_for_text(&client, "#status", "Saved · revision 2").await;
     screenshot(&client, &setup, "05-saved.png").await;

@@ -9,6 +9,7 @@ pub mod expr;
 pub mod format;
 pub mod fragment;
 pub mod generate;
+pub mod history;
 pub mod governance;
 pub mod interpret;
 pub mod kinds;

@@ -96,12 +96,17 @@ pub fn install_pointer_tracking(state: EditorState) {
         let client = (ev.client_x() as f64, ev.client_y() as f64);
         match state.drag.get_untracked() {
             Drag::Idle => {}
-            Drag::Node { id, grab } => {
+            Drag::Node { id, grab, recorded } => {
                 if let Some((x, y)) = state.to_canvas(client) {
                     let to = Position { x: snap(x - grab.0), y: snap(y - grab.1) };
                     let moved = state.journey.with_untracked(|j| j.node(&id).is_some_and(|n| n.position != to));
                     if moved {
-                        state.edit(|j| {
+                        // The whole drag is one undo step, recorded when the node first moves.
+                        if !recorded {
+                            state.checkpoint();
+                            state.drag.set(Drag::Node { id: id.clone(), grab, recorded: true });
+                        }
+                        state.continue_edit(|j| {
                             if let Some(n) = j.node_mut(&id) {
                                 n.position = to;
                             }
@@ -269,7 +274,7 @@ fn NodeView(state: EditorState, id: String) -> impl IntoView {
             state.selection.set(Some(Selection::Node(id.clone())));
             let Some((x, y)) = state.to_canvas((ev.client_x() as f64, ev.client_y() as f64)) else { return };
             let Some(pos) = state.journey.with_untracked(|j| j.node(&id).map(|n| n.position)) else { return };
-            state.drag.set(Drag::Node { id: id.clone(), grab: (x - pos.x, y - pos.y) });
+            state.drag.set(Drag::Node { id: id.clone(), grab: (x - pos.x, y - pos.y), recorded: false });
         }
     };
     let node_class = move || {

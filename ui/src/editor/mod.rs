@@ -8,6 +8,7 @@ mod geometry;
 mod inspector;
 mod palette;
 
+use journeys_core::history::History;
 use journeys_core::{validate, Diagnostic, Journey, Severity, StoredDraft};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -25,8 +26,9 @@ pub enum Selection {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Drag {
     Idle,
-    /// Moving a node; `grab` is the pointer's offset from the node's top-left corner.
-    Node { id: String, grab: (f64, f64) },
+    /// Moving a node; `grab` is the pointer's offset from the node's top-left corner;
+    /// `recorded` once the move has been put in the history (on its first real step).
+    Node { id: String, grab: (f64, f64), recorded: bool },
     /// Panning the canvas from where the pointer went down.
     Pan { from_client: (f64, f64), from_pan: (f64, f64) },
     /// Drawing a new edge from an output port; `to` is the pointer in canvas coordinates.
@@ -56,6 +58,8 @@ pub struct EditorState {
     pub zoom: RwSignal<f64>,
     pub diagnostics: Memo<Vec<Diagnostic>>,
     pub canvas: NodeRef<leptos::html::Div>,
+    /// Undo/redo of every edit (whole-journey snapshots); survives saves.
+    pub history: RwSignal<History<Journey>>,
 }
 
 impl EditorState {
@@ -81,13 +85,48 @@ impl EditorState {
             // Validation runs in the browser (core compiled to wasm) on every change.
             diagnostics: Memo::new(move |_| structure.with(validate)),
             canvas: NodeRef::new(),
+            history: RwSignal::new(History::default()),
         }
     }
 
-    /// Apply an edit to the journey and mark the draft unsaved.
+    /// Apply an edit to the journey as one undoable step and mark the draft unsaved.
     pub fn edit(&self, change: impl FnOnce(&mut Journey)) {
+        self.checkpoint();
+        self.continue_edit(change);
+    }
+
+    /// Put the journey as it is now in the history (the start of a multi-step gesture).
+    pub fn checkpoint(&self) {
+        let before = self.journey.get_untracked();
+        self.history.update(|h| h.record(before));
+    }
+
+    /// Apply a further step of a gesture already in the history (a node drag's moves).
+    pub fn continue_edit(&self, change: impl FnOnce(&mut Journey)) {
         self.journey.update(change);
         self.status.set(SaveStatus::Unsaved);
+    }
+
+    pub fn undo(&self) {
+        let current = self.journey.get_untracked();
+        let mut previous = None;
+        self.history.update(|h| previous = h.undo(current));
+        self.restore(previous);
+    }
+
+    pub fn redo(&self) {
+        let current = self.journey.get_untracked();
+        let mut next = None;
+        self.history.update(|h| next = h.redo(current));
+        self.restore(next);
+    }
+
+    fn restore(&self, state: Option<Journey>) {
+        if let Some(state) = state {
+            self.journey.set(state);
+            self.selection.set(None);
+            self.status.set(SaveStatus::Unsaved);
+        }
     }
 
     pub fn save(&self) {
@@ -167,6 +206,10 @@ fn EditorView(draft: StoredDraft, screen: RwSignal<Screen>) -> impl IntoView {
                         </span> }.into_any(),
                     }}
                 </span>
+                <button id="undo" class="ghost icon" title="Undo (Ctrl+Z)" on:click=move |_| state.undo()
+                    disabled=move || !state.history.with(|h| h.can_undo())>"↶"</button>
+                <button id="redo" class="ghost icon" title="Redo (Ctrl+Shift+Z)" on:click=move |_| state.redo()
+                    disabled=move || !state.history.with(|h| h.can_redo())>"↷"</button>
                 <span class="spacer"></span>
                 <span id="status" class="status">
                     {move || match state.status.get() {
@@ -205,9 +248,17 @@ fn install_keyboard_shortcuts(state: EditorState) {
             .target()
             .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
             .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
-        if (ev.ctrl_key() || ev.meta_key()) && ev.key() == "s" {
+        let command = ev.ctrl_key() || ev.meta_key();
+        let key = ev.key().to_lowercase();
+        if command && key == "s" {
             ev.prevent_default();
             state.save();
+        } else if command && !typing && ((key == "z" && ev.shift_key()) || key == "y") {
+            ev.prevent_default();
+            state.redo();
+        } else if command && !typing && key == "z" {
+            ev.prevent_default();
+            state.undo();
         } else if !typing && (ev.key() == "Delete" || ev.key() == "Backspace") {
             state.delete_selection();
         }
