@@ -12,6 +12,12 @@ pub struct CommandError {
     message: String,
 }
 
+impl CommandError {
+    pub fn new(kind: &'static str, message: String) -> Self {
+        CommandError { kind, message }
+    }
+}
+
 impl From<StoreError> for CommandError {
     fn from(e: StoreError) -> Self {
         let kind = match &e {

@@ -4,6 +4,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod simulation;
 
 use journeys_store::{default_database_url, Store};
 
@@ -23,12 +24,15 @@ fn main() {
     };
     let result = tauri::Builder::default()
         .manage(store)
+        .manage(simulation::Running::default())
         .invoke_handler(tauri::generate_handler![
             commands::list_journeys,
             commands::load_journey,
             commands::save_journey,
             commands::create_journey,
             commands::database_location,
+            simulation::simulate_journey,
+            simulation::cancel_simulation,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

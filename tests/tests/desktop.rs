@@ -169,6 +169,19 @@ async fn design_a_journey_on_the_canvas_and_save_it() {
     assert_eq!(count(&client, ".edge").await, 8);
     wait_for_text(&client, "#validity", "Valid").await;
     screenshot(&client, &setup, "02-sample-on-canvas.png").await;
+
+    // Simulate it: results appear in the panel and as counts on every node.
+    find(&client, "#simulate-toggle").await.click().await.expect("open simulation");
+    let customers = find(&client, "#sim-customers").await;
+    customers.clear().await.expect("clear");
+    customers.send_keys("3000").await.expect("type customers");
+    find(&client, "#sim-run").await.click().await.expect("run simulation");
+    find(&client, "#sim-totals").await;
+    let entered: u64 = text(&client, "#sim-entered").await.parse().expect("entered is a number");
+    assert!(entered > 0 && entered <= 3000, "entered {entered}");
+    wait_for_count(&client, ".sim-count", 9).await;
+    screenshot(&client, &setup, "02b-simulation.png").await;
+    find(&client, "#simulate-toggle").await.click().await.expect("close simulation");
     find(&client, "#back").await.click().await.expect("back to list");
 
     // A new journey: just a trigger whose port dangles (J007).
@@ -223,6 +236,9 @@ async fn design_a_journey_on_the_canvas_and_save_it() {
     assert_eq!(draft.journey.nodes.len(), 5);
     assert!(draft.journey.edges.iter().any(|e| e.from == "start" && e.port == "out" && e.to == "wait_1"));
     assert_eq!(journeys_core::validate(&draft.journey), vec![]);
+    let runs = store.list_runs("credit-card-activation").await.expect("runs");
+    assert_eq!(runs.len(), 1, "the simulation run is saved");
+    assert_eq!(runs[0].parameters.customers, 3000);
     store.close().await;
 
     // Reopen the app: the change persisted.

@@ -1,6 +1,7 @@
 //! The one typed bridge to the desktop shell (`src-tauri` commands), through
 //! `window.__TAURI__.core.invoke`. In a plain browser it reports that the app is not there.
 
+use journeys_core::simulate::Report;
 use journeys_core::{DraftSummary, Journey, StoredDraft};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -27,17 +28,29 @@ fn tauri_invoke() -> Option<(JsValue, js_sys::Function)> {
     Some((core, invoke))
 }
 
-async fn invoke<T: DeserializeOwned>(command: &str, args: impl Serialize) -> Result<T, ApiError> {
-    let (core, invoke) = tauri_invoke().ok_or_else(|| ApiError::local("not running inside the Journeys desktop app"))?;
+fn to_js(args: impl Serialize) -> Result<JsValue, ApiError> {
     let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-    let args = args.serialize(&serializer).map_err(|e| ApiError::local(e.to_string()))?;
+    args.serialize(&serializer).map_err(|e| ApiError::local(e.to_string()))
+}
+
+async fn invoke<T: DeserializeOwned>(command: &str, args: impl Serialize) -> Result<T, ApiError> {
+    invoke_js(command, to_js(args)?).await
+}
+
+async fn invoke_js<T: DeserializeOwned>(command: &str, args: JsValue) -> Result<T, ApiError> {
+    let (core, invoke) = tauri_invoke().ok_or_else(|| ApiError::local("not running inside the Journeys desktop app"))?;
     let promise = invoke
         .call2(&core, &JsValue::from_str(command), &args)
         .map_err(|e| ApiError::local(format!("{e:?}")))?
         .dyn_into::<js_sys::Promise>()
         .map_err(|_| ApiError::local("invoke did not return a promise"))?;
     match wasm_bindgen_futures::JsFuture::from(promise).await {
-        Ok(value) => serde_wasm_bindgen::from_value(value).map_err(|e| ApiError::local(e.to_string())),
+        // Through JSON text, as the shell wrote it: serde_json reads number-keyed maps
+        // (`{"0": 12}`) that a direct JS-value conversion refuses.
+        Ok(value) => {
+            let text = js_sys::JSON::stringify(&value).ok().and_then(|t| t.as_string()).unwrap_or_else(|| "null".into());
+            serde_json::from_str(&text).map_err(|e| ApiError::local(e.to_string()))
+        }
         Err(error) => Err(serde_wasm_bindgen::from_value(error.clone()).unwrap_or_else(|_| {
             ApiError::local(error.as_string().unwrap_or_else(|| format!("{error:?}")))
         })),
@@ -78,6 +91,76 @@ pub async fn create_journey(name: &str) -> Result<StoredDraft, ApiError> {
 /// Returns the new revision; `kind == "conflict"` when someone saved in between.
 pub async fn save_journey(journey: &Journey, revision: i64) -> Result<i64, ApiError> {
     invoke("save_journey", SaveArgs { journey, revision }).await
+}
+
+#[derive(Serialize)]
+struct SimulateArgs<'a> {
+    journey: &'a Journey,
+    revision: i64,
+    parameters: &'a RunParameters,
+}
+
+/// How a simulation run was made (mirrors the store's record).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunParameters {
+    pub customers: u64,
+    pub seed: u64,
+    pub days: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct RunSummary {
+    pub id: String,
+    pub journey_id: String,
+    pub revision: i64,
+    pub parameters: RunParameters,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct SimulationResult {
+    pub run: RunSummary,
+    pub report: Report,
+}
+
+#[derive(Deserialize)]
+struct Progress {
+    done: u64,
+    total: u64,
+}
+
+/// Simulate `journey` as shown; `progress(done, total)` is called as chunks finish.
+pub async fn simulate_journey(
+    journey: &Journey,
+    revision: i64,
+    parameters: &RunParameters,
+    progress: impl Fn(u64, u64) + 'static,
+) -> Result<SimulationResult, ApiError> {
+    let args = to_js(SimulateArgs { journey, revision, parameters })?;
+    let channel = progress_channel(progress).ok_or_else(|| ApiError::local("cannot open a progress channel"))?;
+    js_sys::Reflect::set(&args, &"onProgress".into(), &channel).map_err(|e| ApiError::local(format!("{e:?}")))?;
+    invoke_js("simulate_journey", args).await
+}
+
+/// A `window.__TAURI__.core.Channel` whose messages go to `progress`.
+fn progress_channel(progress: impl Fn(u64, u64) + 'static) -> Option<JsValue> {
+    use wasm_bindgen::closure::Closure;
+    let (core, _) = tauri_invoke()?;
+    let constructor = js_sys::Reflect::get(&core, &"Channel".into()).ok()?.dyn_into::<js_sys::Function>().ok()?;
+    let channel = js_sys::Reflect::construct(&constructor, &js_sys::Array::new()).ok()?;
+    let on_message = Closure::<dyn FnMut(JsValue)>::new(move |message: JsValue| {
+        if let Ok(p) = serde_wasm_bindgen::from_value::<Progress>(message) {
+            progress(p.done, p.total);
+        }
+    });
+    js_sys::Reflect::set(&channel, &"onmessage".into(), on_message.as_ref()).ok()?;
+    // The channel may deliver after the command returns; the handler lives as long as the page.
+    on_message.forget();
+    Some(channel.into())
+}
+
+pub async fn cancel_simulation() -> Result<(), ApiError> {
+    invoke("cancel_simulation", NoArgs {}).await
 }
 
 pub async fn database_location() -> Result<String, ApiError> {

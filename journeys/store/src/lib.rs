@@ -4,10 +4,12 @@
 mod drafts;
 mod error;
 mod location;
+mod runs;
 
 pub use journeys_core::{DraftSummary, StoredDraft};
 pub use error::StoreError;
 pub use location::{default_database_url, sqlite_url_for};
+pub use runs::{RunParameters, RunSummary};
 
 use sqlx::any::AnyPoolOptions;
 use sqlx::AnyPool;

@@ -83,3 +83,22 @@ async fn generated_journeys_keep_their_content_hash_through_the_store() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn simulation_runs_are_saved_listed_and_reloaded() {
+    use journeys_store::RunParameters;
+    each_backend(|db: TestDb| async move {
+        let store = db.store;
+        let params = RunParameters { customers: 2_000, seed: 7, days: 30 };
+        let first = store.save_run("credit-card-activation", 1, &params, r#"{"customers":2000}"#).await.expect("save");
+        let second = store.save_run("credit-card-activation", 2, &RunParameters { seed: 8, ..params.clone() }, r#"{"customers":2000,"seed":8}"#).await.expect("save");
+        store.save_run("other", 1, &params, "{}").await.expect("save other");
+        let runs = store.list_runs("credit-card-activation").await.expect("list");
+        assert_eq!(runs.len(), 2);
+        assert!(runs.iter().any(|r| r.id == first.id && r.parameters == params && r.revision == 1));
+        assert!(runs.iter().any(|r| r.id == second.id && r.parameters.seed == 8));
+        assert_eq!(store.load_run_report(&second.id).await.expect("report"), r#"{"customers":2000,"seed":8}"#);
+        assert!(matches!(store.load_run_report("nope").await, Err(StoreError::NotFound(_))));
+    })
+    .await;
+}

@@ -322,6 +322,15 @@ fn NodeView(state: EditorState, id: String) -> impl IntoView {
                             </g>
                         }
                     }).collect_view()}
+                    {
+                        let node = id.clone();
+                        move || state.simulated_entries(&node).map(|n| view! {
+                            <g class="sim-count">
+                                <rect x="10" y=NODE_H + 6.0 width="88" height="20" rx="10" />
+                                <text x="54" y=NODE_H + 20.0 text-anchor="middle">{format!("{n} in")}</text>
+                            </g>
+                        })
+                    }
                     {move || (problems.get().0 > 0).then(|| view! {
                         <g class="badge">
                             <circle cx=NODE_W - 4.0 cy="4" r="10" />
@@ -368,10 +377,12 @@ fn EdgeView(state: EditorState, id: String) -> impl IntoView {
     };
     move || {
         path.get().map(|d| {
+            let edge_id = id.clone();
             view! {
                 <g class="edge" data-edge-id=id.clone() class:selected=selected.clone() on:pointerdown=select.clone()>
                     <path class="edge-hit" d=d.clone() />
-                    <path class="edge-line" d=d marker-end="url(#arrow)" />
+                    <path class="edge-line" d=d marker-end="url(#arrow)"
+                        style=move || state.simulated_flow_share(&edge_id).map(|s| format!("stroke-width: {:.1}px", 1.5 + 8.0 * s)).unwrap_or_default() />
                 </g>
             }
         })

@@ -3,10 +3,12 @@
 //! module only wires pointer and keyboard input to them.
 
 mod canvas;
+mod chart;
 mod diagnostics;
 mod geometry;
 mod inspector;
 mod palette;
+mod simulation;
 
 use journeys_core::history::History;
 use journeys_core::{validate, Diagnostic, Journey, Severity, StoredDraft};
@@ -60,6 +62,9 @@ pub struct EditorState {
     pub canvas: NodeRef<leptos::html::Div>,
     /// Undo/redo of every edit (whole-journey snapshots); survives saves.
     pub history: RwSignal<History<Journey>>,
+    /// Whether the side panel shows the simulation instead of the inspector.
+    pub simulating: RwSignal<bool>,
+    pub sim: RwSignal<simulation::SimState>,
 }
 
 impl EditorState {
@@ -86,6 +91,8 @@ impl EditorState {
             diagnostics: Memo::new(move |_| structure.with(validate)),
             canvas: NodeRef::new(),
             history: RwSignal::new(History::default()),
+            simulating: RwSignal::new(false),
+            sim: RwSignal::new(simulation::SimState::default()),
         }
     }
 
@@ -211,6 +218,9 @@ fn EditorView(draft: StoredDraft, screen: RwSignal<Screen>) -> impl IntoView {
                 <button id="redo" class="ghost icon" title="Redo (Ctrl+Shift+Z)" on:click=move |_| state.redo()
                     disabled=move || !state.history.with(|h| h.can_redo())>"↷"</button>
                 <span class="spacer"></span>
+                <button id="simulate-toggle" class="ghost" class:active=move || state.simulating.get()
+                    title="Simulate this journey against sample customers"
+                    on:click=move |_| state.simulating.update(|s| *s = !*s)>"Simulate"</button>
                 <span id="status" class="status">
                     {move || match state.status.get() {
                         SaveStatus::Saved(r) => format!("Saved · revision {r}"),
@@ -225,7 +235,11 @@ fn EditorView(draft: StoredDraft, screen: RwSignal<Screen>) -> impl IntoView {
                 <palette::Palette state=state />
                 <canvas::Canvas state=state />
                 <aside class="side-panel">
-                    <inspector::Inspector state=state />
+                    {move || if state.simulating.get() {
+                        view! { <simulation::SimulationPanel state=state /> }.into_any()
+                    } else {
+                        view! { <inspector::Inspector state=state /> }.into_any()
+                    }}
                     <diagnostics::DiagnosticsPanel state=state />
                 </aside>
             </div>

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// 95 % Wilson score interval for `successes` out of `trials`.
 pub fn wilson(successes: u64, trials: u64) -> (f64, f64) {
@@ -28,7 +28,7 @@ fn rate(part: u64, whole: u64) -> f64 {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     pub journey: String,
     pub seed: u64,
@@ -53,7 +53,7 @@ pub struct Report {
     pub trace: Option<Trace>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Totals {
     pub entered: u64,
     pub converted: u64,
@@ -81,7 +81,7 @@ impl Totals {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NodeCount {
     pub id: String,
     pub kind: String,
@@ -95,7 +95,7 @@ pub struct NodeCount {
     pub goals: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EdgeFlow {
     pub id: String,
     pub from: String,
@@ -104,7 +104,7 @@ pub struct EdgeFlow {
     pub flow: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BranchConversion {
     pub node: String,
     pub port: String,
@@ -121,7 +121,7 @@ impl BranchConversion {
 }
 
 /// Treated minus control conversion at a holdout, with a 95 % interval (normal approximation).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Uplift {
     pub node: String,
     pub treated_rate: f64,
@@ -140,7 +140,7 @@ impl Uplift {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Day {
     pub day: u32,
     pub entered: u64,
@@ -150,13 +150,13 @@ pub struct Day {
 }
 
 /// One customer's way through the journey.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Trace {
     pub customer: String,
     pub steps: Vec<TraceStep>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TraceStep {
     /// Minutes since the simulation start.
     pub minute: i64,
