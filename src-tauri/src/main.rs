@@ -33,6 +33,8 @@ fn main() {
             commands::database_location,
             simulation::simulate_journey,
             simulation::cancel_simulation,
+            simulation::list_runs,
+            simulation::load_run,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -175,12 +175,28 @@ async fn design_a_journey_on_the_canvas_and_save_it() {
     let customers = find(&client, "#sim-customers").await;
     customers.clear().await.expect("clear");
     customers.send_keys("3000").await.expect("type customers");
+    find(&client, "#sim-trace").await.send_keys("C00000002").await.expect("type trace id");
     find(&client, "#sim-run").await.click().await.expect("run simulation");
     find(&client, "#sim-totals").await;
     let entered: u64 = text(&client, "#sim-entered").await.parse().expect("entered is a number");
     assert!(entered > 0 && entered <= 3000, "entered {entered}");
     wait_for_count(&client, ".sim-count", 9).await;
+    assert!(count(&client, "#sim-trace-steps li").await > 0, "the traced customer's steps are listed");
+    tokio::time::sleep(Duration::from_millis(500)).await; // charts draw on the next frames
     screenshot(&client, &setup, "02b-simulation.png").await;
+
+    // A second run with another seed; both are saved and can be compared side by side.
+    let seed = find(&client, "#sim-seed").await;
+    seed.clear().await.expect("clear seed");
+    seed.send_keys("2").await.expect("type seed");
+    find(&client, "#sim-run").await.click().await.expect("run again");
+    wait_for_count(&client, "#sim-runs li", 2).await;
+    for checkbox in client.find_all(Locator::Css("#sim-runs input[type=checkbox]")).await.expect("run checkboxes") {
+        checkbox.click().await.expect("pick run");
+    }
+    wait_for_count(&client, "#sim-compare thead th", 3).await;
+    wait_for_text(&client, "#sim-compare", "seed 2").await;
+    screenshot(&client, &setup, "02c-compare-runs.png").await;
     find(&client, "#simulate-toggle").await.click().await.expect("close simulation");
     find(&client, "#back").await.click().await.expect("back to list");
 
@@ -237,8 +253,8 @@ async fn design_a_journey_on_the_canvas_and_save_it() {
     assert!(draft.journey.edges.iter().any(|e| e.from == "start" && e.port == "out" && e.to == "wait_1"));
     assert_eq!(journeys_core::validate(&draft.journey), vec![]);
     let runs = store.list_runs("credit-card-activation").await.expect("runs");
-    assert_eq!(runs.len(), 1, "the simulation run is saved");
-    assert_eq!(runs[0].parameters.customers, 3000);
+    assert_eq!(runs.len(), 2, "both simulation runs are saved");
+    assert!(runs.iter().all(|r| r.parameters.customers == 3000));
     store.close().await;
 
     // Reopen the app: the change persisted.

@@ -98,6 +98,7 @@ struct SimulateArgs<'a> {
     journey: &'a Journey,
     revision: i64,
     parameters: &'a RunParameters,
+    trace: Option<&'a str>,
 }
 
 /// How a simulation run was made (mirrors the store's record).
@@ -106,6 +107,10 @@ pub struct RunParameters {
     pub customers: u64,
     pub seed: u64,
     pub days: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub population: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -134,9 +139,10 @@ pub async fn simulate_journey(
     journey: &Journey,
     revision: i64,
     parameters: &RunParameters,
+    trace: Option<&str>,
     progress: impl Fn(u64, u64) + 'static,
 ) -> Result<SimulationResult, ApiError> {
-    let args = to_js(SimulateArgs { journey, revision, parameters })?;
+    let args = to_js(SimulateArgs { journey, revision, parameters, trace })?;
     let channel = progress_channel(progress).ok_or_else(|| ApiError::local("cannot open a progress channel"))?;
     js_sys::Reflect::set(&args, &"onProgress".into(), &channel).map_err(|e| ApiError::local(format!("{e:?}")))?;
     invoke_js("simulate_journey", args).await
@@ -157,6 +163,20 @@ fn progress_channel(progress: impl Fn(u64, u64) + 'static) -> Option<JsValue> {
     // The channel may deliver after the command returns; the handler lives as long as the page.
     on_message.forget();
     Some(channel.into())
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JourneyArg<'a> {
+    journey_id: &'a str,
+}
+
+pub async fn list_runs(journey_id: &str) -> Result<Vec<RunSummary>, ApiError> {
+    invoke("list_runs", JourneyArg { journey_id }).await
+}
+
+pub async fn load_run(id: &str) -> Result<Report, ApiError> {
+    invoke("load_run", IdArg { id }).await
 }
 
 pub async fn cancel_simulation() -> Result<(), ApiError> {

@@ -11,6 +11,12 @@ pub struct RunParameters {
     pub customers: u64,
     pub seed: u64,
     pub days: u32,
+    /// A CSV population file used instead of generated customers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub population: Option<String>,
+    /// The scenario (JSON text) when not the default one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

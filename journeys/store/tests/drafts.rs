@@ -89,7 +89,7 @@ async fn simulation_runs_are_saved_listed_and_reloaded() {
     use journeys_store::RunParameters;
     each_backend(|db: TestDb| async move {
         let store = db.store;
-        let params = RunParameters { customers: 2_000, seed: 7, days: 30 };
+        let params = RunParameters { customers: 2_000, seed: 7, days: 30, population: None, scenario: Some(r#"{"goal_base_rate":0.01}"#.into()) };
         let first = store.save_run("credit-card-activation", 1, &params, r#"{"customers":2000}"#).await.expect("save");
         let second = store.save_run("credit-card-activation", 2, &RunParameters { seed: 8, ..params.clone() }, r#"{"customers":2000,"seed":8}"#).await.expect("save");
         store.save_run("other", 1, &params, "{}").await.expect("save other");
