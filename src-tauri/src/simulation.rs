@@ -75,7 +75,7 @@ pub async fn simulate_journey(
     }
     let params = parameters.clone();
     let report = tauri::async_runtime::spawn_blocking(move || {
-        let options = Options { seed: params.seed, days: params.days, threads: 2, trace };
+        let options = Options { seed: params.seed, days: params.days, threads: 2, trace, history: None };
         let population = match &given {
             Some(customers) => Population::Given(customers),
             None => Population::Generated { customers: params.customers, seed: params.seed },

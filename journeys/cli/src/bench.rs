@@ -45,7 +45,7 @@ pub fn run(command: BenchCommand) -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            let options = Options { seed: 1, days: 90, threads, trace: None };
+            let options = Options { seed: 1, days: 90, threads, trace: None, history: None };
             let population = Population::Generated { customers, seed: 1 };
             let start = Instant::now();
             let result = simulate(&compiled, &population, &Scenario::default(), &options, &std::sync::atomic::AtomicBool::new(false), &|_, _| {});

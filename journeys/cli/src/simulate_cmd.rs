@@ -8,7 +8,7 @@ use anyhow::{bail, Context as _};
 use clap::{Args, Subcommand};
 use journeys_core::interpret::CompiledJourney;
 use journeys_core::population::{self, Customer};
-use journeys_core::simulate::{simulate, Options, Population, Report, Scenario};
+use journeys_core::simulate::{simulate, History, Options, Population, Report, Scenario};
 
 use crate::files::{read_journey, write_atomically};
 use crate::Format;
@@ -43,6 +43,9 @@ pub struct SimulateArgs {
     /// Simulate the good rows of a population file that has bad ones (reported).
     #[arg(long)]
     pub skip_bad_rows: bool,
+    /// Historical events to replay (NDJSON: customer_id, type, time).
+    #[arg(long)]
+    pub events: Option<PathBuf>,
     /// Behaviour: event rates, channel responses, conversion value (JSON).
     #[arg(long)]
     pub scenario: Option<PathBuf>,
@@ -113,7 +116,22 @@ pub fn simulate_cmd(args: SimulateArgs) -> anyhow::Result<ExitCode> {
             Population::Generated { customers: args.customers, seed: args.seed }
         }
     };
-    let options = Options { seed: args.seed, days: args.days, threads: args.threads, trace: args.trace.clone() };
+    let history = match &args.events {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+            match History::parse_ndjson(&text) {
+                Ok(history) => Some(std::sync::Arc::new(history)),
+                Err(errors) => {
+                    for e in errors.iter().take(50) {
+                        eprintln!("error: {}: line {}", path.display(), e.to_string().trim_start_matches("row "));
+                    }
+                    bail!("{}: {} bad line(s)", path.display(), errors.len())
+                }
+            }
+        }
+        None => None,
+    };
+    let options = Options { seed: args.seed, days: args.days, threads: args.threads, trace: args.trace.clone(), history };
     let started = std::time::Instant::now();
     let report = simulate(&compiled, &people, &scenario, &options, &AtomicBool::new(false), &|_, _| {})?;
     if args.timings {

@@ -81,3 +81,30 @@ fn absurd_parameters_and_invalid_journeys_are_clear_errors() {
     }
     assert!(!Path::new("/tmp/never-written.csv").exists());
 }
+
+#[test]
+fn historical_events_are_replayed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = |name: &str| dir.path().join(name).to_str().expect("utf-8").to_string();
+    assert_eq!(journeys(&["population", "generate", "--customers", "3", "--seed", "1", "--out", &path("people.csv")]).0, 0);
+    // No generated events at all: only the replayed ones can bring customers in.
+    std::fs::write(path("quiet.json"), r#"{"default_event_rate": 0.0, "goal_base_rate": 0.0}"#).expect("scenario");
+    std::fs::write(
+        path("events.ndjson"),
+        "{\"customer_id\":\"C00000001\",\"type\":\"card_issued\",\"time\":\"2026-01-03T10:00:00Z\"}\n{\"customer_id\":\"C00000001\",\"type\":\"app_login\",\"time\":1767500000000}\n",
+    )
+    .expect("events");
+    let (code, stdout, stderr) = journeys(&[
+        "simulate", "templates/credit-card-activation.json", "--population", &path("people.csv"), "--events", &path("events.ndjson"),
+        "--scenario", &path("quiet.json"), "--days", "30", "--format", "json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    assert_eq!(report["totals"]["entered"], 1, "only the customer with a card_issued event enters");
+    assert_eq!(report["daily"][2]["entered"], 1, "on the day of the event");
+
+    std::fs::write(path("bad.ndjson"), "{\"customer_id\":\"C1\",\"type\":\"x\",\"time\":\"soon\"}\n").expect("bad events");
+    let (code, _, stderr) = journeys(&["simulate", "templates/credit-card-activation.json", "--events", &path("bad.ndjson")]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("line 1, column time"), "{stderr}");
+}

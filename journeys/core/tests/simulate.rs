@@ -13,7 +13,7 @@ fn template(id: &str) -> CompiledJourney {
 }
 
 fn run(journey: &CompiledJourney, population: &Population, threads: usize, days: u32) -> Report {
-    let options = Options { seed: 7, days, threads, trace: None };
+    let options = Options { seed: 7, days, threads, trace: None, history: None };
     simulate(journey, population, &Scenario::default(), &options, &AtomicBool::new(false), &|_, _| {}).expect("simulates")
 }
 
@@ -97,7 +97,7 @@ fn a_small_journey_gives_exactly_the_expected_counts() {
 #[test]
 fn bad_parameters_are_refused() {
     let journey = template("credit-card-activation");
-    let options = |days| Options { seed: 1, days, threads: 1, trace: None };
+    let options = |days| Options { seed: 1, days, threads: 1, trace: None, history: None };
     let go = |population: &Population, days: u32, scenario: &Scenario| simulate(&journey, population, scenario, &options(days), &AtomicBool::new(false), &|_, _| {});
     let some = Population::Generated { customers: 10, seed: 1 };
     assert_eq!(go(&Population::Given(&[]), 30, &Scenario::default()).err(), Some(SimulateError::NoCustomers));
@@ -110,7 +110,7 @@ fn bad_parameters_are_refused() {
 #[test]
 fn template_report_snapshot() {
     let journey = template("credit-card-activation");
-    let options = Options { seed: 11, days: 30, threads: 2, trace: Some("C00000002".into()) };
+    let options = Options { seed: 11, days: 30, threads: 2, trace: Some("C00000002".into()), history: None };
     let report = simulate(&journey, &Population::Generated { customers: 2_000, seed: 11 }, &Scenario::default(), &options, &AtomicBool::new(false), &|_, _| {}).expect("simulates");
     insta::assert_json_snapshot!(report);
 }

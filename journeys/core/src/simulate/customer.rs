@@ -30,6 +30,8 @@ enum Pending {
     DateEntry(usize),
     /// A contact deferred by quiet hours, `deferred[i]`.
     Deliver(usize),
+    /// A historical event of type `events[i]` (not followed by a generated next occurrence).
+    Replayed(usize),
 }
 
 struct Contact {
@@ -109,7 +111,7 @@ struct Life<'a> {
 
 pub fn run(journey: &CompiledJourney, plan: &Plan, customer: &Customer, scenario: &Scenario, options: &Options, tally: &mut Tally, trace: bool) {
     let mut life = Life::new(journey, plan, customer, scenario, options, trace);
-    life.schedule_entries();
+    life.schedule_entries(options);
     while let Some(Reverse((at, _, pending))) = life.queue.pop() {
         if at > life.horizon {
             break;
@@ -121,7 +123,8 @@ pub fn run(journey: &CompiledJourney, plan: &Plan, customer: &Customer, scenario
                     life.step(&Input::Timer, at, tally);
                 }
             }
-            Pending::Event(e) => life.event(e, at, tally),
+            Pending::Event(e) => life.event(e, at, true, tally),
+            Pending::Replayed(e) => life.event(e, at, false, tally),
             Pending::DateEntry(t) => {
                 let trigger = &plan.triggers[t].0;
                 life.try_enter(trigger, at, tally);
@@ -189,7 +192,14 @@ impl<'a> Life<'a> {
         }
     }
 
-    fn schedule_entries(&mut self) {
+    fn schedule_entries(&mut self, options: &Options) {
+        if let Some(history) = &options.history {
+            for (at, event_type) in history.events_of(&self.customer.id) {
+                if let Some(e) = self.plan.events.iter().position(|x| x == event_type).filter(|_| *at >= START_MS) {
+                    self.push(*at, Pending::Replayed(e));
+                }
+            }
+        }
         for e in 0..self.plan.events.len() {
             if let Some(dt) = self.after(self.event_rate(e)) {
                 self.push(START_MS + dt, Pending::Event(e));
@@ -208,10 +218,12 @@ impl<'a> Life<'a> {
         }
     }
 
-    fn event(&mut self, e: usize, at: i64, tally: &mut Tally) {
+    fn event(&mut self, e: usize, at: i64, generated: bool, tally: &mut Tally) {
         let name = self.plan.events[e].clone();
-        if let Some(dt) = self.after(self.event_rate(e)) {
-            self.push(at + dt, Pending::Event(e));
+        if generated {
+            if let Some(dt) = self.after(self.event_rate(e)) {
+                self.push(at + dt, Pending::Event(e));
+            }
         }
         self.note(at, || format!("event {name}"));
         if self.plan.goal_event.as_deref() == Some(name.as_str()) {

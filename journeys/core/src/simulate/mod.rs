@@ -4,6 +4,7 @@
 //! fixed-size chunks are tallied independently and merged in chunk order.
 
 mod customer;
+mod history;
 mod report;
 mod scenario;
 mod tally;
@@ -11,6 +12,7 @@ mod tally;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
+pub use history::History;
 pub use report::{wilson, BranchConversion, Day, EdgeFlow, NodeCount, Report, Totals, Trace, TraceStep, Uplift};
 pub use scenario::{ChannelResponse, Scenario};
 
@@ -54,6 +56,14 @@ pub struct Options {
     pub threads: usize,
     /// Record the step-by-step trace of this customer id.
     pub trace: Option<String>,
+    /// Historical events replayed into the customers' queues.
+    pub history: Option<std::sync::Arc<History>>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { seed: 1, days: 90, threads: 2, trace: None, history: None }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
