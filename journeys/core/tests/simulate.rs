@@ -114,3 +114,29 @@ fn template_report_snapshot() {
     let report = simulate(&journey, &Population::Generated { customers: 2_000, seed: 11 }, &Scenario::default(), &options, &AtomicBool::new(false), &|_, _| {}).expect("simulates");
     insta::assert_json_snapshot!(report);
 }
+
+#[test]
+fn churn_takes_customers_out_and_is_counted() {
+    let journey = template("churn-early-warning");
+    let population = Population::Generated { customers: 20_000, seed: 5 };
+    let options = Options { seed: 3, days: 90, threads: 2, trace: None, history: None };
+    let heavy = Scenario { annual_churn: 0.9, ..Scenario::default() };
+    let report = simulate(&journey, &population, &heavy, &options, &AtomicBool::new(false), &|_, _| {}).expect("simulates");
+    let churned = report.exits_by_reason.get("churned").copied().unwrap_or(0);
+    assert!(churned > 0, "{:?}", report.exits_by_reason);
+    let calm = simulate(&journey, &population, &Scenario { annual_churn: 0.0, ..Scenario::default() }, &options, &AtomicBool::new(false), &|_, _| {}).expect("simulates");
+    assert_eq!(calm.exits_by_reason.get("churned"), None);
+    // Conservation holds with churn too.
+    for node in &report.nodes {
+        let out: u64 = report.edges.iter().filter(|e| e.from == node.id).map(|e| e.flow).sum();
+        assert_eq!(node.entered, node.exited + node.waiting + out, "node {}", node.id);
+    }
+}
+
+#[test]
+fn responses_scale_with_segment() {
+    let s = Scenario::default();
+    assert!(s.response_factor("hni", Some(0.5)) > s.response_factor("mass", Some(0.5)));
+    assert_eq!(s.response_factor("unknown", Some(0.5)), 1.0);
+    assert!(s.daily_churn(0.5) > s.daily_churn(0.1));
+}

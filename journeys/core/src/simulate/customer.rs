@@ -32,6 +32,8 @@ enum Pending {
     Deliver(usize),
     /// A historical event of type `events[i]` (not followed by a generated next occurrence).
     Replayed(usize),
+    /// The customer leaves the bank.
+    Churn,
 }
 
 struct Contact {
@@ -130,6 +132,10 @@ pub fn run(journey: &CompiledJourney, plan: &Plan, customer: &Customer, scenario
                 life.try_enter(trigger, at, tally);
             }
             Pending::Deliver(c) => life.deliver(c, at, tally),
+            Pending::Churn => {
+                life.churn(at, tally);
+                break;
+            }
         }
     }
     life.finish(tally);
@@ -192,7 +198,27 @@ impl<'a> Life<'a> {
         }
     }
 
+    /// The customer is lost: they leave the journey where they are, and nothing more happens.
+    fn churn(&mut self, at: i64, tally: &mut Tally) {
+        self.note(at, || "churned".into());
+        if let Some(instance) = self.instance.as_mut().filter(|i| i.status == Status::Waiting) {
+            instance.status = Status::Exited;
+            instance.wake_at = None;
+            if let Some(n) = self.journey.node_position(&instance.node) {
+                tally.exited[n] += 1;
+            }
+            *tally.exits_by_reason.entry("churned".into()).or_default() += 1;
+            if let Some(day) = tally.day(((at - START_MS) / DAY_MS) as usize) {
+                day.exits += 1;
+            }
+        }
+    }
+
     fn schedule_entries(&mut self, options: &Options) {
+        let hazard = self.scenario.daily_churn(self.customer.churn);
+        if let Some(dt) = self.after(hazard) {
+            self.push(START_MS + dt, Pending::Churn);
+        }
         if let Some(history) = &options.history {
             for (at, event_type) in history.events_of(&self.customer.id) {
                 if let Some(e) = self.plan.events.iter().position(|x| x == event_type).filter(|_| *at >= START_MS) {
@@ -382,6 +408,8 @@ impl<'a> Life<'a> {
                 }
                 self.note(at, || format!("{node} sent by {}", channel.key()));
                 let response = self.scenario.channels.get(&channel).copied();
+                let score = self.scenario.response_score.as_deref().and_then(|s| self.ctx.score(s));
+                let factor = self.scenario.response_factor(&self.customer.segment, score);
                 if let Some(r) = response {
                     if self.rng.random_bool(r.open.clamp(0.0, 1.0)) {
                         if let Some(e) = self.plan.events.iter().position(|x| x == "message_opened") {
@@ -390,7 +418,7 @@ impl<'a> Life<'a> {
                         }
                     }
                     let goal = self.plan.goal_event.as_ref().and_then(|g| self.plan.events.iter().position(|x| x == g));
-                    if let Some(e) = goal.filter(|_| self.rng.random_bool(r.convert.clamp(0.0, 1.0))) {
+                    if let Some(e) = goal.filter(|_| self.rng.random_bool((r.convert * factor).clamp(0.0, 1.0))) {
                         let dt = self.after(0.5).unwrap_or(DAY_MS);
                         self.push(at + dt, Pending::Event(e));
                     }

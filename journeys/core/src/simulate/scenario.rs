@@ -24,6 +24,31 @@ pub struct Scenario {
     /// Value of a conversion when the contact carried no offer with its own value.
     #[serde(default = "default_value")]
     pub value_per_conversion: f64,
+    /// Response multiplier by customer segment (segments not listed respond at 1×).
+    #[serde(default = "default_segments")]
+    pub segment_response: BTreeMap<String, f64>,
+    /// The model score that scales the chance to convert after a contact: the chance is
+    /// multiplied by `2 × score` (so a customer with score 0.5 responds at the channel rate).
+    /// `null` for no scaling.
+    #[serde(default = "default_response_score")]
+    pub response_score: Option<String>,
+    /// Share of customers lost in a year (churn hazard), scaled per customer by
+    /// `churn score / 0.25`. A churned customer leaves the journey and generates no events.
+    #[serde(default = "default_churn")]
+    pub annual_churn: f64,
+}
+
+fn default_segments() -> BTreeMap<String, f64> {
+    BTreeMap::from([("mass".to_string(), 1.0), ("affluent".to_string(), 1.2), ("hni".to_string(), 1.5)])
+}
+
+fn default_response_score() -> Option<String> {
+    Some("activation".into())
+}
+
+fn default_churn() -> f64 {
+    // Annual churn of 15–27 % in the domain notes.
+    0.2
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -71,11 +96,30 @@ impl Default for Scenario {
             goal_base_rate: default_goal_rate(),
             channels: default_channels(),
             value_per_conversion: default_value(),
+            segment_response: default_segments(),
+            response_score: default_response_score(),
+            annual_churn: default_churn(),
         }
     }
 }
 
 impl Scenario {
+    /// Daily churn hazard for a customer with this churn score.
+    pub fn daily_churn(&self, churn_score: f64) -> f64 {
+        let daily = 1.0 - (1.0 - self.annual_churn).powf(1.0 / 365.0);
+        (daily * churn_score / 0.25).clamp(0.0, 1.0)
+    }
+
+    /// How much more (or less) likely than the channel rate this customer is to respond.
+    pub fn response_factor(&self, segment: &str, score: Option<f64>) -> f64 {
+        let by_segment = self.segment_response.get(segment).copied().unwrap_or(1.0);
+        let by_score = match (&self.response_score, score) {
+            (Some(_), Some(s)) => 2.0 * s.clamp(0.0, 1.0),
+            _ => 1.0,
+        };
+        by_segment * by_score
+    }
+
     pub fn rate(&self, event: &str) -> f64 {
         self.event_rates.get(event).copied().unwrap_or(self.default_event_rate)
     }
@@ -90,6 +134,14 @@ impl Scenario {
         for (name, p) in [("default_event_rate", self.default_event_rate), ("goal_base_rate", self.goal_base_rate)] {
             if !(p.is_finite() && p >= 0.0) {
                 return Err(format!("{name}: {p} is not a non-negative rate per day"));
+            }
+        }
+        if !(0.0..1.0).contains(&self.annual_churn) {
+            return Err(format!("annual_churn: {} is not a share between 0 and 1", self.annual_churn));
+        }
+        for (segment, m) in &self.segment_response {
+            if !(m.is_finite() && *m >= 0.0) {
+                return Err(format!("segment_response.{segment}: {m} is not a non-negative multiplier"));
             }
         }
         for (channel, r) in &self.channels {
