@@ -2,6 +2,7 @@
 //! `window.__TAURI__.core.invoke`. In a plain browser it reports that the app is not there.
 
 use journeys_core::simulate::Report;
+pub use journeys_core::{RunParameters, RunSummary};
 use journeys_core::{DraftSummary, Journey, StoredDraft};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -99,27 +100,6 @@ struct SimulateArgs<'a> {
     revision: i64,
     parameters: &'a RunParameters,
     trace: Option<&'a str>,
-}
-
-/// How a simulation run was made (mirrors the store's record).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RunParameters {
-    pub customers: u64,
-    pub seed: u64,
-    pub days: u32,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub population: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scenario: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct RunSummary {
-    pub id: String,
-    pub journey_id: String,
-    pub revision: i64,
-    pub parameters: RunParameters,
-    pub created_at: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]

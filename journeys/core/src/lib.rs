@@ -21,7 +21,7 @@ pub mod simulate;
 pub mod validate;
 pub mod vocabulary;
 
-pub use draft::{DraftSummary, StoredDraft};
+pub use draft::{DraftSummary, RunParameters, RunSummary, StoredDraft};
 pub use format::{canonical, content_hash, parse_journey, to_canonical_json, to_pretty_json, ParseError, FORMAT_VERSION};
 pub use model::{Channel, Edge, Journey, Node, NodeKind, Position, SplitBranch, Stage};
 pub use validate::{validate, Diagnostic, Severity, RULES};

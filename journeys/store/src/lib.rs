@@ -9,7 +9,7 @@ mod runs;
 pub use journeys_core::{DraftSummary, StoredDraft};
 pub use error::StoreError;
 pub use location::{default_database_url, sqlite_url_for};
-pub use runs::{RunParameters, RunSummary};
+pub use journeys_core::{RunParameters, RunSummary};
 
 use sqlx::any::AnyPoolOptions;
 use sqlx::AnyPool;

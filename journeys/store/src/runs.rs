@@ -1,33 +1,9 @@
 //! Saved simulation runs, so results can be reopened and compared.
 
-use serde::{Deserialize, Serialize};
+use journeys_core::{RunParameters, RunSummary};
 use sqlx::Row;
 
 use crate::{now_ms, Store, StoreError};
-
-/// How a run was made: enough to repeat it exactly.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RunParameters {
-    pub customers: u64,
-    pub seed: u64,
-    pub days: u32,
-    /// A CSV population file used instead of generated customers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub population: Option<String>,
-    /// The scenario (JSON text) when not the default one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scenario: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RunSummary {
-    pub id: String,
-    pub journey_id: String,
-    /// The draft revision that was simulated.
-    pub revision: i64,
-    pub parameters: RunParameters,
-    pub created_at: i64,
-}
 
 impl Store {
     /// Save a run's report (JSON) with its parameters; returns the new run's id.
