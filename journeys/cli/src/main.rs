@@ -1,6 +1,7 @@
 //! `journeys`: the command-line face of Journeys.
 
 mod bench;
+mod diff_cmd;
 mod drafts;
 mod files;
 mod format_cmd;
@@ -32,6 +33,13 @@ enum Command {
     },
     /// List the validation rules with their codes, severities and rationales.
     Rules {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// The semantic changes from one journey file to another, compliance-relevant ones flagged.
+    Diff {
+        old: std::path::PathBuf,
+        new: std::path::PathBuf,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
@@ -74,6 +82,7 @@ fn main() -> ExitCode {
         Command::Validate { files, format } => validate::run(&files, format),
         Command::Rules { format } => validate::print_rules(format),
         Command::Fmt { files, check } => format_cmd::run(&files, check),
+        Command::Diff { old, new, format } => diff_cmd::run(&old, &new, format),
         Command::Schema => {
             print!("{}", journeys_core::schema::journey_schema());
             ExitCode::SUCCESS

@@ -165,3 +165,18 @@ fn schema_command_prints_the_checked_in_schema() {
     let schema: serde_json::Value = serde_json::from_str(&stdout).expect("schema is JSON");
     assert_eq!(schema["title"], "Journey");
 }
+
+#[test]
+fn diff_lists_semantic_changes_with_compliance_flags() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let new = dir.path().join("new.json");
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../templates/credit-card-activation.json")).expect("template");
+    std::fs::write(&new, text.replace("\"channel\": \"push\"", "\"channel\": \"whatsapp\"")).expect("write");
+    let (code, stdout, stderr) = journeys(&["diff", "templates/credit-card-activation.json", new.to_str().expect("utf-8")]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("~ node push_activate channel: \"push\" → \"whatsapp\"  [compliance]"), "{stdout}");
+    assert!(stdout.ends_with("1 change, 1 compliance-relevant\n"), "{stdout}");
+    let (code, same, _) = journeys(&["diff", "templates/credit-card-activation.json", "templates/credit-card-activation.json"]);
+    assert_eq!((code, same.as_str()), (0, "0 changes, 0 compliance-relevant\n"));
+    assert_eq!(journeys(&["diff", "templates/credit-card-activation.json", "journeys/cli/tests/bad/empty.json"]).0, 2);
+}

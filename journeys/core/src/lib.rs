@@ -4,6 +4,7 @@
 //! desktop shell) and in the browser (the canvas validates as the user types).
 
 pub mod catalog;
+pub mod diff;
 pub mod draft;
 pub mod expr;
 pub mod format;
