@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Subcommand;
 use journeys_core::{parse_journey, to_pretty_json};
-use journeys_store::{default_database_url, Store};
+use crate::db::with_store;
 
 #[derive(Subcommand)]
 pub enum DraftsCommand {
@@ -22,13 +22,7 @@ pub enum DraftsCommand {
 }
 
 pub fn run(database_url: Option<String>, command: DraftsCommand) -> anyhow::Result<ExitCode> {
-    let url = match database_url {
-        Some(url) => url,
-        None => default_database_url()?,
-    };
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    runtime.block_on(async move {
-        let store = Store::open(&url).await?;
+    with_store(database_url, |store| async move {
         match command {
             DraftsCommand::List => {
                 for d in store.list_drafts().await? {
@@ -49,7 +43,6 @@ pub fn run(database_url: Option<String>, command: DraftsCommand) -> anyhow::Resu
                 }
             }
         }
-        store.close().await;
         Ok(ExitCode::SUCCESS)
     })
 }

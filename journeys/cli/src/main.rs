@@ -1,10 +1,12 @@
 //! `journeys`: the command-line face of Journeys.
 
 mod bench;
+mod db;
 mod diff_cmd;
 mod drafts;
 mod files;
 mod format_cmd;
+mod review_cmd;
 mod simulate_cmd;
 mod validate;
 
@@ -61,6 +63,42 @@ enum Command {
     /// Measure performance against the targets.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Manage users and their roles.
+    #[command(subcommand)]
+    Users(review_cmd::UsersCommand),
+    /// Submit a journey file as the next version; prints JOURNEY_ID@N.
+    Submit {
+        file: std::path::PathBuf,
+        #[arg(long = "as", value_name = "USER")]
+        actor: String,
+    },
+    /// Approve a submitted version (reviewers; never the submitter).
+    Approve {
+        reference: String,
+        #[arg(long = "as", value_name = "USER")]
+        actor: String,
+        #[arg(long)]
+        comment: String,
+    },
+    /// Reject a submitted version (reviewers; never the submitter).
+    Reject {
+        reference: String,
+        #[arg(long = "as", value_name = "USER")]
+        actor: String,
+        #[arg(long)]
+        comment: String,
+    },
+    /// Make an approved version the live one.
+    Publish {
+        reference: String,
+        #[arg(long = "as", value_name = "USER")]
+        actor: String,
+    },
+    /// List a journey's versions.
+    Versions { journey_id: String },
+    /// Verify or export the hash-chained audit log.
+    #[command(subcommand)]
+    Audit(review_cmd::AuditCommand),
     /// Inspect and import journey drafts in the database.
     #[command(subcommand)]
     Drafts(drafts::DraftsCommand),
@@ -91,6 +129,17 @@ fn main() -> ExitCode {
         Command::Population(command) => report(simulate_cmd::population(command)),
         Command::Simulate(args) => report(simulate_cmd::simulate_cmd(args)),
         Command::Drafts(command) => report(drafts::run(cli.database_url, command)),
+        Command::Users(command) => report(review_cmd::users(cli.database_url, command)),
+        Command::Submit { file, actor } => report(review_cmd::submit(cli.database_url, file, actor)),
+        Command::Approve { reference, actor, comment } => {
+            report(review_cmd::decide(cli.database_url, reference, actor, comment, review_cmd::Decision::Approve))
+        }
+        Command::Reject { reference, actor, comment } => {
+            report(review_cmd::decide(cli.database_url, reference, actor, comment, review_cmd::Decision::Reject))
+        }
+        Command::Publish { reference, actor } => report(review_cmd::publish(cli.database_url, reference, actor)),
+        Command::Versions { journey_id } => report(review_cmd::versions(cli.database_url, journey_id)),
+        Command::Audit(command) => report(review_cmd::audit(cli.database_url, command)),
     }
 }
 

@@ -22,4 +22,26 @@ pub enum StoreError {
     Conflict { id: String, expected: i64, actual: i64 },
     #[error("stored journey '{id}' is unreadable: {message}")]
     Corrupt { id: String, message: String },
+    #[error("no user '{0}'")]
+    UnknownUser(String),
+    #[error("'{0}' is not a usable user name")]
+    BadUserName(String),
+    #[error("cannot hash the password: {0}")]
+    Password(String),
+    #[error("wrong user name or password")]
+    SignInFailed,
+    #[error("{actor} ({role}) may not {action}")]
+    Forbidden { actor: String, role: String, action: String },
+    #[error("four eyes: {actor} submitted {reference} and may not decide on it")]
+    FourEyes { actor: String, reference: String },
+    #[error("a comment is required")]
+    CommentRequired,
+    #[error("{reference} is {status}; it must be {needed}")]
+    WrongStatus { reference: String, status: String, needed: String },
+    #[error("'{0}' is not a version reference; write JOURNEY_ID@N")]
+    BadReference(String),
+    #[error("journey '{id}' has errors and cannot be submitted: {}", errors.join("; "))]
+    InvalidJourney { id: String, errors: Vec<String> },
+    #[error("the audit log is broken at row {seq}")]
+    AuditBroken { seq: i64 },
 }

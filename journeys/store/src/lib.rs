@@ -1,15 +1,21 @@
 //! The Journeys store: one set of migrations and queries over sqlx's `Any` driver, so the
 //! embedded SQLite default and a shared PostgreSQL behave the same.
 
+mod audit;
 mod drafts;
 mod error;
 mod location;
 mod runs;
+mod users;
+mod versions;
 
 pub use journeys_core::{DraftSummary, StoredDraft};
 pub use error::StoreError;
 pub use location::{default_database_url, sqlite_url_for};
+pub use audit::AuditEntry;
 pub use journeys_core::{RunParameters, RunSummary};
+pub use users::{Role, User};
+pub use versions::{parse_reference, VersionStatus, VersionSummary};
 
 use sqlx::any::AnyPoolOptions;
 use sqlx::AnyPool;

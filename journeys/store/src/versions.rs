@@ -1,0 +1,227 @@
+//! Versions and their review: submit (immutable snapshot, number, content hash) → approve or
+//! reject by a reviewer who did not submit it (four eyes) → publish (one live version per
+//! journey; the previous one is retired). Every step is audited in the same transaction.
+
+use journeys_core::{content_hash, parse_journey, to_canonical_json, validate, Journey, Severity};
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+use crate::users::Role;
+use crate::{audit, now_ms, Store, StoreError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VersionStatus {
+    Submitted,
+    Approved,
+    Rejected,
+    Published,
+    Retired,
+}
+
+impl VersionStatus {
+    pub fn key(self) -> &'static str {
+        match self {
+            VersionStatus::Submitted => "submitted",
+            VersionStatus::Approved => "approved",
+            VersionStatus::Rejected => "rejected",
+            VersionStatus::Published => "published",
+            VersionStatus::Retired => "retired",
+        }
+    }
+
+    fn from_key(key: &str) -> Option<Self> {
+        use VersionStatus::*;
+        [Submitted, Approved, Rejected, Published, Retired].into_iter().find(|s| s.key() == key)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VersionSummary {
+    pub journey_id: String,
+    pub number: i64,
+    pub content_hash: String,
+    pub status: VersionStatus,
+    pub submitted_by: String,
+    pub submitted_at: i64,
+    pub decided_by: Option<String>,
+    pub comment: Option<String>,
+}
+
+impl VersionSummary {
+    /// `JOURNEY_ID@N`
+    pub fn reference(&self) -> String {
+        format!("{}@{}", self.journey_id, self.number)
+    }
+}
+
+/// Parse `JOURNEY_ID@N`.
+pub fn parse_reference(reference: &str) -> Result<(String, i64), StoreError> {
+    let bad = || StoreError::BadReference(reference.to_string());
+    let (id, number) = reference.rsplit_once('@').ok_or_else(bad)?;
+    let number: i64 = number.parse().map_err(|_| bad())?;
+    if id.is_empty() || number < 1 {
+        return Err(bad());
+    }
+    Ok((id.to_string(), number))
+}
+
+impl Store {
+    /// Submit a journey as its next version. Designers and admins may; the journey must have
+    /// no validation errors.
+    pub async fn submit(&self, journey: &Journey, actor: &str) -> Result<VersionSummary, StoreError> {
+        self.require(actor, &[Role::Designer, Role::Admin], "submit a version").await?;
+        let errors: Vec<String> = validate(journey).into_iter().filter(|d| d.severity == Severity::Error).map(|d| format!("{} {}", d.code, d.message)).collect();
+        if !errors.is_empty() {
+            return Err(StoreError::InvalidJourney { id: journey.id.clone(), errors });
+        }
+        let mut tx = self.pool.begin().await?;
+        let next: i64 = sqlx::query("SELECT COALESCE(MAX(number), 0) AS last FROM journey_versions WHERE journey_id = $1")
+            .bind(&journey.id)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get::<i64, _>("last")?
+            + 1;
+        let hash = content_hash(journey);
+        let now = now_ms();
+        sqlx::query(
+            "INSERT INTO journey_versions (journey_id, number, content_hash, document, status, submitted_by, submitted_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&journey.id)
+        .bind(next)
+        .bind(&hash)
+        .bind(to_canonical_json(journey))
+        .bind(VersionStatus::Submitted.key())
+        .bind(actor)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let reference = format!("{}@{next}", journey.id);
+        audit::append(&mut tx, actor, "submitted", &reference, &hash).await?;
+        tx.commit().await?;
+        Ok(VersionSummary {
+            journey_id: journey.id.clone(),
+            number: next,
+            content_hash: hash,
+            status: VersionStatus::Submitted,
+            submitted_by: actor.to_string(),
+            submitted_at: now,
+            decided_by: None,
+            comment: None,
+        })
+    }
+
+    pub async fn version(&self, journey_id: &str, number: i64) -> Result<VersionSummary, StoreError> {
+        self.versions(journey_id)
+            .await?
+            .into_iter()
+            .find(|v| v.number == number)
+            .ok_or_else(|| StoreError::NotFound(format!("{journey_id}@{number}")))
+    }
+
+    pub async fn versions(&self, journey_id: &str) -> Result<Vec<VersionSummary>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT journey_id, number, content_hash, status, submitted_by, submitted_at, decided_by, comment \
+             FROM journey_versions WHERE journey_id = $1 ORDER BY number",
+        )
+        .bind(journey_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let status: String = r.try_get("status")?;
+                Ok(VersionSummary {
+                    journey_id: r.try_get("journey_id")?,
+                    number: r.try_get("number")?,
+                    content_hash: r.try_get("content_hash")?,
+                    status: VersionStatus::from_key(&status).ok_or_else(|| StoreError::Corrupt { id: journey_id.to_string(), message: format!("status {status}") })?,
+                    submitted_by: r.try_get("submitted_by")?,
+                    submitted_at: r.try_get("submitted_at")?,
+                    decided_by: r.try_get("decided_by")?,
+                    comment: r.try_get("comment")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The journey exactly as submitted.
+    pub async fn load_version(&self, journey_id: &str, number: i64) -> Result<Journey, StoreError> {
+        let row = sqlx::query("SELECT document FROM journey_versions WHERE journey_id = $1 AND number = $2")
+            .bind(journey_id)
+            .bind(number)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("{journey_id}@{number}")))?;
+        let document: String = row.try_get("document")?;
+        parse_journey(&document).map_err(|e| StoreError::Corrupt { id: format!("{journey_id}@{number}"), message: e.to_string() })
+    }
+
+    pub async fn approve(&self, reference: &str, actor: &str, comment: &str) -> Result<VersionSummary, StoreError> {
+        self.decide(reference, actor, comment, VersionStatus::Approved).await
+    }
+
+    pub async fn reject(&self, reference: &str, actor: &str, comment: &str) -> Result<VersionSummary, StoreError> {
+        self.decide(reference, actor, comment, VersionStatus::Rejected).await
+    }
+
+    /// Approve or reject: reviewers only, never the submitter, only a submitted version.
+    async fn decide(&self, reference: &str, actor: &str, comment: &str, outcome: VersionStatus) -> Result<VersionSummary, StoreError> {
+        let (id, number) = parse_reference(reference)?;
+        self.require(actor, &[Role::Reviewer], if outcome == VersionStatus::Approved { "approve" } else { "reject" }).await?;
+        let version = self.version(&id, number).await?;
+        if version.submitted_by == actor {
+            return Err(StoreError::FourEyes { actor: actor.to_string(), reference: reference.to_string() });
+        }
+        if comment.trim().is_empty() {
+            return Err(StoreError::CommentRequired);
+        }
+        let mut tx = self.pool.begin().await?;
+        let updated = sqlx::query(
+            "UPDATE journey_versions SET status = $1, decided_by = $2, decided_at = $3, comment = $4 \
+             WHERE journey_id = $5 AND number = $6 AND status = $7",
+        )
+        .bind(outcome.key())
+        .bind(actor)
+        .bind(now_ms())
+        .bind(comment)
+        .bind(&id)
+        .bind(number)
+        .bind(VersionStatus::Submitted.key())
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() != 1 {
+            return Err(StoreError::WrongStatus { reference: reference.to_string(), status: version.status.key().into(), needed: "submitted".into() });
+        }
+        audit::append(&mut tx, actor, outcome.key(), reference, comment).await?;
+        tx.commit().await?;
+        self.version(&id, number).await
+    }
+
+    /// Make an approved version the live one; the previous live version is retired.
+    pub async fn publish(&self, reference: &str, actor: &str) -> Result<VersionSummary, StoreError> {
+        let (id, number) = parse_reference(reference)?;
+        self.require(actor, &[Role::Reviewer, Role::Admin], "publish").await?;
+        let version = self.version(&id, number).await?;
+        if version.status != VersionStatus::Approved {
+            return Err(StoreError::WrongStatus { reference: reference.to_string(), status: version.status.key().into(), needed: "approved".into() });
+        }
+        let mut tx = self.pool.begin().await?;
+        let retired = sqlx::query("UPDATE journey_versions SET status = $1 WHERE journey_id = $2 AND status = $3")
+            .bind(VersionStatus::Retired.key())
+            .bind(&id)
+            .bind(VersionStatus::Published.key())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE journey_versions SET status = $1 WHERE journey_id = $2 AND number = $3")
+            .bind(VersionStatus::Published.key())
+            .bind(&id)
+            .bind(number)
+            .execute(&mut *tx)
+            .await?;
+        let detail = if retired.rows_affected() > 0 { "previous live version retired" } else { "first live version" };
+        audit::append(&mut tx, actor, "published", reference, detail).await?;
+        tx.commit().await?;
+        self.version(&id, number).await
+    }
+}

@@ -1,0 +1,107 @@
+//! Versions, four-eyes review, roles and the audit chain, on SQLite and PostgreSQL.
+
+mod backends;
+
+use backends::{each_backend, TestDb};
+use journeys_core::catalog::sample_journeys;
+use journeys_store::{Role, StoreError, VersionStatus};
+
+async fn team(store: &journeys_store::Store) {
+    store.add_user("dana", Role::Designer, Some("dana-secret")).await.expect("designer");
+    store.add_user("rui", Role::Reviewer, Some("rui-secret")).await.expect("reviewer");
+    store.add_user("ava", Role::Analyst, None).await.expect("analyst");
+    store.add_user("ada", Role::Admin, None).await.expect("admin");
+}
+
+#[tokio::test]
+async fn submit_approve_publish_with_four_eyes() {
+    each_backend(|db: TestDb| async move {
+        let store = db.store;
+        team(&store).await;
+        let journey = sample_journeys().remove(0);
+        let v1 = store.submit(&journey, "dana").await.expect("submit");
+        assert_eq!((v1.reference(), v1.status), (format!("{}@1", journey.id), VersionStatus::Submitted));
+        assert_eq!(v1.content_hash, journeys_core::content_hash(&journey));
+
+        // Roles and four eyes are enforced by the store, whatever the UI shows.
+        assert!(matches!(store.approve(&v1.reference(), "dana", "ok").await, Err(StoreError::Forbidden { .. })));
+        assert!(matches!(store.submit(&journey, "ava").await, Err(StoreError::Forbidden { .. })));
+        assert!(matches!(store.approve(&v1.reference(), "ada", "ok").await, Err(StoreError::Forbidden { .. })), "admins cannot bypass four eyes");
+        assert!(matches!(store.publish(&v1.reference(), "rui").await, Err(StoreError::WrongStatus { .. })), "not approved yet");
+        assert!(matches!(store.approve(&v1.reference(), "rui", " ").await, Err(StoreError::CommentRequired)));
+        let approved = store.approve(&v1.reference(), "rui", "consent purposes checked").await.expect("approve");
+        assert_eq!((approved.status, approved.decided_by.as_deref()), (VersionStatus::Approved, Some("rui")));
+        assert!(matches!(store.reject(&v1.reference(), "rui", "too late").await, Err(StoreError::WrongStatus { .. })));
+        assert_eq!(store.publish(&v1.reference(), "rui").await.expect("publish").status, VersionStatus::Published);
+
+        // A second version goes live; the first is retired; the snapshot stays as submitted.
+        let mut changed = journey.clone();
+        changed.name = "Loan abandonment v2".into();
+        let v2 = store.submit(&changed, "dana").await.expect("submit v2");
+        assert_eq!(v2.number, 2);
+        store.approve(&v2.reference(), "rui", "fine").await.expect("approve v2");
+        store.publish(&v2.reference(), "ada").await.expect("publish v2");
+        let statuses: Vec<_> = store.versions(&journey.id).await.expect("versions").iter().map(|v| v.status).collect();
+        assert_eq!(statuses, vec![VersionStatus::Retired, VersionStatus::Published]);
+        let stored = store.load_version(&journey.id, 1).await.expect("v1");
+        assert_eq!(stored, journeys_core::canonical(&journey), "v1 is kept exactly, in canonical form");
+        assert_eq!(journeys_core::content_hash(&stored), v1.content_hash);
+
+        // Someone promoted to reviewer still may not decide on a version they submitted.
+        let v3 = store.submit(&changed, "dana").await.expect("submit v3");
+        store.tamper_for_tests("UPDATE users SET role = 'reviewer' WHERE name = 'dana'").await;
+        assert!(matches!(store.approve(&v3.reference(), "dana", "mine").await, Err(StoreError::FourEyes { .. })));
+        let rejected = store.reject(&v3.reference(), "rui", "needs a holdout").await.expect("reject");
+        assert_eq!((rejected.status, rejected.comment.as_deref()), (VersionStatus::Rejected, Some("needs a holdout")));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn invalid_journeys_unknown_users_and_bad_references_are_refused() {
+    each_backend(|db: TestDb| async move {
+        let store = db.store;
+        team(&store).await;
+        let mut broken = sample_journeys().remove(0);
+        broken.edges.clear();
+        assert!(matches!(store.submit(&broken, "dana").await, Err(StoreError::InvalidJourney { .. })));
+        assert!(matches!(store.submit(&sample_journeys().remove(0), "nobody").await, Err(StoreError::UnknownUser(_))));
+        assert!(matches!(store.approve("no-at-sign", "rui", "x").await, Err(StoreError::BadReference(_))));
+        assert!(matches!(store.approve("x@1", "rui", "x").await, Err(StoreError::NotFound(_))));
+        assert!(matches!(store.add_user("dana", Role::Admin, None).await, Err(StoreError::AlreadyExists(_))));
+        assert_eq!(store.versions("loan-application-abandonment").await.expect("versions"), vec![]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sign_in_checks_the_argon2_hash_and_is_audited() {
+    each_backend(|db: TestDb| async move {
+        let store = db.store;
+        team(&store).await;
+        assert_eq!(store.sign_in("dana", "dana-secret").await.expect("sign in").role, Role::Designer);
+        assert!(matches!(store.sign_in("dana", "wrong").await, Err(StoreError::SignInFailed)));
+        assert!(matches!(store.sign_in("ava", "anything").await, Err(StoreError::SignInFailed)), "no password set");
+        let log = store.audit_log().await.expect("log");
+        let actions: Vec<_> = log.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(&actions[4..], &["signed_in", "sign_in_failed", "sign_in_failed"]);
+        assert!(log.iter().all(|e| !e.detail.contains("secret")));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn tampering_with_the_audit_log_is_detected_at_the_first_bad_row() {
+    each_backend(|db: TestDb| async move {
+        let store = db.store;
+        team(&store).await;
+        let v1 = store.submit(&sample_journeys().remove(0), "dana").await.expect("submit");
+        store.approve(&v1.reference(), "rui", "ok").await.expect("approve");
+        assert_eq!(store.verify_audit().await.expect("intact"), 6);
+        store.tamper_for_tests("UPDATE audit_log SET detail = 'approved without checks' WHERE seq = 6").await;
+        assert!(matches!(store.verify_audit().await, Err(StoreError::AuditBroken { seq: 6 })));
+        store.tamper_for_tests("DELETE FROM audit_log WHERE seq = 2").await;
+        assert!(matches!(store.verify_audit().await, Err(StoreError::AuditBroken { seq: 3 })));
+    })
+    .await;
+}
