@@ -1,15 +1,14 @@
 //! Opening the store for a command: the `--database-url`, else the app's SQLite file.
 
 use std::future::Future;
-use std::process::ExitCode;
 
 use journeys_store::{default_database_url, Store};
 
 /// Open the store, run `work` on it, close it.
-pub fn with_store<F, Fut>(database_url: Option<String>, work: F) -> anyhow::Result<ExitCode>
+pub fn with_store<T, F, Fut>(database_url: Option<String>, work: F) -> anyhow::Result<T>
 where
     F: FnOnce(Store) -> Fut,
-    Fut: Future<Output = anyhow::Result<ExitCode>>,
+    Fut: Future<Output = anyhow::Result<T>>,
 {
     let url = match database_url {
         Some(url) => url,

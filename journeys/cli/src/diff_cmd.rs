@@ -1,15 +1,30 @@
-//! `journeys diff OLD NEW`: the semantic changes between two journey files.
+//! `journeys diff OLD NEW`: the semantic changes between two journeys, each a file or a
+//! stored version `JOURNEY_ID@N`.
 
 use std::path::Path;
 use std::process::ExitCode;
 
 use journeys_core::diff::{diff, ChangeKind};
+use journeys_core::Journey;
+use journeys_store::parse_reference;
 
+use crate::db::with_store;
 use crate::files::read_journey;
 use crate::Format;
 
-pub fn run(old: &Path, new: &Path, format: Format) -> ExitCode {
-    let read = |path: &Path| read_journey(path).map_err(|e| eprintln!("error: {}", e.display(&path.display().to_string())));
+/// A file if one exists at `source`, else a version reference looked up in the store.
+fn load(source: &str, database_url: &Option<String>) -> Result<Journey, String> {
+    let path = Path::new(source);
+    if path.exists() || parse_reference(source).is_err() {
+        return read_journey(path).map_err(|e| e.display(source));
+    }
+    let (id, number) = parse_reference(source).map_err(|e| e.to_string())?;
+    with_store(database_url.clone(), |store| async move { Ok(store.load_version(&id, number).await?) })
+        .map_err(|e| format!("{source}: {e:#}"))
+}
+
+pub fn run(old: &str, new: &str, format: Format, database_url: Option<String>) -> ExitCode {
+    let read = |source: &str| load(source, &database_url).map_err(|e| eprintln!("error: {e}"));
     let (Ok(a), Ok(b)) = (read(old), read(new)) else { return ExitCode::from(2) };
     let changes = diff(&a, &b);
     match format {

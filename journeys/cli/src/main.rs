@@ -38,10 +38,10 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
-    /// The semantic changes from one journey file to another, compliance-relevant ones flagged.
+    /// The semantic changes from one journey to another (files or JOURNEY_ID@N), compliance-relevant ones flagged.
     Diff {
-        old: std::path::PathBuf,
-        new: std::path::PathBuf,
+        old: String,
+        new: String,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
@@ -88,8 +88,26 @@ enum Command {
         #[arg(long)]
         comment: String,
     },
-    /// Make an approved version the live one.
+    /// Make an approved version the live one (the previous live version is retired).
     Publish {
+        reference: String,
+        #[arg(long = "as", value_name = "USER")]
+        actor: String,
+    },
+    /// Stop a live version at once.
+    Pause {
+        reference: String,
+        #[arg(long = "as", value_name = "USER")]
+        actor: String,
+    },
+    /// Make a paused version live again.
+    Resume {
+        reference: String,
+        #[arg(long = "as", value_name = "USER")]
+        actor: String,
+    },
+    /// Take a live or paused version out of service.
+    Retire {
         reference: String,
         #[arg(long = "as", value_name = "USER")]
         actor: String,
@@ -120,7 +138,7 @@ fn main() -> ExitCode {
         Command::Validate { files, format } => validate::run(&files, format),
         Command::Rules { format } => validate::print_rules(format),
         Command::Fmt { files, check } => format_cmd::run(&files, check),
-        Command::Diff { old, new, format } => diff_cmd::run(&old, &new, format),
+        Command::Diff { old, new, format } => diff_cmd::run(&old, &new, format, cli.database_url),
         Command::Schema => {
             print!("{}", journeys_core::schema::journey_schema());
             ExitCode::SUCCESS
@@ -137,7 +155,10 @@ fn main() -> ExitCode {
         Command::Reject { reference, actor, comment } => {
             report(review_cmd::decide(cli.database_url, reference, actor, comment, review_cmd::Decision::Reject))
         }
-        Command::Publish { reference, actor } => report(review_cmd::publish(cli.database_url, reference, actor)),
+        Command::Publish { reference, actor } => report(review_cmd::lifecycle(cli.database_url, reference, actor, review_cmd::Lifecycle::Publish)),
+        Command::Pause { reference, actor } => report(review_cmd::lifecycle(cli.database_url, reference, actor, review_cmd::Lifecycle::Pause)),
+        Command::Resume { reference, actor } => report(review_cmd::lifecycle(cli.database_url, reference, actor, review_cmd::Lifecycle::Resume)),
+        Command::Retire { reference, actor } => report(review_cmd::lifecycle(cli.database_url, reference, actor, review_cmd::Lifecycle::Retire)),
         Command::Versions { journey_id } => report(review_cmd::versions(cli.database_url, journey_id)),
         Command::Audit(command) => report(review_cmd::audit(cli.database_url, command)),
     }

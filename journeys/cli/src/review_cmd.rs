@@ -80,9 +80,23 @@ pub fn decide(url: Option<String>, reference: String, actor: String, comment: St
     })
 }
 
-pub fn publish(url: Option<String>, reference: String, actor: String) -> anyhow::Result<ExitCode> {
+/// A change of a version's life: publish, pause, resume or retire.
+#[derive(Clone, Copy)]
+pub enum Lifecycle {
+    Publish,
+    Pause,
+    Resume,
+    Retire,
+}
+
+pub fn lifecycle(url: Option<String>, reference: String, actor: String, change: Lifecycle) -> anyhow::Result<ExitCode> {
     with_store(url, |store| async move {
-        let version = store.publish(&reference, &actor).await?;
+        let version = match change {
+            Lifecycle::Publish => store.publish(&reference, &actor).await?,
+            Lifecycle::Pause => store.pause(&reference, &actor).await?,
+            Lifecycle::Resume => store.resume(&reference, &actor).await?,
+            Lifecycle::Retire => store.retire(&reference, &actor).await?,
+        };
         println!("{} {}", version.reference(), version.status.key());
         Ok(ExitCode::SUCCESS)
     })

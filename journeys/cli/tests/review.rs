@@ -54,7 +54,17 @@ fn submit_review_publish_and_audit() {
     assert_eq!(ok(&["publish", "credit-card-activation@1", "--as", "rui"], ""), "credit-card-activation@1 published\n");
     let listed = ok(&["versions", "credit-card-activation"], "");
     assert!(listed.starts_with("credit-card-activation@1\tpublished by rui\tsubmitted by dana\t"), "{listed}");
-    assert_eq!(ok(&["audit", "verify"], ""), "audit log intact: 5 rows\n");
+    // A second version, compared with the first by reference.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let changed = dir.path().join("v2.json");
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../templates/credit-card-activation.json")).expect("template");
+    std::fs::write(&changed, text.replace("\"control_percent\"", "\"control_percent\"").replace("\"max\": 1", "\"max\": 2")).expect("write");
+    assert_eq!(ok(&["submit", changed.to_str().expect("utf-8"), "--as", "dana"], ""), "credit-card-activation@2\n");
+    let diff = ok(&["diff", "credit-card-activation@1", "credit-card-activation@2"], "");
+    assert!(diff.contains("~ settings frequency_caps") && diff.contains("[compliance]"), "{diff}");
+    assert_eq!(ok(&["pause", "credit-card-activation@1", "--as", "rui"], ""), "credit-card-activation@1 paused\n");
+    assert_eq!(ok(&["resume", "credit-card-activation@1", "--as", "rui"], ""), "credit-card-activation@1 published\n");
+    assert_eq!(ok(&["audit", "verify"], ""), "audit log intact: 8 rows\n");
     let export: serde_json::Value = serde_json::from_str(&ok(&["audit", "export"], "")).expect("JSON log");
     assert_eq!(export[4]["action"], "published");
     assert!(!export.to_string().contains("s3cret"), "no password in the log");

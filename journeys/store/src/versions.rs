@@ -16,6 +16,8 @@ pub enum VersionStatus {
     Approved,
     Rejected,
     Published,
+    /// Published but stopped: no new entries, no contacts, until resumed.
+    Paused,
     Retired,
 }
 
@@ -26,13 +28,14 @@ impl VersionStatus {
             VersionStatus::Approved => "approved",
             VersionStatus::Rejected => "rejected",
             VersionStatus::Published => "published",
+            VersionStatus::Paused => "paused",
             VersionStatus::Retired => "retired",
         }
     }
 
     fn from_key(key: &str) -> Option<Self> {
         use VersionStatus::*;
-        [Submitted, Approved, Rejected, Published, Retired].into_iter().find(|s| s.key() == key)
+        [Submitted, Approved, Rejected, Published, Paused, Retired].into_iter().find(|s| s.key() == key)
     }
 }
 
@@ -207,10 +210,11 @@ impl Store {
             return Err(StoreError::WrongStatus { reference: reference.to_string(), status: version.status.key().into(), needed: "approved".into() });
         }
         let mut tx = self.pool.begin().await?;
-        let retired = sqlx::query("UPDATE journey_versions SET status = $1 WHERE journey_id = $2 AND status = $3")
+        let retired = sqlx::query("UPDATE journey_versions SET status = $1 WHERE journey_id = $2 AND (status = $3 OR status = $4)")
             .bind(VersionStatus::Retired.key())
             .bind(&id)
             .bind(VersionStatus::Published.key())
+            .bind(VersionStatus::Paused.key())
             .execute(&mut *tx)
             .await?;
         sqlx::query("UPDATE journey_versions SET status = $1 WHERE journey_id = $2 AND number = $3")
@@ -221,6 +225,41 @@ impl Store {
             .await?;
         let detail = if retired.rows_affected() > 0 { "previous live version retired" } else { "first live version" };
         audit::append(&mut tx, actor, "published", reference, detail).await?;
+        tx.commit().await?;
+        self.version(&id, number).await
+    }
+
+    /// Stop a live version at once (reviewers and admins).
+    pub async fn pause(&self, reference: &str, actor: &str) -> Result<VersionSummary, StoreError> {
+        self.transition(reference, actor, &[VersionStatus::Published], VersionStatus::Paused, "paused").await
+    }
+
+    pub async fn resume(&self, reference: &str, actor: &str) -> Result<VersionSummary, StoreError> {
+        self.transition(reference, actor, &[VersionStatus::Paused], VersionStatus::Published, "resumed").await
+    }
+
+    /// Take a live or paused version out of service for good.
+    pub async fn retire(&self, reference: &str, actor: &str) -> Result<VersionSummary, StoreError> {
+        self.transition(reference, actor, &[VersionStatus::Published, VersionStatus::Paused], VersionStatus::Retired, "retired").await
+    }
+
+    async fn transition(&self, reference: &str, actor: &str, from: &[VersionStatus], to: VersionStatus, action: &str) -> Result<VersionSummary, StoreError> {
+        let (id, number) = parse_reference(reference)?;
+        self.require(actor, &[Role::Reviewer, Role::Admin], action).await?;
+        let version = self.version(&id, number).await?;
+        if !from.contains(&version.status) {
+            let needed = from.iter().map(|s| s.key()).collect::<Vec<_>>().join(" or ");
+            return Err(StoreError::WrongStatus { reference: reference.to_string(), status: version.status.key().into(), needed });
+        }
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE journey_versions SET status = $1 WHERE journey_id = $2 AND number = $3 AND status = $4")
+            .bind(to.key())
+            .bind(&id)
+            .bind(number)
+            .bind(version.status.key())
+            .execute(&mut *tx)
+            .await?;
+        audit::append(&mut tx, actor, action, reference, "").await?;
         tx.commit().await?;
         self.version(&id, number).await
     }

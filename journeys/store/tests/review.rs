@@ -43,6 +43,11 @@ async fn submit_approve_publish_with_four_eyes() {
         store.publish(&v2.reference(), "ada").await.expect("publish v2");
         let statuses: Vec<_> = store.versions(&journey.id).await.expect("versions").iter().map(|v| v.status).collect();
         assert_eq!(statuses, vec![VersionStatus::Retired, VersionStatus::Published]);
+        assert!(matches!(store.pause(&v2.reference(), "dana").await, Err(StoreError::Forbidden { .. })));
+        assert_eq!(store.pause(&v2.reference(), "rui").await.expect("pause").status, VersionStatus::Paused);
+        assert!(matches!(store.pause(&v2.reference(), "rui").await, Err(StoreError::WrongStatus { .. })));
+        assert_eq!(store.resume(&v2.reference(), "rui").await.expect("resume").status, VersionStatus::Published);
+        assert!(matches!(store.resume(&v1.reference(), "rui").await, Err(StoreError::WrongStatus { .. })), "v1 is retired");
         let stored = store.load_version(&journey.id, 1).await.expect("v1");
         assert_eq!(stored, journeys_core::canonical(&journey), "v1 is kept exactly, in canonical form");
         assert_eq!(journeys_core::content_hash(&stored), v1.content_hash);
