@@ -184,7 +184,7 @@ impl Context {
     }
 
     pub fn set_scores(&mut self, scores: Map) {
-        self.scope.set_value("scores", scores);
+        self.scope.set_value("scores", Dynamic::from_map(scores));
     }
 
     /// The event being handled: its type (and time, now).
@@ -192,17 +192,18 @@ impl Context {
         let mut event = Map::new();
         event.insert("type".into(), string(event_type));
         event.insert("time".into(), Dynamic::from(self.now_ms));
-        self.scope.set_value("event", event);
+        self.scope.set_value("event", Dynamic::from_map(event));
     }
 }
 
 fn base_scope(customer: Map, event: Map, scores: Map, now: i64) -> Scope<'static> {
     // Plain variables, not constants: the optimiser would fold constant (empty) maps into
     // the compiled expression.
+    // `from_map` wraps each map as it is; a plain push would copy it entry by entry.
     let mut scope = Scope::new();
-    scope.push("customer", customer);
-    scope.push("event", event);
-    scope.push("scores", scores);
+    scope.push_dynamic("customer", Dynamic::from_map(customer));
+    scope.push_dynamic("event", Dynamic::from_map(event));
+    scope.push_dynamic("scores", Dynamic::from_map(scores));
     scope.push("now", now);
     scope
 }
