@@ -44,26 +44,25 @@ pub fn port_position(node: &Node, port: &str) -> Option<(f64, f64)> {
 
 /// Bounding box (x, y, w, h) of the nodes tagged with `stage`, padded for a frame.
 pub fn stage_frame(journey: &Journey, stage: journeys_core::Stage) -> Option<(f64, f64, f64, f64)> {
-    let nodes: Vec<_> = journey.nodes.iter().filter(|n| n.stage == Some(stage)).collect();
-    if nodes.is_empty() {
-        return None;
-    }
-    let pad = 24.0;
-    let min_x = nodes.iter().map(|n| n.position.x).fold(f64::INFINITY, f64::min) - pad;
-    let min_y = nodes.iter().map(|n| n.position.y).fold(f64::INFINITY, f64::min) - pad - 18.0;
-    let max_x = nodes.iter().map(|n| n.position.x + NODE_W).fold(f64::NEG_INFINITY, f64::max) + pad;
-    let max_y = nodes.iter().map(|n| n.position.y + NODE_H).fold(f64::NEG_INFINITY, f64::max) + pad;
-    Some((min_x, min_y, max_x - min_x, max_y - min_y))
+    let (x, y, w, h) = bounds_of(journey.nodes.iter().filter(|n| n.stage == Some(stage)))?;
+    // Room around the nodes, and above them for the stage label.
+    let (pad, label) = (24.0, 18.0);
+    Some((x - pad, y - pad - label, w + 2.0 * pad, h + 2.0 * pad + label))
 }
 
 /// Bounding box (x, y, w, h) of every node.
 pub fn bounds(journey: &Journey) -> Option<(f64, f64, f64, f64)> {
-    if journey.nodes.is_empty() {
-        return None;
+    bounds_of(journey.nodes.iter())
+}
+
+/// Bounding box (x, y, w, h) of some nodes; `None` when there are none.
+fn bounds_of<'a>(nodes: impl Iterator<Item = &'a Node>) -> Option<(f64, f64, f64, f64)> {
+    let (mut min_x, mut min_y, mut max_x, mut max_y) = (f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY);
+    for n in nodes {
+        min_x = min_x.min(n.position.x);
+        min_y = min_y.min(n.position.y);
+        max_x = max_x.max(n.position.x + NODE_W);
+        max_y = max_y.max(n.position.y + NODE_H);
     }
-    let min_x = journey.nodes.iter().map(|n| n.position.x).fold(f64::INFINITY, f64::min);
-    let min_y = journey.nodes.iter().map(|n| n.position.y).fold(f64::INFINITY, f64::min);
-    let max_x = journey.nodes.iter().map(|n| n.position.x + NODE_W).fold(f64::NEG_INFINITY, f64::max);
-    let max_y = journey.nodes.iter().map(|n| n.position.y + NODE_H).fold(f64::NEG_INFINITY, f64::max);
-    Some((min_x, min_y, max_x - min_x, max_y - min_y))
+    (min_x <= max_x).then(|| (min_x, min_y, max_x - min_x, max_y - min_y))
 }

@@ -28,7 +28,7 @@ enum Pending {
     Event(usize),
     /// Entry by date rule of trigger `triggers[i]`.
     DateEntry(usize),
-    /// A contact deferred by quiet hours, `deferred[i]`.
+    /// A contact deferred by quiet hours, `contacts[i]`.
     Deliver(usize),
     /// A historical event of type `events[i]` (not followed by a generated next occurrence).
     Replayed(usize),
@@ -106,7 +106,8 @@ struct Life<'a> {
     converted: bool,
     last_offer_value: Option<f64>,
     history: Vec<(i64, Channel)>,
-    deferred: Vec<Contact>,
+    /// Every contact the journey asked for, by index (deferred ones are delivered later).
+    contacts: Vec<Contact>,
     branches: Vec<(usize, String)>,
     trace: Option<Vec<TraceStep>>,
 }
@@ -161,7 +162,7 @@ impl<'a> Life<'a> {
             converted: false,
             last_offer_value: None,
             history: Vec::new(),
-            deferred: Vec::new(),
+            contacts: Vec::new(),
             branches: Vec::new(),
             trace: trace.then(Vec::new),
         }
@@ -208,7 +209,7 @@ impl<'a> Life<'a> {
                 tally.exited[n] += 1;
             }
             *tally.exits_by_reason.entry("churned".into()).or_default() += 1;
-            if let Some(day) = tally.day(((at - START_MS) / DAY_MS) as usize) {
+            if let Some(day) = tally.day_of(at) {
                 day.exits += 1;
             }
         }
@@ -280,7 +281,7 @@ impl<'a> Life<'a> {
         let in_window = window.is_none_or(|m| at - entered <= m as i64 * 60_000);
         if in_window && !self.converted {
             self.converted = true;
-            if let Some(day) = tally.day(((at - START_MS) / DAY_MS) as usize) {
+            if let Some(day) = tally.day_of(at) {
                 day.conversions += 1;
             }
             self.note(at, || "converted".into());
@@ -306,7 +307,7 @@ impl<'a> Life<'a> {
         if let Some(position) = self.journey.node_position(trigger) {
             tally.entered[position] += 1;
         }
-        if let Some(day) = tally.day(((at - START_MS) / DAY_MS) as usize) {
+        if let Some(day) = tally.day_of(at) {
             day.entered += 1;
         }
         self.note(at, || format!("entered by {trigger}"));
@@ -341,8 +342,8 @@ impl<'a> Life<'a> {
                 Effect::Contact { node, channel, purpose, offer, cost, mandatory, .. } => {
                     let offer_value = offer.and_then(|o| self.journey.journey().offers.iter().find(|x| x.id == o).map(|x| x.value));
                     let request = Request { channel, purpose, mandatory };
-                    self.deferred.push(Contact { node, channel, request, cost, offer_value });
-                    self.deliver(self.deferred.len() - 1, at, tally);
+                    self.contacts.push(Contact { node, channel, request, cost, offer_value });
+                    self.deliver(self.contacts.len() - 1, at, tally);
                 }
                 Effect::HeldOut { node } => self.note(at, || format!("held out at {node}")),
                 Effect::Decided { node, chosen, .. } => self.note(at, || format!("{node} chose {}", chosen.as_deref().unwrap_or("no offer"))),
@@ -364,7 +365,7 @@ impl<'a> Life<'a> {
                         ExitReason::Stuck { .. } => "stuck",
                     };
                     *tally.exits_by_reason.entry(reason.into()).or_default() += 1;
-                    if let Some(day) = tally.day(((at - START_MS) / DAY_MS) as usize) {
+                    if let Some(day) = tally.day_of(at) {
                         day.exits += 1;
                     }
                     self.note(at, || format!("exited at {node} ({reason})"));
@@ -379,10 +380,10 @@ impl<'a> Life<'a> {
     /// Send contact `c` now if governance allows; answer it with sampled responses.
     fn deliver(&mut self, c: usize, at: i64, tally: &mut Tally) {
         let (channel, request, cost, offer_value) = {
-            let contact = &self.deferred[c];
+            let contact = &self.contacts[c];
             (contact.channel, contact.request, contact.cost, contact.offer_value)
         };
-        let node = self.deferred[c].node.clone();
+        let node = self.contacts[c].node.clone();
         let consents = self.customer.consents_to(channel);
         match judge(request, consents, &self.journey.journey().settings, self.zone, &self.history, at) {
             Verdict::Suppress(reason) => {
@@ -400,7 +401,7 @@ impl<'a> Life<'a> {
                 tally.contacts += 1;
                 tally.cost += cost;
                 *tally.contacts_by_channel.entry(channel.key().into()).or_default() += 1;
-                if let Some(day) = tally.day(((at - START_MS) / DAY_MS) as usize) {
+                if let Some(day) = tally.day_of(at) {
                     day.contacts += 1;
                 }
                 if offer_value.is_some() {

@@ -49,8 +49,10 @@ impl Tally {
         }
     }
 
-    pub fn day(&mut self, day: usize) -> Option<&mut Day> {
-        self.daily.get_mut(day)
+    /// The daily counters of the simulated day holding instant `at` (none past the horizon).
+    pub fn day_of(&mut self, at: i64) -> Option<&mut Day> {
+        let day = (at - super::START_MS).div_euclid(86_400_000);
+        usize::try_from(day).ok().and_then(|d| self.daily.get_mut(d))
     }
 
     pub fn merge(&mut self, other: Tally) {
