@@ -5,6 +5,8 @@ use journeys_store::{DraftSummary, Store, StoreError, StoredDraft};
 use serde::Serialize;
 use tauri::State;
 
+use crate::session::Session;
+
 /// An error as the UI receives it: a stable kind to branch on and a message to show.
 #[derive(Debug, Serialize)]
 pub struct CommandError {
@@ -24,13 +26,17 @@ impl From<StoreError> for CommandError {
             StoreError::Conflict { .. } => "conflict",
             StoreError::NotFound(_) => "not_found",
             StoreError::AlreadyExists(_) => "already_exists",
+            StoreError::Forbidden { .. } => "forbidden",
+            StoreError::FourEyes { .. } => "four_eyes",
+            StoreError::SignInFailed | StoreError::UnknownUser(_) => "sign_in_failed",
+            StoreError::WrongStatus { .. } | StoreError::CommentRequired | StoreError::InvalidJourney { .. } | StoreError::BadReference(_) => "invalid",
             _ => "database",
         };
         CommandError { kind, message: e.to_string() }
     }
 }
 
-type Result<T> = std::result::Result<T, CommandError>;
+pub type Result<T> = std::result::Result<T, CommandError>;
 
 #[tauri::command]
 pub async fn list_journeys(store: State<'_, Store>) -> Result<Vec<DraftSummary>> {
@@ -44,13 +50,13 @@ pub async fn load_journey(store: State<'_, Store>, id: String) -> Result<StoredD
 
 /// Save over `revision`; returns the new revision, or a `conflict` error when stale.
 #[tauri::command]
-pub async fn save_journey(store: State<'_, Store>, journey: Journey, revision: i64) -> Result<i64> {
-    Ok(store.save_draft(&journey, revision).await?)
+pub async fn save_journey(store: State<'_, Store>, session: State<'_, Session>, journey: Journey, revision: i64) -> Result<i64> {
+    Ok(store.save_draft(&journey, revision, &session.actor()?).await?)
 }
 
 #[tauri::command]
-pub async fn create_journey(store: State<'_, Store>, name: String) -> Result<StoredDraft> {
-    Ok(store.create_blank_draft(&name).await?)
+pub async fn create_journey(store: State<'_, Store>, session: State<'_, Session>, name: String) -> Result<StoredDraft> {
+    Ok(store.create_blank_draft(&name, &session.actor()?).await?)
 }
 
 /// Where the data lives, for the status bar (password redacted).

@@ -4,6 +4,8 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod review;
+mod session;
 mod simulation;
 
 use journeys_store::{default_database_url, Store};
@@ -25,6 +27,7 @@ fn main() {
     let result = tauri::Builder::default()
         .manage(store)
         .manage(simulation::Running::default())
+        .manage(session::Session::default())
         .invoke_handler(tauri::generate_handler![
             commands::list_journeys,
             commands::load_journey,
@@ -35,6 +38,15 @@ fn main() {
             simulation::cancel_simulation,
             simulation::list_runs,
             simulation::load_run,
+            session::sign_in,
+            session::sign_out,
+            session::current_user,
+            review::list_versions,
+            review::all_versions,
+            review::load_version,
+            review::submit_draft,
+            review::decide_version,
+            review::operate_version,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

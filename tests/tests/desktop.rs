@@ -149,17 +149,42 @@ async fn drag(client: &Client, from: Element, to: Element, offset: (f64, f64)) {
     client.release_actions().await.expect("release actions");
 }
 
+/// Sign in through the sign-in screen and wait for the journeys list.
+async fn sign_in(client: &Client, name: &str) {
+    find(client, "#sign-in-name").await.send_keys(name).await.expect("type user name");
+    find(client, "#sign-in-password").await.send_keys(journeys_store::DEMO_PASSWORD).await.expect("type password");
+    find(client, "#sign-in-submit").await.click().await.expect("sign in");
+    wait_for_text(client, "#user-chip", name).await;
+    find(client, ".journey-card").await;
+}
+
+async fn sign_out(client: &Client) {
+    find(client, "#sign-out").await.click().await.expect("sign out");
+    find(client, "#sign-in-name").await;
+}
+
+/// One app at a time: the desktop tests share the display and the machine's two cores.
+static ONE_APP_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn design_a_journey_on_the_canvas_and_save_it() {
     let Some(setup) = setup() else { return };
+    let _one = ONE_APP_AT_A_TIME.lock().await;
     let dir = tempfile::tempdir().expect("temp dir");
     let database_url = sqlite_url_for(&dir.path().join("journeys.db"));
     let driver = Driver::start(&setup, &database_url);
 
-    // First start: the database is created and the sample journeys are listed.
+    // First start: the database is created; a wrong password is refused; the designer signs in
+    // and the sample journeys are listed.
     let client = driver.session(&setup).await;
-    find(&client, ".journey-card").await;
-    wait_for_count(&client, ".journey-card", journeys_core::catalog::SAMPLE_JOURNEYS.len()).await;
+    find(&client, "#sign-in-name").await.send_keys("dana").await.expect("type user name");
+    find(&client, "#sign-in-password").await.send_keys("not-the-password").await.expect("type password");
+    find(&client, "#sign-in-submit").await.click().await.expect("sign in");
+    wait_for_text(&client, "#sign-in-error", "wrong user name or password").await;
+    screenshot(&client, &setup, "00-sign-in-refused.png").await;
+    find(&client, "#sign-in-name").await.clear().await.expect("clear name");
+    sign_in(&client, "dana").await;
+    wait_for_count(&client, ".journey-card", journeys_core::catalog::SAMPLE_TEMPLATE_IDS.len()).await;
     screenshot(&client, &setup, "01-journeys-list.png").await;
 
     // A sample journey opens on the canvas with its nodes and edges drawn.
@@ -260,10 +285,93 @@ async fn design_a_journey_on_the_canvas_and_save_it() {
     // Reopen the app: the change persisted.
     let driver = Driver::start(&setup, &database_url);
     let client = driver.session(&setup).await;
+    sign_in(&client, "dana").await;
     find(&client, ".journey-card[data-journey-id='card-activation-nudge']").await.click().await.expect("reopen");
     find(&client, ".node[data-node-id='wait_1']").await;
     assert_eq!(count(&client, ".edge").await, 4);
     wait_for_text(&client, "#status", "Saved · revision 2").await;
     screenshot(&client, &setup, "06-reopened.png").await;
     client.close().await.expect("end session");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn submit_review_approve_and_publish_with_four_eyes() {
+    let Some(setup) = setup() else { return };
+    let _one = ONE_APP_AT_A_TIME.lock().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database_url = sqlite_url_for(&dir.path().join("journeys.db"));
+    let driver = Driver::start(&setup, &database_url);
+    let client = driver.session(&setup).await;
+    let journey = "credit-card-activation";
+
+    // The designer submits the sample as v1: no versions yet, then one, submitted.
+    sign_in(&client, "dana").await;
+    find(&client, &format!(".journey-card[data-journey-id='{journey}'] .open-review")).await.click().await.expect("open review");
+    find(&client, "#submit-draft").await.click().await.expect("submit v1");
+    wait_for_text(&client, "#review-message", &format!("Submitted {journey}@1")).await;
+    wait_for_count(&client, ".version-item", 1).await;
+    assert_eq!(count(&client, "#approve").await, 0, "designers do not approve");
+
+    // She changes the first nudge's channel from push to email in the inspector, saves, submits v2.
+    find(&client, "#review-open-editor").await.click().await.expect("open the draft");
+    find(&client, ".node[data-node-id='push_activate'] .node-box").await.click().await.expect("select node");
+    let channel = find(&client, ".inspector select.channel").await;
+    channel.select_by_value("email").await.expect("pick email");
+    wait_for_text(&client, "#status", "Unsaved changes").await;
+    find(&client, "#save").await.click().await.expect("save");
+    wait_for_text(&client, "#status", "Saved · revision 2").await;
+    find(&client, "#open-review").await.click().await.expect("to review");
+    find(&client, "#submit-draft").await.click().await.expect("submit v2");
+    wait_for_text(&client, "#review-message", &format!("Submitted {journey}@2")).await;
+    wait_for_count(&client, ".version-item", 2).await;
+    sign_out(&client).await;
+
+    // The reviewer sees v2 against v1: the changed node is marked on both graphs, the channel
+    // change is flagged for compliance; the draft is read-only for her.
+    sign_in(&client, "rey").await;
+    wait_for_text(&client, &format!(".journey-card[data-journey-id='{journey}'] .card-meta"), "v2 submitted").await;
+    find(&client, &format!(".journey-card[data-journey-id='{journey}']")).await.click().await.expect("open draft");
+    find(&client, "#read-only").await;
+    assert_eq!(count(&client, "#save").await + count(&client, ".palette").await, 0, "no saving, no palette");
+    find(&client, "#open-review").await.click().await.expect("to review");
+    wait_for_text(&client, "#candidate-version", "v2").await;
+    find(&client, "#graph-new .graph-node.mark-changed[data-node-id='push_activate']").await;
+    find(&client, "#graph-old .graph-node.mark-changed[data-node-id='push_activate']").await;
+    wait_for_text(&client, "#diff-table", "channel").await;
+    assert!(count(&client, "#diff-table tr.compliance").await >= 1, "the channel change is compliance-relevant");
+    screenshot(&client, &setup, "07-review-diff.png").await;
+
+    // Approve needs a comment; then publish: v2 is live.
+    find(&client, "#approve").await.click().await.expect("approve without comment");
+    wait_for_text(&client, "#review-message", "a comment is required").await;
+    find(&client, "#review-comment").await.send_keys("Email is within the marketing consent; fine.").await.expect("comment");
+    find(&client, "#approve").await.click().await.expect("approve");
+    wait_for_text(&client, "#review-message", "is now approved").await;
+    find(&client, "#publish").await.click().await.expect("publish");
+    wait_for_text(&client, "#review-message", "is now published").await;
+    find(&client, "#pause").await;
+    screenshot(&client, &setup, "08-review-published.png").await;
+    sign_out(&client).await;
+
+    // An analyst sees the list but cannot create journeys.
+    sign_in(&client, "ana").await;
+    wait_for_text(&client, &format!(".journey-card[data-journey-id='{journey}'] .card-meta"), "v2 live").await;
+    assert_eq!(count(&client, "#new-journey").await, 0);
+    client.close().await.expect("end session");
+    drop(driver);
+
+    // The database holds what the screens showed, and the audit chain is intact.
+    let store = Store::open(&database_url).await.expect("open the app's database");
+    let versions = store.versions(journey).await.expect("versions");
+    let statuses: Vec<_> = versions.iter().map(|v| (v.number, v.status.key(), v.submitted_by.as_str())).collect();
+    assert_eq!(statuses, vec![(1, "submitted", "dana"), (2, "published", "dana")]);
+    assert_eq!(versions[1].decided_by.as_deref(), Some("rey"));
+    let v2 = store.load_version(journey, 2).await.expect("v2");
+    assert!(matches!(&v2.node("push_activate").expect("node").kind, journeys_core::NodeKind::Action(a) if a.channel == journeys_core::Channel::Email));
+    assert!(store.verify_audit().await.expect("audit chain verifies") > 0);
+    let actions: Vec<_> = store.audit_log().await.expect("audit").into_iter().map(|e| format!("{} {}", e.actor, e.action)).collect();
+    for expected in ["dana signed_in", "dana draft_saved", "dana submitted", "rey signed_in", "rey approved", "rey published", "ana signed_in"] {
+        assert!(actions.iter().any(|a| a == expected), "audit lacks '{expected}': {actions:?}");
+    }
+    store.close().await;
 }

@@ -166,3 +166,70 @@ pub async fn cancel_simulation() -> Result<(), ApiError> {
 pub async fn database_location() -> Result<String, ApiError> {
     invoke("database_location", NoArgs {}).await
 }
+
+pub use journeys_core::review::{User, VersionStatus, VersionSummary};
+
+#[derive(Serialize)]
+struct SignInArgs<'a> {
+    name: &'a str,
+    password: &'a str,
+}
+
+pub async fn sign_in(name: &str, password: &str) -> Result<User, ApiError> {
+    invoke("sign_in", SignInArgs { name, password }).await
+}
+
+pub async fn sign_out() -> Result<(), ApiError> {
+    invoke("sign_out", NoArgs {}).await
+}
+
+/// The user signed in to this window, if any (it survives a page reload).
+pub async fn current_user() -> Result<Option<User>, ApiError> {
+    invoke("current_user", NoArgs {}).await
+}
+
+pub async fn list_versions(journey_id: &str) -> Result<Vec<VersionSummary>, ApiError> {
+    invoke("list_versions", JourneyArg { journey_id }).await
+}
+
+pub async fn all_versions() -> Result<Vec<VersionSummary>, ApiError> {
+    invoke("all_versions", NoArgs {}).await
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct VersionArg<'a> {
+    journey_id: &'a str,
+    number: i64,
+}
+
+pub async fn load_version(journey_id: &str, number: i64) -> Result<Journey, ApiError> {
+    invoke("load_version", VersionArg { journey_id, number }).await
+}
+
+/// Submit the saved draft as the next version.
+pub async fn submit_draft(journey_id: &str) -> Result<VersionSummary, ApiError> {
+    invoke("submit_draft", JourneyArg { journey_id }).await
+}
+
+#[derive(Serialize)]
+struct DecideArgs<'a> {
+    reference: &'a str,
+    approve: bool,
+    comment: &'a str,
+}
+
+pub async fn decide_version(reference: &str, approve: bool, comment: &str) -> Result<VersionSummary, ApiError> {
+    invoke("decide_version", DecideArgs { reference, approve, comment }).await
+}
+
+#[derive(Serialize)]
+struct OperateArgs<'a> {
+    reference: &'a str,
+    action: &'a str,
+}
+
+/// `publish`, `pause`, `resume` or `retire`.
+pub async fn operate_version(reference: &str, action: &str) -> Result<VersionSummary, ApiError> {
+    invoke("operate_version", OperateArgs { reference, action }).await
+}

@@ -3,7 +3,10 @@
 mod api;
 mod app;
 mod editor;
+mod graph_view;
 mod list;
+mod review;
+mod sign_in;
 
 fn main() {
     console_error_panic_hook::set_once();

@@ -18,6 +18,9 @@ pub enum DraftsCommand {
     Import {
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// The designer or admin creating the drafts.
+        #[arg(long = "as", value_name = "USER")]
+        actor: String,
     },
 }
 
@@ -30,7 +33,7 @@ pub fn run(database_url: Option<String>, command: DraftsCommand) -> anyhow::Resu
                 }
             }
             DraftsCommand::Show { id } => println!("{}", to_pretty_json(&store.load_draft(&id).await?.journey)),
-            DraftsCommand::Import { files } => {
+            DraftsCommand::Import { files, actor } => {
                 // Parse everything first so a bad file imports nothing.
                 let mut journeys = Vec::new();
                 for file in &files {
@@ -38,7 +41,7 @@ pub fn run(database_url: Option<String>, command: DraftsCommand) -> anyhow::Resu
                     journeys.push(parse_journey(&text).with_context(|| format!("{}", file.display()))?);
                 }
                 for journey in journeys {
-                    store.create_draft(&journey).await?;
+                    store.create_draft(&journey, &actor).await?;
                     println!("imported {} ({})", journey.id, journey.name);
                 }
             }

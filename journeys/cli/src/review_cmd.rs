@@ -24,6 +24,8 @@ pub enum UsersCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// List users and their roles.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -38,7 +40,14 @@ pub enum AuditCommand {
 }
 
 pub fn users(url: Option<String>, command: UsersCommand) -> anyhow::Result<ExitCode> {
-    let UsersCommand::Add { name, role, password_stdin } = command;
+    let UsersCommand::Add { name, role, password_stdin } = command else {
+        return with_store(url, |store| async move {
+            for user in store.users().await? {
+                println!("{}\t{}", user.name, user.role.key());
+            }
+            Ok(ExitCode::SUCCESS)
+        });
+    };
     let role = Role::from_key(&role).ok_or_else(|| anyhow!("unknown role '{role}': use designer, reviewer, analyst or admin"))?;
     let password = if password_stdin {
         let mut text = String::new();

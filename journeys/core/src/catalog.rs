@@ -4,13 +4,21 @@
 use crate::format::parse_journey;
 use crate::model::{Journey, Stage};
 
-/// Sample journeys loaded into a new database, as (file name, JSON text).
-pub const SAMPLE_JOURNEYS: &[(&str, &str)] = &[
-    ("loan-application-abandonment.json", include_str!("../../../templates/loan-application-abandonment.json")),
-    ("credit-card-activation.json", include_str!("../../../templates/credit-card-activation.json")),
-    ("dormant-account-winback.json", include_str!("../../../templates/dormant-account-winback.json")),
-    ("churn-early-warning.json", include_str!("../../../templates/churn-early-warning.json")),
-];
+include!(concat!(env!("OUT_DIR"), "/templates.rs"));
+
+/// The templates loaded as drafts into a new database, so the app opens on something to explore.
+pub const SAMPLE_TEMPLATE_IDS: &[&str] =
+    &["loan-application-abandonment", "credit-card-activation", "dormant-account-winback", "churn-early-warning"];
+
+/// Every template in the gallery, parsed. Files that fail to parse are left out (and fail the tests).
+pub fn templates() -> Vec<Journey> {
+    TEMPLATE_FILES.iter().filter_map(|(_, text)| parse_journey(text).ok()).collect()
+}
+
+/// A template by id.
+pub fn template(id: &str) -> Option<Journey> {
+    templates().into_iter().find(|t| t.id == id)
+}
 
 fn stage_block_text(stage: Stage) -> &'static str {
     match stage {
@@ -67,9 +75,9 @@ pub fn step_block(kind: &str, stage: Stage) -> Option<Journey> {
     Some(block)
 }
 
-/// The sample journeys, parsed. Files that fail to parse are left out (and fail the tests).
+/// The sample journeys loaded into a new database: drafts made from the sample templates.
 pub fn sample_journeys() -> Vec<Journey> {
-    SAMPLE_JOURNEYS.iter().filter_map(|(_, text)| parse_journey(text).ok()).collect()
+    SAMPLE_TEMPLATE_IDS.iter().filter_map(|id| template(id)).map(|t| crate::template::instantiate(&t, &t.id)).collect()
 }
 
 #[cfg(test)]
@@ -79,7 +87,7 @@ mod tests {
 
     #[test]
     fn catalog_files_parse() {
-        for (name, text) in SAMPLE_JOURNEYS {
+        for (name, text) in TEMPLATE_FILES {
             assert!(parse_journey(text).is_ok(), "{name}: {:?}", parse_journey(text).err());
         }
         for stage in Stage::ALL {

@@ -16,9 +16,11 @@ pub mod interpret;
 pub mod kinds;
 pub mod model;
 pub mod population;
+pub mod review;
 pub mod schema;
 pub mod settings;
 pub mod simulate;
+pub mod template;
 pub mod validate;
 pub mod vocabulary;
 

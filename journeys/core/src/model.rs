@@ -28,6 +28,9 @@ pub struct Journey {
     pub nodes: Vec<Node>,
     #[serde(default)]
     pub edges: Vec<Edge>,
+    /// Gallery metadata, present only on the files in `templates/`; dropped when a draft is made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<crate::template::TemplateInfo>,
 }
 
 /// The five lifecycle stages every node is tagged with.
@@ -148,6 +151,7 @@ impl Journey {
             offers: Vec::new(),
             nodes: Vec::new(),
             edges: Vec::new(),
+            template: None,
         }
     }
 

@@ -4,7 +4,11 @@
 use journeys_core::{parse_journey, to_pretty_json, DraftSummary, Journey, StoredDraft};
 use sqlx::Row;
 
-use crate::{now_ms, Store, StoreError};
+use crate::users::Role;
+use crate::{audit, now_ms, Store, StoreError};
+
+/// Who may create and change drafts.
+const EDITORS: &[Role] = &[Role::Designer, Role::Admin];
 
 impl Store {
     pub async fn list_drafts(&self) -> Result<Vec<DraftSummary>, StoreError> {
@@ -23,9 +27,16 @@ impl Store {
             .collect()
     }
 
-    /// Store a new draft at revision 1.
-    pub async fn create_draft(&self, journey: &Journey) -> Result<StoredDraft, StoreError> {
+    /// Store a new draft at revision 1 (designers and admins).
+    pub async fn create_draft(&self, journey: &Journey, actor: &str) -> Result<StoredDraft, StoreError> {
+        self.require(actor, EDITORS, "create a draft").await?;
+        self.insert_draft(journey, Some(actor)).await
+    }
+
+    /// The insert behind `create_draft`; `actor` is `None` only for the samples of a new database.
+    pub(crate) async fn insert_draft(&self, journey: &Journey, actor: Option<&str>) -> Result<StoredDraft, StoreError> {
         let now = now_ms();
+        let mut tx = self.pool.begin().await?;
         let result = sqlx::query(
             "INSERT INTO journey_drafts (id, name, document, revision, created_at, updated_at) \
              VALUES ($1, $2, $3, 1, $4, $4)",
@@ -34,21 +45,27 @@ impl Store {
         .bind(&journey.name)
         .bind(to_pretty_json(journey))
         .bind(now)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await;
         match result {
-            Ok(_) => Ok(StoredDraft { journey: journey.clone(), revision: 1, updated_at: now }),
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StoreError::AlreadyExists(journey.id.clone())),
-            Err(e) => Err(e.into()),
+            Ok(_) => {}
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Err(StoreError::AlreadyExists(journey.id.clone())),
+            Err(e) => return Err(e.into()),
         }
+        if let Some(actor) = actor {
+            record_editor(&mut tx, &journey.id, actor).await?;
+            audit::append(&mut tx, actor, "draft_created", &journey.id, "revision 1").await?;
+        }
+        tx.commit().await?;
+        Ok(StoredDraft { journey: journey.clone(), revision: 1, updated_at: now })
     }
 
     /// A new draft holding just a trigger, with an id derived from `name` and not yet taken.
-    pub async fn create_blank_draft(&self, name: &str) -> Result<StoredDraft, StoreError> {
+    pub async fn create_blank_draft(&self, name: &str, actor: &str) -> Result<StoredDraft, StoreError> {
         let base = journeys_core::model::slugify(name);
         for n in 1..1000 {
             let id = if n == 1 { base.clone() } else { format!("{base}-{n}") };
-            match self.create_draft(&Journey::blank(&id, name)).await {
+            match self.create_draft(&Journey::blank(&id, name), actor).await {
                 Err(StoreError::AlreadyExists(_)) => continue,
                 other => return other,
             }
@@ -67,9 +84,11 @@ impl Store {
         Ok(StoredDraft { journey, revision: row.try_get("revision")?, updated_at: row.try_get("updated_at")? })
     }
 
-    /// Save `journey` over the draft at `expected_revision`; returns the new revision.
-    /// The check and the write are one statement, so two savers cannot both win.
-    pub async fn save_draft(&self, journey: &Journey, expected_revision: i64) -> Result<i64, StoreError> {
+    /// Save `journey` over the draft at `expected_revision` (designers and admins); returns the
+    /// new revision. The check and the write are one statement, so two savers cannot both win.
+    pub async fn save_draft(&self, journey: &Journey, expected_revision: i64, actor: &str) -> Result<i64, StoreError> {
+        self.require(actor, EDITORS, "edit a draft").await?;
+        let mut tx = self.pool.begin().await?;
         let result = sqlx::query(
             "UPDATE journey_drafts SET name = $1, document = $2, revision = revision + 1, updated_at = $3 \
              WHERE id = $4 AND revision = $5",
@@ -79,11 +98,16 @@ impl Store {
         .bind(now_ms())
         .bind(&journey.id)
         .bind(expected_revision)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
         if result.rows_affected() == 1 {
-            return Ok(expected_revision + 1);
+            let revision = expected_revision + 1;
+            record_editor(&mut tx, &journey.id, actor).await?;
+            audit::append(&mut tx, actor, "draft_saved", &journey.id, &format!("revision {revision}")).await?;
+            tx.commit().await?;
+            return Ok(revision);
         }
+        tx.rollback().await?;
         let current = sqlx::query("SELECT revision FROM journey_drafts WHERE id = $1")
             .bind(&journey.id)
             .fetch_optional(&self.pool)
@@ -93,4 +117,22 @@ impl Store {
             Some(row) => Err(StoreError::Conflict { id: journey.id.clone(), expected: expected_revision, actual: row.try_get("revision")? }),
         }
     }
+
+    /// Who edited the draft of `journey_id` since its last submission, by name.
+    pub async fn draft_editors(&self, journey_id: &str) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query("SELECT user_name FROM draft_editors WHERE journey_id = $1 ORDER BY user_name")
+            .bind(journey_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| Ok(r.try_get("user_name")?)).collect()
+    }
+}
+
+async fn record_editor(tx: &mut sqlx::Transaction<'_, sqlx::Any>, journey_id: &str, actor: &str) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO draft_editors (journey_id, user_name) VALUES ($1, $2) ON CONFLICT (journey_id, user_name) DO NOTHING")
+        .bind(journey_id)
+        .bind(actor)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }

@@ -32,7 +32,7 @@ pub enum StoreError {
     SignInFailed,
     #[error("{actor} ({role}) may not {action}")]
     Forbidden { actor: String, role: String, action: String },
-    #[error("four eyes: {actor} submitted {reference} and may not decide on it")]
+    #[error("four eyes: {actor} submitted or edited {reference} and may not decide on it")]
     FourEyes { actor: String, reference: String },
     #[error("a comment is required")]
     CommentRequired,

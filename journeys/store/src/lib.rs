@@ -77,19 +77,31 @@ impl Store {
         self.pool.close().await;
     }
 
-    /// Load the sample journeys into an empty database (first start). Returns how many.
+    /// Load the sample journeys into an empty database (first start), with the demo users when
+    /// there are no users yet. Returns how many journeys.
     pub async fn seed_samples_if_empty(&self) -> Result<usize, StoreError> {
         if !self.list_drafts().await?.is_empty() {
             return Ok(0);
         }
         let samples = journeys_core::catalog::sample_journeys();
         for journey in &samples {
-            self.create_draft(journey).await?;
+            self.insert_draft(journey, None).await?;
         }
         tracing::info!(count = samples.len(), "loaded sample journeys");
+        if self.users().await?.is_empty() {
+            for (name, role) in DEMO_USERS {
+                self.add_user(name, *role, Some(DEMO_PASSWORD)).await?;
+            }
+            tracing::info!("added the demo users (password \"{DEMO_PASSWORD}\")");
+        }
         Ok(samples.len())
     }
 }
+
+/// One user per role in a new sample database, so every screen can be tried at once.
+pub const DEMO_USERS: &[(&str, users::Role)] =
+    &[("dana", users::Role::Designer), ("rey", users::Role::Reviewer), ("ana", users::Role::Analyst), ("admin", users::Role::Admin)];
+pub const DEMO_PASSWORD: &str = "demo";
 
 pub(crate) fn now_ms() -> i64 {
     std::time::SystemTime::now()

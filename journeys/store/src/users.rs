@@ -3,44 +3,10 @@
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use serde::{Deserialize, Serialize};
+pub use journeys_core::review::{Role, User};
 use sqlx::Row;
 
 use crate::{audit, now_ms, Store, StoreError};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Creates and edits drafts, runs simulations, submits versions.
-    Designer,
-    /// Reads everything, approves or rejects others' versions, publishes, pauses.
-    Reviewer,
-    /// Runs and reads simulations; changes no journey.
-    Analyst,
-    /// Manages users; cannot bypass four eyes.
-    Admin,
-}
-
-impl Role {
-    pub fn key(self) -> &'static str {
-        match self {
-            Role::Designer => "designer",
-            Role::Reviewer => "reviewer",
-            Role::Analyst => "analyst",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn from_key(key: &str) -> Option<Role> {
-        [Role::Designer, Role::Reviewer, Role::Analyst, Role::Admin].into_iter().find(|r| r.key() == key)
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct User {
-    pub name: String,
-    pub role: Role,
-}
 
 impl Store {
     /// Add a user; with a password it is stored as an argon2 hash, never in clear.
@@ -83,6 +49,17 @@ impl Store {
         let role: String = row.try_get("role")?;
         let role = Role::from_key(&role).ok_or_else(|| StoreError::Corrupt { id: name.to_string(), message: format!("unknown role {role}") })?;
         Ok(User { name: row.try_get("name")?, role })
+    }
+
+    /// Every user, by name.
+    pub async fn users(&self) -> Result<Vec<User>, StoreError> {
+        let rows = sqlx::query("SELECT name FROM users ORDER BY name").fetch_all(&self.pool).await?;
+        let mut users = Vec::with_capacity(rows.len());
+        for row in rows {
+            let name: String = row.try_get("name")?;
+            users.push(self.user(&name).await?);
+        }
+        Ok(users)
     }
 
     /// Check a password; a sign-in, successful or not, is audited.

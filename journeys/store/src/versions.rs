@@ -3,59 +3,30 @@
 //! journey; the previous one is retired). Every step is audited in the same transaction.
 
 use journeys_core::{content_hash, parse_journey, to_canonical_json, validate, Journey, Severity};
-use serde::{Deserialize, Serialize};
+pub use journeys_core::review::{VersionStatus, VersionSummary};
 use sqlx::Row;
 
 use crate::users::Role;
 use crate::{audit, now_ms, Store, StoreError};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum VersionStatus {
-    Submitted,
-    Approved,
-    Rejected,
-    Published,
-    /// Published but stopped: no new entries, no contacts, until resumed.
-    Paused,
-    Retired,
-}
+const VERSION_COLUMNS: &str = "journey_id, number, content_hash, status, submitted_by, submitted_at, decided_by, comment, editors";
 
-impl VersionStatus {
-    pub fn key(self) -> &'static str {
-        match self {
-            VersionStatus::Submitted => "submitted",
-            VersionStatus::Approved => "approved",
-            VersionStatus::Rejected => "rejected",
-            VersionStatus::Published => "published",
-            VersionStatus::Paused => "paused",
-            VersionStatus::Retired => "retired",
-        }
-    }
-
-    fn from_key(key: &str) -> Option<Self> {
-        use VersionStatus::*;
-        [Submitted, Approved, Rejected, Published, Paused, Retired].into_iter().find(|s| s.key() == key)
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct VersionSummary {
-    pub journey_id: String,
-    pub number: i64,
-    pub content_hash: String,
-    pub status: VersionStatus,
-    pub submitted_by: String,
-    pub submitted_at: i64,
-    pub decided_by: Option<String>,
-    pub comment: Option<String>,
-}
-
-impl VersionSummary {
-    /// `JOURNEY_ID@N`
-    pub fn reference(&self) -> String {
-        format!("{}@{}", self.journey_id, self.number)
-    }
+fn version_from_row(r: &sqlx::any::AnyRow) -> Result<VersionSummary, StoreError> {
+    let journey_id: String = r.try_get("journey_id")?;
+    let status: String = r.try_get("status")?;
+    let editors: String = r.try_get("editors")?;
+    let corrupt = |message: String| StoreError::Corrupt { id: journey_id.clone(), message };
+    Ok(VersionSummary {
+        number: r.try_get("number")?,
+        content_hash: r.try_get("content_hash")?,
+        status: VersionStatus::from_key(&status).ok_or_else(|| corrupt(format!("status {status}")))?,
+        submitted_by: r.try_get("submitted_by")?,
+        submitted_at: r.try_get("submitted_at")?,
+        decided_by: r.try_get("decided_by")?,
+        comment: r.try_get("comment")?,
+        editors: serde_json::from_str(&editors).map_err(|e| corrupt(format!("editors: {e}")))?,
+        journey_id,
+    })
 }
 
 /// Parse `JOURNEY_ID@N`.
@@ -87,9 +58,20 @@ impl Store {
             + 1;
         let hash = content_hash(journey);
         let now = now_ms();
+        let mut editors: Vec<String> = sqlx::query("SELECT user_name FROM draft_editors WHERE journey_id = $1")
+            .bind(&journey.id)
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|r| r.try_get("user_name"))
+            .collect::<Result<_, _>>()?;
+        editors.push(actor.to_string());
+        editors.sort();
+        editors.dedup();
+        let editors_json = serde_json::to_string(&editors).map_err(|e| StoreError::Corrupt { id: journey.id.clone(), message: e.to_string() })?;
         sqlx::query(
-            "INSERT INTO journey_versions (journey_id, number, content_hash, document, status, submitted_by, submitted_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO journey_versions (journey_id, number, content_hash, document, status, submitted_by, submitted_at, editors) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(&journey.id)
         .bind(next)
@@ -98,8 +80,11 @@ impl Store {
         .bind(VersionStatus::Submitted.key())
         .bind(actor)
         .bind(now)
+        .bind(&editors_json)
         .execute(&mut *tx)
         .await?;
+        // The next version's four eyes start afresh from the edits made after this one.
+        sqlx::query("DELETE FROM draft_editors WHERE journey_id = $1").bind(&journey.id).execute(&mut *tx).await?;
         let reference = format!("{}@{next}", journey.id);
         audit::append(&mut tx, actor, "submitted", &reference, &hash).await?;
         tx.commit().await?;
@@ -112,6 +97,7 @@ impl Store {
             submitted_at: now,
             decided_by: None,
             comment: None,
+            editors,
         })
     }
 
@@ -124,28 +110,19 @@ impl Store {
     }
 
     pub async fn versions(&self, journey_id: &str) -> Result<Vec<VersionSummary>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT journey_id, number, content_hash, status, submitted_by, submitted_at, decided_by, comment \
-             FROM journey_versions WHERE journey_id = $1 ORDER BY number",
-        )
-        .bind(journey_id)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                let status: String = r.try_get("status")?;
-                Ok(VersionSummary {
-                    journey_id: r.try_get("journey_id")?,
-                    number: r.try_get("number")?,
-                    content_hash: r.try_get("content_hash")?,
-                    status: VersionStatus::from_key(&status).ok_or_else(|| StoreError::Corrupt { id: journey_id.to_string(), message: format!("status {status}") })?,
-                    submitted_by: r.try_get("submitted_by")?,
-                    submitted_at: r.try_get("submitted_at")?,
-                    decided_by: r.try_get("decided_by")?,
-                    comment: r.try_get("comment")?,
-                })
-            })
-            .collect()
+        let rows = sqlx::query(&format!("SELECT {VERSION_COLUMNS} FROM journey_versions WHERE journey_id = $1 ORDER BY number"))
+            .bind(journey_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(version_from_row).collect()
+    }
+
+    /// Every version of every journey, by journey and number: the journeys list's status badges.
+    pub async fn all_versions(&self) -> Result<Vec<VersionSummary>, StoreError> {
+        let rows = sqlx::query(&format!("SELECT {VERSION_COLUMNS} FROM journey_versions ORDER BY journey_id, number"))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(version_from_row).collect()
     }
 
     /// The journey exactly as submitted.
@@ -173,7 +150,7 @@ impl Store {
         let (id, number) = parse_reference(reference)?;
         self.require(actor, &[Role::Reviewer], if outcome == VersionStatus::Approved { "approve" } else { "reject" }).await?;
         let version = self.version(&id, number).await?;
-        if version.submitted_by == actor {
+        if version.submitted_by == actor || version.editors.iter().any(|e| e == actor) {
             return Err(StoreError::FourEyes { actor: actor.to_string(), reference: reference.to_string() });
         }
         if comment.trim().is_empty() {

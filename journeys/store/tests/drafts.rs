@@ -5,7 +5,13 @@ mod backends;
 
 use backends::{each_backend, TestDb};
 use journeys_core::catalog::sample_journeys;
-use journeys_store::StoreError;
+use journeys_store::{Role, StoreError};
+
+/// A designer to act as, for stores that start without users.
+async fn designer(store: &journeys_store::Store) -> &'static str {
+    store.add_user("dana", Role::Designer, None).await.expect("designer");
+    "dana"
+}
 
 #[tokio::test]
 async fn create_list_load_round_trip() {
@@ -13,6 +19,10 @@ async fn create_list_load_round_trip() {
         let store = db.store;
         assert_eq!(store.seed_samples_if_empty().await.expect("seed"), sample_journeys().len());
         assert_eq!(store.seed_samples_if_empty().await.expect("second seed is a no-op"), 0);
+        let demo: Vec<_> = store.users().await.expect("users").into_iter().map(|u| (u.name, u.role)).collect();
+        assert_eq!(demo.len(), journeys_store::DEMO_USERS.len(), "a new sample database has one demo user per role");
+        let rey = store.sign_in("rey", journeys_store::DEMO_PASSWORD).await.expect("demo sign-in");
+        assert_eq!(rey.role, Role::Reviewer);
         let listed = store.list_drafts().await.expect("list");
         assert_eq!(listed.len(), sample_journeys().len());
         for journey in sample_journeys() {
@@ -28,15 +38,16 @@ async fn create_list_load_round_trip() {
 async fn save_bumps_the_revision_and_stale_save_conflicts() {
     each_backend(|db: TestDb| async move {
         let store = db.store;
+        let actor = designer(&store).await;
         let mut journey = sample_journeys().remove(0);
-        store.create_draft(&journey).await.expect("create");
+        store.create_draft(&journey, actor).await.expect("create");
         journey.name = "Renamed in window A".into();
-        assert_eq!(store.save_draft(&journey, 1).await.expect("first save"), 2);
+        assert_eq!(store.save_draft(&journey, 1, actor).await.expect("first save"), 2);
 
         // Window B still holds revision 1: its save must be refused, and must change nothing.
         let mut stale = journey.clone();
         stale.name = "Renamed in window B".into();
-        match store.save_draft(&stale, 1).await {
+        match store.save_draft(&stale, 1, actor).await {
             Err(StoreError::Conflict { expected: 1, actual: 2, .. }) => {}
             other => panic!("expected a conflict, got {other:?}"),
         }
@@ -51,11 +62,12 @@ async fn save_bumps_the_revision_and_stale_save_conflicts() {
 async fn missing_and_duplicate_drafts_are_errors() {
     each_backend(|db: TestDb| async move {
         let store = db.store;
+        let actor = designer(&store).await;
         let journey = sample_journeys().remove(0);
         assert!(matches!(store.load_draft("nope").await, Err(StoreError::NotFound(id)) if id == "nope"));
-        assert!(matches!(store.save_draft(&journey, 1).await, Err(StoreError::NotFound(_))));
-        store.create_draft(&journey).await.expect("create");
-        assert!(matches!(store.create_draft(&journey).await, Err(StoreError::AlreadyExists(_))));
+        assert!(matches!(store.save_draft(&journey, 1, actor).await, Err(StoreError::NotFound(_))));
+        store.create_draft(&journey, actor).await.expect("create");
+        assert!(matches!(store.create_draft(&journey, actor).await, Err(StoreError::AlreadyExists(_))));
     })
     .await;
 }
@@ -73,9 +85,10 @@ async fn unreachable_database_is_a_clear_error() {
 async fn generated_journeys_keep_their_content_hash_through_the_store() {
     each_backend(|db: TestDb| async move {
         let store = db.store;
+        let actor = designer(&store).await;
         for seed in 0..12_u64 {
             let journey = journeys_core::generate::random_journey(seed, 5 + 20 * seed as usize);
-            store.create_draft(&journey).await.expect("create");
+            store.create_draft(&journey, actor).await.expect("create");
             let loaded = store.load_draft(&journey.id).await.expect("load").journey;
             assert_eq!(journeys_core::content_hash(&loaded), journeys_core::content_hash(&journey), "seed {seed}");
             assert_eq!(journeys_core::validate(&loaded), vec![], "seed {seed}");
@@ -99,6 +112,30 @@ async fn simulation_runs_are_saved_listed_and_reloaded() {
         assert!(runs.iter().any(|r| r.id == second.id && r.parameters.seed == 8));
         assert_eq!(store.load_run_report(&second.id).await.expect("report"), r#"{"customers":2000,"seed":8}"#);
         assert!(matches!(store.load_run_report("nope").await, Err(StoreError::NotFound(_))));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn only_designers_and_admins_edit_drafts_and_refusals_write_nothing() {
+    each_backend(|db: TestDb| async move {
+        let store = db.store;
+        let actor = designer(&store).await;
+        store.add_user("ava", Role::Analyst, None).await.expect("analyst");
+        store.add_user("rui", Role::Reviewer, None).await.expect("reviewer");
+        let mut journey = sample_journeys().remove(0);
+        store.create_draft(&journey, actor).await.expect("create");
+        let audit_rows = store.audit_log().await.expect("audit").len();
+        journey.name = "Changed by an analyst".into();
+        for who in ["ava", "rui"] {
+            assert!(matches!(store.save_draft(&journey, 1, who).await, Err(StoreError::Forbidden { .. })), "{who}");
+        }
+        assert!(matches!(store.save_draft(&journey, 1, "nobody").await, Err(StoreError::UnknownUser(_))));
+        assert!(matches!(store.create_blank_draft("Mine", "ava").await, Err(StoreError::Forbidden { .. })));
+        let loaded = store.load_draft(&journey.id).await.expect("load");
+        assert_eq!((loaded.revision, loaded.journey.name == journey.name), (1, false), "nothing written");
+        assert_eq!(store.audit_log().await.expect("audit").len(), audit_rows, "no audit rows for refusals");
+        assert_eq!(store.draft_editors(&journey.id).await.expect("editors"), vec!["dana".to_string()]);
     })
     .await;
 }

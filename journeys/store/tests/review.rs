@@ -110,3 +110,28 @@ async fn tampering_with_the_audit_log_is_detected_at_the_first_bad_row() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn nobody_who_edited_the_draft_may_decide_on_its_version() {
+    each_backend(|db: TestDb| async move {
+        let store = db.store;
+        team(&store).await;
+        let mut journey = sample_journeys().remove(0);
+        store.create_draft(&journey, "dana").await.expect("create");
+        // An admin edits the draft, then (promoted to reviewer) tries to approve what dana submits.
+        journey.name = "Edited by ada".into();
+        store.save_draft(&journey, 1, "ada").await.expect("admin edit");
+        let v1 = store.submit(&journey, "dana").await.expect("submit");
+        assert_eq!(v1.editors, vec!["ada".to_string(), "dana".to_string()]);
+        store.tamper_for_tests("UPDATE users SET role = 'reviewer' WHERE name = 'ada'").await;
+        assert!(matches!(store.approve(&v1.reference(), "ada", "looks fine").await, Err(StoreError::FourEyes { .. })));
+        assert_eq!(store.version(&journey.id, 1).await.expect("v1").status, VersionStatus::Submitted, "nothing written");
+        store.approve(&v1.reference(), "rui", "independent review").await.expect("rui approves");
+        // Editors are counted per version: the next one starts afresh.
+        assert!(store.draft_editors(&journey.id).await.expect("editors").is_empty());
+        let v2 = store.submit(&journey, "dana").await.expect("submit v2");
+        assert_eq!(v2.editors, vec!["dana".to_string()]);
+        assert_eq!(store.approve(&v2.reference(), "ada", "I did not edit this one").await.expect("ada approves v2").status, VersionStatus::Approved);
+    })
+    .await;
+}

@@ -4,22 +4,11 @@
 use journeys_core::{Position, Severity, Stage};
 use leptos::prelude::*;
 
-use super::geometry::{self, curve, input_port, output_port, snap, NODE_H, NODE_W};
+use super::geometry::{self, curve, input_port, output_port, snap, stage_colour, truncate, NODE_H, NODE_W};
 use super::{palette, Drag, EditorState, Selection};
 
 const MIN_ZOOM: f64 = 0.3;
 const MAX_ZOOM: f64 = 2.0;
-
-pub fn stage_colour(stage: Option<Stage>) -> &'static str {
-    match stage {
-        Some(Stage::Acquire) => "#2563eb",
-        Some(Stage::Activate) => "#16a34a",
-        Some(Stage::CrossSell) => "#9333ea",
-        Some(Stage::Retain) => "#ea580c",
-        Some(Stage::Reactivate) => "#0891b2",
-        None => "#94a3b8",
-    }
-}
 
 impl EditorState {
     /// Window coordinates → canvas coordinates (undoing pan and zoom).
@@ -340,14 +329,6 @@ fn NodeView(state: EditorState, id: String) -> impl IntoView {
                 </g>
             }
         })
-    }
-}
-
-fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        format!("{}…", text.chars().take(max - 1).collect::<String>())
     }
 }
 

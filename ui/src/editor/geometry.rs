@@ -1,6 +1,6 @@
 //! Where things are drawn: node boxes, ports and edge curves, in canvas coordinates.
 
-use journeys_core::{Journey, Node, Position};
+use journeys_core::{Journey, Node, Position, Stage};
 
 pub const NODE_W: f64 = 184.0;
 pub const NODE_H: f64 = 64.0;
@@ -43,7 +43,7 @@ pub fn port_position(node: &Node, port: &str) -> Option<(f64, f64)> {
 }
 
 /// Bounding box (x, y, w, h) of the nodes tagged with `stage`, padded for a frame.
-pub fn stage_frame(journey: &Journey, stage: journeys_core::Stage) -> Option<(f64, f64, f64, f64)> {
+pub fn stage_frame(journey: &Journey, stage: Stage) -> Option<(f64, f64, f64, f64)> {
     let (x, y, w, h) = bounds_of(journey.nodes.iter().filter(|n| n.stage == Some(stage)))?;
     // Room around the nodes, and above them for the stage label.
     let (pad, label) = (24.0, 18.0);
@@ -65,4 +65,25 @@ fn bounds_of<'a>(nodes: impl Iterator<Item = &'a Node>) -> Option<(f64, f64, f64
         max_y = max_y.max(n.position.y + NODE_H);
     }
     (min_x <= max_x).then(|| (min_x, min_y, max_x - min_x, max_y - min_y))
+}
+
+/// The colour of a lifecycle stage: node stripes, stage frames, charts.
+pub fn stage_colour(stage: Option<Stage>) -> &'static str {
+    match stage {
+        Some(Stage::Acquire) => "#2563eb",
+        Some(Stage::Activate) => "#16a34a",
+        Some(Stage::CrossSell) => "#9333ea",
+        Some(Stage::Retain) => "#ea580c",
+        Some(Stage::Reactivate) => "#0891b2",
+        None => "#94a3b8",
+    }
+}
+
+/// `text` cut to `max` characters, with an ellipsis when cut.
+pub fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        format!("{}…", text.chars().take(max - 1).collect::<String>())
+    }
 }

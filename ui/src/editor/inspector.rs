@@ -102,6 +102,7 @@ pub fn Inspector(state: EditorState) -> impl IntoView {
         view! {
             <section class="panel inspector" data-node-id=node.id.clone()>
                 <h3>"Inspector · " {node.kind.name()}</h3>
+                <fieldset class="inspector-fields" disabled=state.read_only>
                 <label>"Id"<input value=node.id.clone() disabled=true /></label>
                 <label>"Label"<input value=node.label.clone()
                     on:change=move |ev| { let v = event_target_value(&ev); edit_label(Box::new(move |n| n.label = v)); } /></label>
@@ -115,7 +116,7 @@ pub fn Inspector(state: EditorState) -> impl IntoView {
                 </label>
                 {action.map(|(current, purpose)| view! {
                     <label>"Channel"
-                        <select on:change=move |ev| {
+                        <select class="channel" on:change=move |ev| {
                             let Some(c) = Channel::from_key(&event_target_value(&ev)) else { return };
                             edit_channel(Box::new(move |n| if let NodeKind::Action(a) = &mut n.kind { a.channel = c }));
                         }>
@@ -141,6 +142,7 @@ pub fn Inspector(state: EditorState) -> impl IntoView {
                     <label>{label}<input class="main-field" value=value
                         on:change=move |ev| { let v = event_target_value(&ev); edit_field(Box::new(move |n| set_main_field(&mut n.kind, v))); } /></label>
                 })}
+                </fieldset>
                 <ul class="inspector-problems">
                     {move || problems().into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}
                 </ul>

@@ -5,7 +5,7 @@
 mod canvas;
 mod chart;
 mod diagnostics;
-mod geometry;
+pub mod geometry;
 mod inspector;
 mod palette;
 mod simulation;
@@ -65,10 +65,12 @@ pub struct EditorState {
     /// Whether the side panel shows the simulation instead of the inspector.
     pub simulating: RwSignal<bool>,
     pub sim: RwSignal<simulation::SimState>,
+    /// The signed-in role may look and simulate but not change the draft (reviewers, analysts).
+    pub read_only: bool,
 }
 
 impl EditorState {
-    fn new(draft: StoredDraft) -> Self {
+    fn new(draft: StoredDraft, read_only: bool) -> Self {
         let journey = RwSignal::new(draft.journey);
         // What validation reads: the journey without node positions, so moving a node (every
         // pointer move of a drag) does not re-run validation.
@@ -93,23 +95,33 @@ impl EditorState {
             history: RwSignal::new(History::default()),
             simulating: RwSignal::new(false),
             sim: RwSignal::new(simulation::SimState::default()),
+            read_only,
         }
     }
 
     /// Apply an edit to the journey as one undoable step and mark the draft unsaved.
     pub fn edit(&self, change: impl FnOnce(&mut Journey)) {
+        if self.read_only {
+            return;
+        }
         self.checkpoint();
         self.continue_edit(change);
     }
 
     /// Put the journey as it is now in the history (the start of a multi-step gesture).
     pub fn checkpoint(&self) {
+        if self.read_only {
+            return;
+        }
         let before = self.journey.get_untracked();
         self.history.update(|h| h.record(before));
     }
 
     /// Apply a further step of a gesture already in the history (a node drag's moves).
     pub fn continue_edit(&self, change: impl FnOnce(&mut Journey)) {
+        if self.read_only {
+            return;
+        }
         self.journey.update(change);
         self.status.set(SaveStatus::Unsaved);
     }
@@ -138,7 +150,7 @@ impl EditorState {
 
     pub fn save(&self) {
         let state = *self;
-        if state.status.get_untracked() == SaveStatus::Saving {
+        if state.read_only || state.status.get_untracked() == SaveStatus::Saving {
             return;
         }
         state.status.set(SaveStatus::Saving);
@@ -186,7 +198,9 @@ pub fn Editor(id: String, screen: RwSignal<Screen>) -> impl IntoView {
 
 #[component]
 fn EditorView(draft: StoredDraft, screen: RwSignal<Screen>) -> impl IntoView {
-    let state = EditorState::new(draft);
+    let read_only = !crate::app::signed_in().is_some_and(|u| u.role.edits());
+    let state = EditorState::new(draft, read_only);
+    let journey_id = StoredValue::new(state.journey.with_untracked(|j| j.id.clone()));
     install_keyboard_shortcuts(state);
     canvas::install_pointer_tracking(state);
     // Once the canvas has a size: bring a journey larger than the view into sight.
@@ -221,7 +235,10 @@ fn EditorView(draft: StoredDraft, screen: RwSignal<Screen>) -> impl IntoView {
                 <button id="simulate-toggle" class="ghost" class:active=move || state.simulating.get()
                     title="Simulate this journey against sample customers"
                     on:click=move |_| state.simulating.update(|s| *s = !*s)>"Simulate"</button>
-                <span id="status" class="status">
+                <button id="open-review" class="ghost" title="Versions, diff and review"
+                    on:click=move |_| screen.set(Screen::Review(journey_id.get_value()))>"Versions & review"</button>
+                {read_only.then(|| view! { <span class="read-only-chip" id="read-only" title="Your role may look and simulate, not edit">"Read only"</span> })}
+                <span id="status" class="status" class:hidden=read_only>
                     {move || match state.status.get() {
                         SaveStatus::Saved(r) => format!("Saved · revision {r}"),
                         SaveStatus::Unsaved => "Unsaved changes".to_string(),
@@ -229,10 +246,12 @@ fn EditorView(draft: StoredDraft, screen: RwSignal<Screen>) -> impl IntoView {
                         SaveStatus::Failed(m) => m,
                     }}
                 </span>
-                <button id="save" class="primary" title="Save (Ctrl+S)" on:click=move |_| state.save()>"Save"</button>
+                {(!read_only).then(|| view! {
+                    <button id="save" class="primary" title="Save (Ctrl+S)" on:click=move |_| state.save()>"Save"</button>
+                })}
             </div>
             <div class="editor-body">
-                <palette::Palette state=state />
+                {(!read_only).then(|| view! { <palette::Palette state=state /> })}
                 <canvas::Canvas state=state />
                 <aside class="side-panel">
                     {move || if state.simulating.get() {

@@ -5,7 +5,7 @@ use journeys_core::fragment::insert_fragment;
 use journeys_core::{Position, Stage};
 use leptos::prelude::*;
 
-use super::canvas::stage_colour;
+use super::geometry::stage_colour;
 use super::geometry::{self, NODE_H, NODE_W};
 use super::{Drag, EditorState, Selection};
 
