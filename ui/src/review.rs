@@ -253,7 +253,7 @@ pub fn Review(id: String, screen: RwSignal<Screen>) -> impl IntoView {
                                     view! { <p class="warn-banner" id="four-eyes-note">"You submitted or edited this version: another reviewer must decide (four eyes)."</p> }.into_any()
                                 } else {
                                     view! {
-                                        <textarea id="review-comment" placeholder="Comment for the record (required)" maxlength="2000"
+                                        <textarea id="review-comment" placeholder="Comment for the record (required)" maxlength="4000"
                                             prop:value=move || comment.get() on:input=move |ev| comment.set(event_target_value(&ev))></textarea>
                                         <div class="decision-buttons">
                                             <button class="primary" id="approve" on:click=move |_| act("approve")>"Approve"</button>

@@ -36,6 +36,8 @@ pub enum StoreError {
     FourEyes { actor: String, reference: String },
     #[error("a comment is required")]
     CommentRequired,
+    #[error("the {what} is {length} characters long; at most {max} are allowed")]
+    TooLong { what: &'static str, length: usize, max: usize },
     #[error("{reference} is {status}; it must be {needed}")]
     WrongStatus { reference: String, status: String, needed: String },
     #[error("'{0}' is not a version reference; write JOURNEY_ID@N")]

@@ -9,6 +9,20 @@ use sqlx::Row;
 use crate::users::Role;
 use crate::{audit, now_ms, Store, StoreError};
 
+/// Longest `JOURNEY_ID@N` accepted; journey ids are slugs far shorter than this.
+const MAX_REFERENCE: usize = 256;
+
+/// Longest review comment kept on record.
+pub const MAX_COMMENT: usize = 4_000;
+
+fn shorten(text: &str) -> String {
+    if text.chars().count() <= 60 {
+        text.to_string()
+    } else {
+        format!("{}…", text.chars().take(59).collect::<String>())
+    }
+}
+
 const VERSION_COLUMNS: &str = "journey_id, number, content_hash, status, submitted_by, submitted_at, decided_by, comment, editors";
 
 fn version_from_row(r: &sqlx::any::AnyRow) -> Result<VersionSummary, StoreError> {
@@ -31,7 +45,11 @@ fn version_from_row(r: &sqlx::any::AnyRow) -> Result<VersionSummary, StoreError>
 
 /// Parse `JOURNEY_ID@N`.
 pub fn parse_reference(reference: &str) -> Result<(String, i64), StoreError> {
-    let bad = || StoreError::BadReference(reference.to_string());
+    // Quote at most the start of what was given: a 100 kB "reference" makes no useful message.
+    let bad = || StoreError::BadReference(shorten(reference));
+    if reference.len() > MAX_REFERENCE {
+        return Err(bad());
+    }
     let (id, number) = reference.rsplit_once('@').ok_or_else(bad)?;
     let number: i64 = number.parse().map_err(|_| bad())?;
     if id.is_empty() || number < 1 {
@@ -155,6 +173,9 @@ impl Store {
         }
         if comment.trim().is_empty() {
             return Err(StoreError::CommentRequired);
+        }
+        if comment.chars().count() > MAX_COMMENT {
+            return Err(StoreError::TooLong { what: "comment", length: comment.chars().count(), max: MAX_COMMENT });
         }
         let mut tx = self.pool.begin().await?;
         let updated = sqlx::query(

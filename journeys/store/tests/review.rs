@@ -135,3 +135,36 @@ async fn nobody_who_edited_the_draft_may_decide_on_its_version() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn hostile_names_comments_and_references_are_refused_or_kept_as_plain_data() {
+    each_backend(|db: TestDb| async move {
+        let store = db.store;
+        team(&store).await;
+        // SQL metacharacters are data: the user exists under exactly that name and no table is gone.
+        let sly = "robert'); DROP TABLE users; --";
+        store.add_user(sly, Role::Reviewer, Some("pw")).await.expect("odd but valid name");
+        assert_eq!(store.user(sly).await.expect("round trip").name, sly);
+        assert!(store.users().await.expect("users table intact").len() >= 5);
+
+        let huge = "x".repeat(100_000);
+        assert!(matches!(store.add_user(&huge, Role::Designer, None).await, Err(StoreError::BadUserName(_))));
+        assert!(matches!(store.user(&huge).await, Err(StoreError::UnknownUser(_))));
+
+        let v1 = store.submit(&sample_journeys().remove(0), "dana").await.expect("submit");
+        let audit_rows = store.audit_log().await.expect("audit").len();
+        match store.approve(&v1.reference(), "rui", &huge).await {
+            Err(StoreError::TooLong { what: "comment", length: 100_000, .. }) => {}
+            other => panic!("expected a too-long comment, got {other:?}"),
+        }
+        let quoted = format!("{huge}@1");
+        let err = store.approve(&quoted, "rui", "ok").await.expect_err("100 kB reference");
+        assert!(matches!(err, StoreError::BadReference(_)) && err.to_string().len() < 200, "{err}");
+        let err = store.approve(&format!("{sly}@1"), "rui", "ok").await.expect_err("no such journey");
+        assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+        assert_eq!(store.version(&v1.journey_id, 1).await.expect("v1").status, VersionStatus::Submitted, "nothing written");
+        assert_eq!(store.audit_log().await.expect("audit").len(), audit_rows, "refusals leave no audit rows");
+        store.verify_audit().await.expect("chain intact");
+    })
+    .await;
+}
