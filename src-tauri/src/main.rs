@@ -4,6 +4,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod gallery;
 mod review;
 mod session;
 mod simulation;
@@ -28,6 +29,7 @@ fn main() {
         .manage(store)
         .manage(simulation::Running::default())
         .manage(session::Session::default())
+        .manage(gallery::Funnels::default())
         .invoke_handler(tauri::generate_handler![
             commands::list_journeys,
             commands::load_journey,
@@ -47,6 +49,8 @@ fn main() {
             review::submit_draft,
             review::decide_version,
             review::operate_version,
+            gallery::template_funnel,
+            gallery::use_template,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

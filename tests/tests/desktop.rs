@@ -375,3 +375,56 @@ async fn submit_review_approve_and_publish_with_four_eyes() {
     }
     store.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browse_the_gallery_and_start_a_draft_from_a_template() {
+    let Some(setup) = setup() else { return };
+    let _one = ONE_APP_AT_A_TIME.lock().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database_url = sqlite_url_for(&dir.path().join("journeys.db"));
+    let driver = Driver::start(&setup, &database_url);
+    let client = driver.session(&setup).await;
+    sign_in(&client, "dana").await;
+
+    // Every template is there, grouped by stage; filters and search narrow the list.
+    find(&client, "#open-gallery").await.click().await.expect("open gallery");
+    let all = journeys_core::catalog::templates();
+    wait_for_count(&client, ".template-card", all.len()).await;
+    assert_eq!(count(&client, ".gallery-group").await, 5, "one group per lifecycle stage");
+    screenshot(&client, &setup, "09-gallery.png").await;
+    find(&client, ".stage-chip[data-stage='retain']").await.click().await.expect("filter retain");
+    let retain = all.iter().filter(|t| t.template.as_ref().is_some_and(|m| m.stage == journeys_core::Stage::Retain)).count();
+    wait_for_count(&client, ".template-card", retain).await;
+    assert_eq!(count(&client, ".gallery-group").await, 1);
+    find(&client, ".industry-chip[data-industry='insurance']").await.click().await.expect("filter insurance");
+    find(&client, "#gallery-search").await.send_keys("renewal").await.expect("search");
+    wait_for_count(&client, ".template-card", 1).await;
+
+    // The selected template shows what it needs and its simulated funnel; "Use template" makes a draft.
+    find(&client, ".template-card[data-template-id='policy-renewal-reminders']").await.click().await.expect("select");
+    find(&client, "#template-detail[data-template-id='policy-renewal-reminders']").await;
+    wait_for_text(&client, "#template-sim-summary", "converted").await;
+    let template = journeys_core::catalog::template("policy-renewal-reminders").expect("template");
+    let needs = journeys_core::template::requirements(&template);
+    for event in &needs.events {
+        wait_for_text(&client, "#template-detail .reqs", event).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    screenshot(&client, &setup, "10-gallery-filtered.png").await;
+    let name = find(&client, "#template-draft-name").await;
+    name.clear().await.expect("clear name");
+    name.send_keys("Motor renewals 2027").await.expect("type name");
+    find(&client, "#use-template").await.click().await.expect("use template");
+    find(&client, ".node").await;
+    wait_for_count(&client, ".node", template.nodes.len()).await;
+    wait_for_text(&client, "#validity", "Valid").await;
+    screenshot(&client, &setup, "11-draft-from-template.png").await;
+    client.close().await.expect("end session");
+    drop(driver);
+
+    let store = Store::open(&database_url).await.expect("open the app's database");
+    let draft = store.load_draft("motor-renewals-2027").await.expect("draft created");
+    assert_eq!((draft.journey.name.as_str(), draft.journey.template.is_none()), ("Motor renewals 2027", true));
+    assert_eq!(draft.journey.nodes, template.nodes);
+    store.close().await;
+}

@@ -233,3 +233,26 @@ struct OperateArgs<'a> {
 pub async fn operate_version(reference: &str, action: &str) -> Result<VersionSummary, ApiError> {
     invoke("operate_version", OperateArgs { reference, action }).await
 }
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TemplateArg<'a> {
+    template_id: &'a str,
+}
+
+/// The template's funnel on the default sample population (simulated once by the shell).
+pub async fn template_funnel(template_id: &str) -> Result<Report, ApiError> {
+    invoke("template_funnel", TemplateArg { template_id }).await
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct UseTemplateArgs<'a> {
+    template_id: &'a str,
+    name: &'a str,
+}
+
+/// A new draft from a template, as the signed-in user.
+pub async fn use_template(template_id: &str, name: &str) -> Result<StoredDraft, ApiError> {
+    invoke("use_template", UseTemplateArgs { template_id, name }).await
+}

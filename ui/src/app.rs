@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::User;
-use crate::{editor::Editor, list::JourneyList, review::Review, sign_in::SignIn};
+use crate::{editor::Editor, gallery::Gallery, list::JourneyList, review::Review, sign_in::SignIn};
 
 #[derive(Clone, PartialEq)]
 pub enum Screen {
@@ -12,6 +12,7 @@ pub enum Screen {
     Editor(String),
     /// A journey's versions, their diff and their review.
     Review(String),
+    Gallery,
 }
 
 /// The signed-in user, provided to every screen.
@@ -64,6 +65,7 @@ pub fn App() -> impl IntoView {
                     Screen::List => view! { <JourneyList screen=screen /> }.into_any(),
                     Screen::Editor(id) => view! { <Editor id=id screen=screen /> }.into_any(),
                     Screen::Review(id) => view! { <Review id=id screen=screen /> }.into_any(),
+                    Screen::Gallery => view! { <Gallery screen=screen /> }.into_any(),
                 },
             }}
         </div>

@@ -47,6 +47,8 @@ pub fn JourneyList(screen: RwSignal<Screen>) -> impl IntoView {
         <main class="list-screen">
             <div class="list-head">
                 <h1>"Journeys"</h1>
+                <span class="spacer"></span>
+                <button class="ghost" id="open-gallery" on:click=move |_| screen.set(Screen::Gallery)>"Template gallery"</button>
                 {may_edit.then(|| view! {
                     <form class="new-journey" on:submit=move |ev| { ev.prevent_default(); create(); }>
                         <input id="new-journey-name" placeholder="New journey name"

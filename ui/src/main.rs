@@ -3,6 +3,7 @@
 mod api;
 mod app;
 mod editor;
+mod gallery;
 mod graph_view;
 mod list;
 mod review;

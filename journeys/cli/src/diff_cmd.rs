@@ -28,7 +28,7 @@ pub fn run(old: &str, new: &str, format: Format, database_url: Option<String>) -
     let (Ok(a), Ok(b)) = (read(old), read(new)) else { return ExitCode::from(2) };
     let changes = diff(&a, &b);
     match format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&changes).unwrap_or_default()),
+        Format::Json => crate::files::emit_line(&serde_json::to_string_pretty(&changes).unwrap_or_default()),
         Format::Text => {
             for c in &changes {
                 let mark = match c.kind {

@@ -32,7 +32,7 @@ pub fn run(database_url: Option<String>, command: DraftsCommand) -> anyhow::Resu
                     println!("{}\tr{}\t{}", d.id, d.revision, d.name);
                 }
             }
-            DraftsCommand::Show { id } => println!("{}", to_pretty_json(&store.load_draft(&id).await?.journey)),
+            DraftsCommand::Show { id } => crate::files::emit_line(&to_pretty_json(&store.load_draft(&id).await?.journey)),
             DraftsCommand::Import { files, actor } => {
                 // Parse everything first so a bad file imports nothing.
                 let mut journeys = Vec::new();

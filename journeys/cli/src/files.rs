@@ -64,3 +64,20 @@ pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
         let _ = std::fs::remove_file(&temp);
     })
 }
+
+/// Print to standard output; a reader that went away (`journeys … | head`) ends the output
+/// quietly instead of panicking, as Unix tools do.
+pub fn emit(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("error: cannot write to standard output: {e}");
+        }
+    }
+}
+
+/// `emit` with a newline.
+pub fn emit_line(text: &str) {
+    emit(&format!("{text}\n"));
+}

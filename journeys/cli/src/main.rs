@@ -8,6 +8,7 @@ mod files;
 mod format_cmd;
 mod review_cmd;
 mod simulate_cmd;
+mod templates_cmd;
 mod validate;
 
 use std::process::ExitCode;
@@ -120,6 +121,9 @@ enum Command {
     /// Inspect and import journey drafts in the database.
     #[command(subcommand)]
     Drafts(drafts::DraftsCommand),
+    /// The template gallery: list templates, start a journey from one.
+    #[command(subcommand)]
+    Templates(templates_cmd::TemplatesCommand),
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -140,13 +144,14 @@ fn main() -> ExitCode {
         Command::Fmt { files, check } => format_cmd::run(&files, check),
         Command::Diff { old, new, format } => diff_cmd::run(&old, &new, format, cli.database_url),
         Command::Schema => {
-            print!("{}", journeys_core::schema::journey_schema());
+            files::emit(&journeys_core::schema::journey_schema());
             ExitCode::SUCCESS
         }
         Command::Bench(command) => bench::run(command),
         Command::Population(command) => report(simulate_cmd::population(command)),
         Command::Simulate(args) => report(simulate_cmd::simulate_cmd(args)),
         Command::Drafts(command) => report(drafts::run(cli.database_url, command)),
+        Command::Templates(command) => report(templates_cmd::run(cli.database_url, command)),
         Command::Users(command) => report(review_cmd::users(cli.database_url, command)),
         Command::Submit { file, actor } => report(review_cmd::submit(cli.database_url, file, actor)),
         Command::Approve { reference, actor, comment } => {

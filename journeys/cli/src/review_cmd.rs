@@ -138,7 +138,7 @@ pub fn audit(url: Option<String>, command: AuditCommand) -> anyhow::Result<ExitC
             AuditCommand::Export { format } => {
                 let log = store.audit_log().await?;
                 match format {
-                    Format::Json => println!("{}", serde_json::to_string_pretty(&log)?),
+                    Format::Json => crate::files::emit_line(&serde_json::to_string_pretty(&log)?),
                     Format::Text => {
                         for e in log {
                             println!("{}\t{}\t{}\t{}\t{}\t{}", e.seq, e.at, e.actor, e.action, e.subject, e.detail);

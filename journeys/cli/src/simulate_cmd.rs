@@ -143,7 +143,7 @@ pub fn simulate_cmd(args: SimulateArgs) -> anyhow::Result<ExitCode> {
     };
     match &args.out {
         Some(path) => write_atomically(path, &text).with_context(|| format!("cannot write {}", path.display()))?,
-        None => print!("{text}"),
+        None => crate::files::emit(&text),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -30,7 +30,7 @@ impl FileReport {
 pub fn run(files: &[PathBuf], format: Format) -> ExitCode {
     let reports: Vec<FileReport> = files.iter().map(|f| check_file(f)).collect();
     match format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&reports).unwrap_or_default()),
+        Format::Json => crate::files::emit_line(&serde_json::to_string_pretty(&reports).unwrap_or_default()),
         Format::Text => print_text(&reports),
     }
     if reports.iter().any(|r| r.error.is_some()) {
@@ -102,7 +102,7 @@ fn plural(n: usize) -> &'static str {
 
 pub fn print_rules(format: Format) -> ExitCode {
     match format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(RULES).unwrap_or_default()),
+        Format::Json => crate::files::emit_line(&serde_json::to_string_pretty(RULES).unwrap_or_default()),
         Format::Text => {
             for rule in RULES {
                 println!("{} {:<8} {:<22} {}", rule.code, rule.severity.as_str(), rule.name, rule.rationale);

@@ -62,10 +62,18 @@ impl Store {
 
     /// A new draft holding just a trigger, with an id derived from `name` and not yet taken.
     pub async fn create_blank_draft(&self, name: &str, actor: &str) -> Result<StoredDraft, StoreError> {
+        self.create_draft_named(&Journey::blank("new", name), name, actor).await
+    }
+
+    /// A new draft with `content`'s steps and settings, named `name`, under the first id derived
+    /// from the name that is not yet taken (`name`, `name-2`, …). Gallery metadata is dropped.
+    pub async fn create_draft_named(&self, content: &Journey, name: &str, actor: &str) -> Result<StoredDraft, StoreError> {
         let base = journeys_core::model::slugify(name);
         for n in 1..1000 {
             let id = if n == 1 { base.clone() } else { format!("{base}-{n}") };
-            match self.create_draft(&Journey::blank(&id, name), actor).await {
+            let mut journey = journeys_core::template::instantiate(content, &id);
+            journey.name = name.to_string();
+            match self.create_draft(&journey, actor).await {
                 Err(StoreError::AlreadyExists(_)) => continue,
                 other => return other,
             }

@@ -3,7 +3,7 @@
 //! module only wires pointer and keyboard input to them.
 
 mod canvas;
-mod chart;
+pub mod chart;
 mod diagnostics;
 pub mod geometry;
 mod inspector;
