@@ -190,8 +190,8 @@ async fn design_a_journey_on_the_canvas_and_save_it() {
     // A sample journey opens on the canvas with its nodes and edges drawn.
     find(&client, ".journey-card[data-journey-id='credit-card-activation']").await.click().await.expect("open sample");
     find(&client, ".node[data-node-id='issued']").await;
-    assert_eq!(count(&client, ".node").await, 9);
-    assert_eq!(count(&client, ".edge").await, 8);
+    assert_eq!(count(&client, ".node").await, 10);
+    assert_eq!(count(&client, ".edge").await, 9);
     wait_for_text(&client, "#validity", "Valid").await;
     screenshot(&client, &setup, "02-sample-on-canvas.png").await;
 
@@ -205,7 +205,7 @@ async fn design_a_journey_on_the_canvas_and_save_it() {
     find(&client, "#sim-totals").await;
     let entered: u64 = text(&client, "#sim-entered").await.parse().expect("entered is a number");
     assert!(entered > 0 && entered <= 3000, "entered {entered}");
-    wait_for_count(&client, ".sim-count", 9).await;
+    wait_for_count(&client, ".sim-count", 10).await;
     assert!(count(&client, "#sim-trace-steps li").await > 0, "the traced customer's steps are listed");
     tokio::time::sleep(Duration::from_millis(500)).await; // charts draw on the next frames
     screenshot(&client, &setup, "02b-simulation.png").await;

@@ -69,7 +69,10 @@ pub fn Gallery(screen: RwSignal<Screen>) -> impl IntoView {
                 <span class="filter-label">"Industry"</span>
                 {industry_chip(None, "All")}
                 {Industry::ALL.into_iter().map(|i| industry_chip(Some(i), i.label())).collect_view()}
-                <span class="muted" id="gallery-count">{move || format!("{} templates", shown.with(Vec::len))}</span>
+                <span class="muted" id="gallery-count">{move || match shown.with(Vec::len) {
+                    1 => "1 template".to_string(),
+                    n => format!("{n} templates"),
+                }}</span>
             </div>
             <div class="gallery-body">
                 <div class="gallery-grid">
@@ -148,7 +151,12 @@ fn TemplateDetail(journey: Journey, screen: RwSignal<Screen>) -> impl IntoView {
         });
     };
     let goal = journey.settings.goal.clone().map(|g| format!("{} within {}", g.event, g.window)).unwrap_or_default();
-    let list = |items: std::collections::BTreeSet<String>| items.into_iter().map(|i| view! { <code class="req">{i}</code> }).collect_view();
+    let list = |items: std::collections::BTreeSet<String>| {
+        if items.is_empty() {
+            return view! { <span class="muted">"none"</span> }.into_any();
+        }
+        items.into_iter().map(|i| view! { <code class="req">{i}</code> }).collect_view().into_any()
+    };
     view! {
         <aside class="template-detail" id="template-detail" data-template-id=journey.id.clone()>
             <h2>{journey.name.clone()}</h2>

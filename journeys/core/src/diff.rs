@@ -178,7 +178,7 @@ mod tests {
                 "Changed node push_activate channel true",
                 "Changed node wait_3d label false",
                 "Removed edge sms_activate.out → exit_nudged - false",
-                "Removed edge wait_2d.out → sms_activate - true",
+                "Removed edge wait_2d.timeout → sms_activate - true",
                 "Changed settings frequency_caps - true",
                 "Changed settings priority - false",
             ]

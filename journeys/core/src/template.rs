@@ -88,7 +88,10 @@ pub fn requirements(journey: &Journey) -> Requirements {
     let mut expressions: Vec<&str> = Vec::new();
     for node in &journey.nodes {
         match &node.kind {
-            NodeKind::Trigger(t) => needs.events.extend(t.event.clone()),
+            NodeKind::Trigger(t) => {
+                needs.events.extend(t.event.clone());
+                needs.attributes.extend(t.date_rule.as_ref().map(|rule| rule.attribute.clone()));
+            }
             NodeKind::Wait(w) => needs.events.extend(w.until_event.clone()),
             NodeKind::Goal { event } => {
                 needs.events.insert(event.clone());
@@ -136,6 +139,8 @@ mod tests {
         assert!(needs.events.contains("churn_score_drop"), "{needs:?}");
         assert!(needs.scores.contains("churn"), "{needs:?}");
         assert!(!needs.attributes.is_empty(), "{needs:?}");
+        let renewals = requirements(&crate::catalog::template("policy-renewal-reminders").expect("template"));
+        assert!(renewals.attributes.contains("policy_renewal_date"), "a date rule reads its attribute: {renewals:?}");
         let names: Vec<_> = names_after("customer.segment == \"hni\" && mycustomer.x > 1 && customer.age_band", "customer.").collect();
         assert_eq!(names, vec!["segment".to_string(), "age_band".to_string()]);
     }

@@ -61,8 +61,9 @@ fn card_activation_nudges_an_inactive_customer_then_exits() {
     assert_eq!(moves(&second.effects), ["out>not_active", "true>push_activate", "out>wait_2d"]);
     assert_eq!(contacts(&second.effects), ["push_activate:push"]);
 
+    // No activation within two days: the wait times out into the SMS.
     let third = step(&journey, &second.instance, &Input::Timer, &mut ctx, T0 + 5 * DAY).expect("wake");
-    assert_eq!(moves(&third.effects), ["out>sms_activate", "out>exit_nudged"]);
+    assert_eq!(moves(&third.effects), ["timeout>sms_activate", "out>exit_nudged"]);
     assert_eq!(contacts(&third.effects), ["sms_activate:sms"]);
     assert_eq!(third.instance.status, Status::Exited);
     assert_eq!(third.effects.last(), Some(&Effect::Exited { node: "exit_nudged".into(), reason: ExitReason::Completed }));
@@ -70,14 +71,27 @@ fn card_activation_nudges_an_inactive_customer_then_exits() {
 }
 
 #[test]
-fn an_activated_customer_reaches_the_goal_without_contact() {
+fn an_already_active_customer_leaves_without_contact() {
     let journey = template("credit-card-activation");
     let mut ctx = customer(true);
     let first = enter(&journey, "c2", "issued", &mut ctx, T0).expect("enter");
     let second = step(&journey, &first.instance, &Input::Timer, &mut ctx, T0 + 3 * DAY).expect("wake");
-    assert_eq!(moves(&second.effects), ["out>not_active", "false>activated", "out>exit_done"]);
+    assert_eq!(moves(&second.effects), ["out>not_active", "false>exit_active"]);
     assert!(contacts(&second.effects).is_empty());
-    assert!(second.effects.contains(&Effect::Goal { node: "activated".into(), event: "card_activated".into() }));
+    assert_eq!(second.instance.status, Status::Exited);
+}
+
+#[test]
+fn activating_after_the_nudge_reaches_the_goal() {
+    let journey = template("credit-card-activation");
+    let mut ctx = customer(false);
+    let first = enter(&journey, "c3", "issued", &mut ctx, T0).expect("enter");
+    let second = step(&journey, &first.instance, &Input::Timer, &mut ctx, T0 + 3 * DAY).expect("wake");
+    let activated = Input::Event { event_type: "card_activated".into() };
+    let third = step(&journey, &second.instance, &activated, &mut ctx, T0 + 4 * DAY).expect("event");
+    assert_eq!(moves(&third.effects), ["event>activated", "out>exit_done"]);
+    assert!(contacts(&third.effects).is_empty(), "no SMS once activated");
+    assert!(third.effects.contains(&Effect::Goal { node: "activated".into(), event: "card_activated".into() }));
 }
 
 fn journey_from(text: &str) -> CompiledJourney {

@@ -256,9 +256,10 @@ impl<'a> Life<'a> {
         if self.plan.goal_event.as_deref() == Some(name.as_str()) {
             self.goal_reached(at, tally);
         }
+        // Trigger filters and waits alike read the event that just arrived.
+        self.ctx.set_event_type(&name);
         let active = self.instance.as_ref().is_some_and(|i| i.status == Status::Waiting);
         if active {
-            self.ctx.set_event_type(&name);
             self.step(&Input::Event { event_type: name }, at, tally);
             return;
         }
@@ -348,11 +349,12 @@ impl<'a> Life<'a> {
                 Effect::HeldOut { node } => self.note(at, || format!("held out at {node}")),
                 Effect::Decided { node, chosen, .. } => self.note(at, || format!("{node} chose {}", chosen.as_deref().unwrap_or("no offer"))),
                 Effect::Update { .. } | Effect::Schedule { .. } => {}
+                // A goal node is a milestone on the path; conversion is the goal event itself
+                // (within the window), so a path that reaches the node without it converts nothing.
                 Effect::Goal { node, .. } => {
                     if let Some(n) = self.journey.node_position(&node) {
                         tally.goals[n] += 1;
                     }
-                    self.goal_reached(at, tally);
                 }
                 Effect::Exited { node, reason } => {
                     if let Some(n) = self.journey.node_position(&node) {
