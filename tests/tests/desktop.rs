@@ -166,17 +166,30 @@ async fn sign_out(client: &Client) {
 /// One app at a time: the desktop tests share the display and the machine's two cores.
 static ONE_APP_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
+/// The app on a fresh database of its own, with a WebDriver session; one at a time.
+struct Launched {
+    _one: tokio::sync::MutexGuard<'static, ()>,
+    _dir: tempfile::TempDir,
+    database_url: String,
+    driver: Driver,
+    client: Client,
+}
+
+async fn launch(setup: &Setup) -> Launched {
+    let one = ONE_APP_AT_A_TIME.lock().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database_url = sqlite_url_for(&dir.path().join("journeys.db"));
+    let driver = Driver::start(setup, &database_url);
+    let client = driver.session(setup).await;
+    Launched { _one: one, _dir: dir, database_url, driver, client }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn design_a_journey_on_the_canvas_and_save_it() {
     let Some(setup) = setup() else { return };
-    let _one = ONE_APP_AT_A_TIME.lock().await;
-    let dir = tempfile::tempdir().expect("temp dir");
-    let database_url = sqlite_url_for(&dir.path().join("journeys.db"));
-    let driver = Driver::start(&setup, &database_url);
-
     // First start: the database is created; a wrong password is refused; the designer signs in
     // and the sample journeys are listed.
-    let client = driver.session(&setup).await;
+    let Launched { _one, _dir, database_url, driver, client } = launch(&setup).await;
     find(&client, "#sign-in-name").await.send_keys("dana").await.expect("type user name");
     find(&client, "#sign-in-password").await.send_keys("not-the-password").await.expect("type password");
     find(&client, "#sign-in-submit").await.click().await.expect("sign in");
@@ -297,11 +310,7 @@ async fn design_a_journey_on_the_canvas_and_save_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn submit_review_approve_and_publish_with_four_eyes() {
     let Some(setup) = setup() else { return };
-    let _one = ONE_APP_AT_A_TIME.lock().await;
-    let dir = tempfile::tempdir().expect("temp dir");
-    let database_url = sqlite_url_for(&dir.path().join("journeys.db"));
-    let driver = Driver::start(&setup, &database_url);
-    let client = driver.session(&setup).await;
+    let Launched { _one, _dir, database_url, driver, client } = launch(&setup).await;
     let journey = "credit-card-activation";
 
     // The designer submits the sample as v1: no versions yet, then one, submitted.
@@ -379,11 +388,7 @@ async fn submit_review_approve_and_publish_with_four_eyes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browse_the_gallery_and_start_a_draft_from_a_template() {
     let Some(setup) = setup() else { return };
-    let _one = ONE_APP_AT_A_TIME.lock().await;
-    let dir = tempfile::tempdir().expect("temp dir");
-    let database_url = sqlite_url_for(&dir.path().join("journeys.db"));
-    let driver = Driver::start(&setup, &database_url);
-    let client = driver.session(&setup).await;
+    let Launched { _one, _dir, database_url, driver, client } = launch(&setup).await;
     sign_in(&client, "dana").await;
 
     // Every template is there, grouped by stage; filters and search narrow the list.
