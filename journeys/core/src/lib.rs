@@ -6,6 +6,7 @@
 pub mod catalog;
 pub mod diff;
 pub mod draft;
+pub mod editing;
 pub mod expr;
 pub mod format;
 pub mod fragment;
@@ -13,6 +14,7 @@ pub mod generate;
 pub mod history;
 pub mod governance;
 pub mod interpret;
+pub mod layout;
 pub mod kinds;
 pub mod model;
 pub mod population;

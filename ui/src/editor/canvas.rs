@@ -5,6 +5,8 @@ use journeys_core::{Position, Severity, Stage};
 use leptos::prelude::*;
 
 use super::geometry::{self, curve, input_port, output_port, snap, stage_colour, truncate, NODE_H, NODE_W};
+use journeys_core::editing::Rect;
+
 use super::{palette, Drag, EditorState, Selection};
 
 const MIN_ZOOM: f64 = 0.3;
@@ -38,7 +40,7 @@ impl EditorState {
 
     /// Select a node and pan so it sits in the middle of the canvas.
     pub fn focus_node(&self, id: &str) {
-        self.selection.set(Some(Selection::Node(id.to_string())));
+        self.selection.set(Some(Selection::node(id)));
         let Some(el) = self.canvas.get_untracked() else { return };
         let rect = el.get_bounding_client_rect();
         let Some(pos) = self.journey.with_untracked(|j| j.node(id).map(|n| n.position)) else { return };
@@ -88,18 +90,17 @@ pub fn install_pointer_tracking(state: EditorState) {
             Drag::Node { id, grab, recorded } => {
                 if let Some((x, y)) = state.to_canvas(client) {
                     let to = Position { x: snap(x - grab.0), y: snap(y - grab.1) };
-                    let moved = state.journey.with_untracked(|j| j.node(&id).is_some_and(|n| n.position != to));
-                    if moved {
+                    let from = state.journey.with_untracked(|j| j.node(&id).map(|n| n.position));
+                    if let Some(from) = from.filter(|from| *from != to) {
                         // The whole drag is one undo step, recorded when the node first moves.
                         if !recorded {
                             state.checkpoint();
                             state.drag.set(Drag::Node { id: id.clone(), grab, recorded: true });
                         }
-                        state.continue_edit(|j| {
-                            if let Some(n) = j.node_mut(&id) {
-                                n.position = to;
-                            }
-                        });
+                        // Every selected step moves with the one under the pointer.
+                        let mut moving = state.selected_nodes();
+                        moving.insert(id.clone());
+                        state.continue_edit(|j| journeys_core::editing::move_nodes(j, &moving, to.x - from.x, to.y - from.y));
                     }
                 }
             }
@@ -112,6 +113,11 @@ pub fn install_pointer_tracking(state: EditorState) {
                 }
             }
             Drag::Palette { item, .. } => state.drag.set(Drag::Palette { item, client }),
+            Drag::Marquee { from, .. } => {
+                if let Some(to) = state.to_canvas(client) {
+                    state.drag.set(Drag::Marquee { from, to });
+                }
+            }
         }
     });
     let released = window_event_listener(leptos::ev::pointerup, move |ev| {
@@ -126,6 +132,7 @@ pub fn install_pointer_tracking(state: EditorState) {
                     });
                 }
             }
+            Drag::Marquee { from, to } => state.select_in(Rect::from_corners(from, to), ev.shift_key()),
             Drag::Palette { item, .. } if state.over_canvas(client) => {
                 if let Some(at) = state.to_canvas(client) {
                     palette::drop_item(state, &item, at);
@@ -145,12 +152,20 @@ pub fn install_pointer_tracking(state: EditorState) {
 pub fn Canvas(state: EditorState) -> impl IntoView {
     let node_ids = Memo::new(move |_| state.journey.with(|j| j.nodes.iter().map(|n| n.id.clone()).collect::<Vec<_>>()));
     let edge_ids = Memo::new(move |_| state.journey.with(|j| j.edges.iter().map(|e| e.id.clone()).collect::<Vec<_>>()));
+    // On the background: shift + drag draws a selection rectangle, a plain drag pans.
     let start_pan = move |ev: leptos::ev::PointerEvent| {
         if ev.button() != 0 {
             return;
         }
+        let client = (ev.client_x() as f64, ev.client_y() as f64);
+        if ev.shift_key() {
+            if let Some(at) = state.to_canvas(client) {
+                state.drag.set(Drag::Marquee { from: at, to: at });
+            }
+            return;
+        }
         state.selection.set(None);
-        state.drag.set(Drag::Pan { from_client: (ev.client_x() as f64, ev.client_y() as f64), from_pan: state.pan.get_untracked() });
+        state.drag.set(Drag::Pan { from_client: client, from_pan: state.pan.get_untracked() });
     };
     let pan_transform = move || {
         let (x, y) = state.pan.get();
@@ -188,6 +203,7 @@ pub fn Canvas(state: EditorState) -> impl IntoView {
                 <button id="zoom-fit" title="Fit the journey in view" on:click=move |_| state.fit(true)>"Fit"</button>
                 <span class="zoom-level">{move || format!("{:.0}%", state.zoom.get() * 100.0)}</span>
             </div>
+            {move || node_ids.with(|ids| !ids.is_empty()).then(|| view! { <super::minimap::Minimap state=state /> })}
             {move || node_ids.with(|ids| ids.is_empty()).then(|| view! {
                 <p class="canvas-empty">"Drag a lifecycle stage or a step from the palette to start."</p>
             })}
@@ -251,7 +267,7 @@ fn NodeView(state: EditorState, id: String) -> impl IntoView {
     };
     let selected = {
         let id = id.clone();
-        move || state.selection.get() == Some(Selection::Node(id.clone()))
+        move || state.is_node_selected(&id)
     };
     let start_move = {
         let id = id.clone();
@@ -260,7 +276,17 @@ fn NodeView(state: EditorState, id: String) -> impl IntoView {
             if ev.button() != 0 {
                 return;
             }
-            state.selection.set(Some(Selection::Node(id.clone())));
+            if ev.shift_key() {
+                // Shift-click adds or removes the step, and does not start a move.
+                let mut ids = state.selected_nodes();
+                journeys_core::editing::toggle(&mut ids, &id);
+                state.selection.set((!ids.is_empty()).then_some(Selection::Nodes(ids)));
+                return;
+            }
+            // Pressing on a selected step keeps the selection, so several steps move together.
+            if !state.selected_nodes().contains(&id) {
+                state.selection.set(Some(Selection::node(&id)));
+            }
             let Some((x, y)) = state.to_canvas((ev.client_x() as f64, ev.client_y() as f64)) else { return };
             let Some(pos) = state.journey.with_untracked(|j| j.node(&id).map(|n| n.position)) else { return };
             state.drag.set(Drag::Node { id: id.clone(), grab: (x - pos.x, y - pos.y), recorded: false });
@@ -373,10 +399,14 @@ fn EdgeView(state: EditorState, id: String) -> impl IntoView {
 #[component]
 fn RubberBand(state: EditorState) -> impl IntoView {
     move || match state.drag.get() {
+        Drag::Marquee { from, to } => {
+            let r = Rect::from_corners(from, to);
+            Some(view! { <rect class="marquee" id="marquee" x=r.x y=r.y width=r.w height=r.h /> }.into_any())
+        }
         Drag::Connect { from, port, to } => state
             .journey
             .with(|j| j.node(&from).and_then(|n| geometry::port_position(n, &port)))
-            .map(|start| view! { <path class="rubber-band" d=curve(start, to) /> }),
+            .map(|start| view! { <path class="rubber-band" d=curve(start, to) /> }.into_any()),
         _ => None,
     }
 }

@@ -4,7 +4,7 @@ use journeys_core::kinds::Purpose;
 use journeys_core::{Channel, Node, NodeKind, Stage};
 use leptos::prelude::*;
 
-use super::{EditorState, Selection};
+use super::EditorState;
 
 /// The one text setting each kind is mostly about, as (label, value).
 fn main_field(kind: &NodeKind) -> Option<(&'static str, String)> {
@@ -63,10 +63,7 @@ type NodeEdit = Box<dyn FnOnce(&mut Node)>;
 pub fn Inspector(state: EditorState) -> impl IntoView {
     // Rebuilt when the selection changes, not on every edit, so typing keeps its focus.
     move || {
-        let selected = match state.selection.get() {
-            Some(Selection::Node(id)) => state.journey.with_untracked(|j| j.node(&id).cloned()),
-            _ => None,
-        };
+        let selected = state.single_node().and_then(|id| state.journey.with_untracked(|j| j.node(&id).cloned()));
         let Some(node) = selected else {
             return view! {
                 <section class="panel inspector"><h3>"Inspector"</h3>

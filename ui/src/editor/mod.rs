@@ -7,9 +7,13 @@ pub mod chart;
 mod diagnostics;
 pub mod geometry;
 mod inspector;
+mod minimap;
 mod palette;
 mod simulation;
 
+use std::collections::BTreeSet;
+
+use journeys_core::editing::{self, Rect};
 use journeys_core::history::History;
 use journeys_core::{validate, Diagnostic, Journey, Severity, StoredDraft};
 use leptos::prelude::*;
@@ -17,20 +21,28 @@ use leptos::task::spawn_local;
 
 use crate::app::Screen;
 
-/// What is selected on the canvas.
+/// What is selected on the canvas: some steps, or one edge.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Selection {
-    Node(String),
+    Nodes(BTreeSet<String>),
     Edge(String),
+}
+
+impl Selection {
+    pub fn node(id: &str) -> Selection {
+        Selection::Nodes(BTreeSet::from([id.to_string()]))
+    }
 }
 
 /// What the pointer is doing while a button is held.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Drag {
     Idle,
-    /// Moving a node; `grab` is the pointer's offset from the node's top-left corner;
-    /// `recorded` once the move has been put in the history (on its first real step).
+    /// Moving the selected steps by one of them, `id`; `grab` is the pointer's offset from that
+    /// step's top-left corner; `recorded` once the move is in the history (on its first real step).
     Node { id: String, grab: (f64, f64), recorded: bool },
+    /// Drawing a selection rectangle (shift + drag on the background), in canvas coordinates.
+    Marquee { from: (f64, f64), to: (f64, f64) },
     /// Panning the canvas from where the pointer went down.
     Pan { from_client: (f64, f64), from_pan: (f64, f64) },
     /// Drawing a new edge from an output port; `to` is the pointer in canvas coordinates.
@@ -65,6 +77,10 @@ pub struct EditorState {
     /// Whether the side panel shows the simulation instead of the inspector.
     pub simulating: RwSignal<bool>,
     pub sim: RwSignal<simulation::SimState>,
+    /// Copied steps, pasted with Ctrl+V.
+    pub clipboard: RwSignal<Option<Journey>>,
+    /// The keyboard shortcut sheet is open.
+    pub show_shortcuts: RwSignal<bool>,
     /// The signed-in role may look and simulate but not change the draft (reviewers, analysts).
     pub read_only: bool,
 }
@@ -95,6 +111,8 @@ impl EditorState {
             history: RwSignal::new(History::default()),
             simulating: RwSignal::new(false),
             sim: RwSignal::new(simulation::SimState::default()),
+            clipboard: RwSignal::new(None),
+            show_shortcuts: RwSignal::new(false),
             read_only,
         }
     }
@@ -170,13 +188,96 @@ impl EditorState {
         });
     }
 
+    /// The selected steps (none when an edge or nothing is selected).
+    pub fn selected_nodes(&self) -> BTreeSet<String> {
+        match self.selection.get_untracked() {
+            Some(Selection::Nodes(ids)) => ids,
+            _ => BTreeSet::new(),
+        }
+    }
+
+    /// Whether step `id` is selected (tracked, for views).
+    pub fn is_node_selected(&self, id: &str) -> bool {
+        self.selection.with(|s| matches!(s, Some(Selection::Nodes(ids)) if ids.contains(id)))
+    }
+
+    /// The one selected step, if exactly one is (the inspector shows it).
+    pub fn single_node(&self) -> Option<String> {
+        self.selection.with(|s| match s {
+            Some(Selection::Nodes(ids)) if ids.len() == 1 => ids.iter().next().cloned(),
+            _ => None,
+        })
+    }
+
+    fn select_nodes(&self, ids: BTreeSet<String>) {
+        self.selection.set((!ids.is_empty()).then_some(Selection::Nodes(ids)));
+    }
+
     pub fn delete_selection(&self) {
         match self.selection.get_untracked() {
-            Some(Selection::Node(id)) => self.edit(|j| j.remove_node(&id)),
+            Some(Selection::Nodes(ids)) => self.edit(|j| editing::remove_nodes(j, &ids)),
             Some(Selection::Edge(id)) => self.edit(|j| j.edges.retain(|e| e.id != id)),
             None => return,
         }
         self.selection.set(None);
+    }
+
+    pub fn select_all(&self) {
+        self.select_nodes(self.journey.with_untracked(|j| j.nodes.iter().map(|n| n.id.clone()).collect()));
+    }
+
+    pub fn select_in(&self, band: Rect, add: bool) {
+        let mut ids = if add { self.selected_nodes() } else { BTreeSet::new() };
+        ids.extend(self.journey.with_untracked(|j| editing::nodes_in_rect(j, band)));
+        self.select_nodes(ids);
+    }
+
+    pub fn copy_selection(&self) {
+        let ids = self.selected_nodes();
+        if !ids.is_empty() {
+            self.clipboard.set(Some(self.journey.with_untracked(|j| editing::copy(j, &ids))));
+        }
+    }
+
+    /// Paste the clipboard down and right of where it was copied from, selecting the copies.
+    pub fn paste(&self) {
+        let Some(fragment) = self.clipboard.get_untracked() else { return };
+        let Some(corner) = editing::top_left(&fragment) else { return };
+        let mut pasted = BTreeSet::new();
+        self.edit(|j| pasted = editing::paste(j, &fragment, journeys_core::Position { x: corner.x + 40.0, y: corner.y + 40.0 }));
+        // A second paste lands further on, not on top of the first.
+        self.clipboard.set(Some(self.journey.with_untracked(|j| editing::copy(j, &pasted))));
+        self.select_nodes(pasted);
+    }
+
+    pub fn duplicate_selection(&self) {
+        let ids = self.selected_nodes();
+        if ids.is_empty() {
+            return;
+        }
+        let mut copies = BTreeSet::new();
+        self.edit(|j| copies = editing::duplicate(j, &ids));
+        self.select_nodes(copies);
+    }
+
+    /// Lay out the whole journey (or, with several steps selected, just those) left to right.
+    pub fn auto_layout(&self) {
+        let ids = self.selected_nodes();
+        let only = (ids.len() > 1).then_some(&ids);
+        let placed = self.journey.with_untracked(|j| journeys_core::layout::auto_layout(j, only));
+        if placed.is_empty() {
+            return;
+        }
+        self.edit(|j| {
+            for node in j.nodes.iter_mut() {
+                if let Some(p) = placed.get(&node.id) {
+                    node.position = *p;
+                }
+            }
+        });
+        if only.is_none() {
+            self.fit(true);
+        }
     }
 }
 
@@ -202,6 +303,7 @@ fn EditorView(draft: StoredDraft, screen: RwSignal<Screen>) -> impl IntoView {
     let state = EditorState::new(draft, read_only);
     let journey_id = StoredValue::new(state.journey.with_untracked(|j| j.id.clone()));
     install_keyboard_shortcuts(state);
+    install_autosave(state);
     canvas::install_pointer_tracking(state);
     // Once the canvas has a size: bring a journey larger than the view into sight.
     request_animation_frame(move || state.fit(false));
@@ -232,13 +334,20 @@ fn EditorView(draft: StoredDraft, screen: RwSignal<Screen>) -> impl IntoView {
                 <button id="redo" class="ghost icon" title="Redo (Ctrl+Shift+Z)" on:click=move |_| state.redo()
                     disabled=move || !state.history.with(|h| h.can_redo())>"↷"</button>
                 <span class="spacer"></span>
+                {(!read_only).then(|| view! {
+                    <button id="auto-layout" class="ghost" title="Auto-layout left to right; with several steps selected, tidy just those (Ctrl+L)"
+                        on:click=move |_| state.auto_layout()>
+                        {move || if state.selection.with(|s| matches!(s, Some(Selection::Nodes(ids)) if ids.len() > 1)) { "Tidy selection" } else { "Auto-layout" }}
+                    </button>
+                })}
+                <button id="shortcuts" class="ghost icon" title="Keyboard shortcuts (?)" on:click=move |_| state.show_shortcuts.update(|s| *s = !*s)>"?"</button>
                 <button id="simulate-toggle" class="ghost" class:active=move || state.simulating.get()
                     title="Simulate this journey against sample customers"
                     on:click=move |_| state.simulating.update(|s| *s = !*s)>"Simulate"</button>
                 <button id="open-review" class="ghost" title="Versions, diff and review"
                     on:click=move |_| screen.set(Screen::Review(journey_id.get_value()))>"Versions & review"</button>
                 {read_only.then(|| view! { <span class="read-only-chip" id="read-only" title="Your role may look and simulate, not edit">"Read only"</span> })}
-                <span id="status" class="status" class:hidden=read_only>
+                <span id="status" class="status" class:hidden=read_only title="Drafts also save themselves 30 s after the last edit">
                     {move || match state.status.get() {
                         SaveStatus::Saved(r) => format!("Saved · revision {r}"),
                         SaveStatus::Unsaved => "Unsaved changes".to_string(),
@@ -263,6 +372,7 @@ fn EditorView(draft: StoredDraft, screen: RwSignal<Screen>) -> impl IntoView {
                 </aside>
             </div>
             <palette::DragGhost state=state />
+            <ShortcutSheet state=state />
         </div>
     }
 }
@@ -273,6 +383,34 @@ fn severity_class(errors: usize) -> &'static str {
     } else {
         "warn"
     }
+}
+
+/// How long the draft may sit unsaved after the last edit before it saves itself.
+const AUTOSAVE_AFTER: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Save the draft once edits pause for `AUTOSAVE_AFTER`; each edit restarts the wait.
+fn install_autosave(state: EditorState) {
+    if state.read_only {
+        return;
+    }
+    let edits = StoredValue::new(0_u64);
+    Effect::new(move |_| {
+        state.journey.track();
+        if state.status.get_untracked() != SaveStatus::Unsaved {
+            return;
+        }
+        edits.update_value(|n| *n += 1);
+        let this_edit = edits.get_value();
+        set_timeout(
+            move || {
+                let still_idle = edits.try_get_value() == Some(this_edit);
+                if still_idle && state.status.try_get_untracked() == Some(SaveStatus::Unsaved) {
+                    state.save();
+                }
+            },
+            AUTOSAVE_AFTER,
+        );
+    });
 }
 
 fn install_keyboard_shortcuts(state: EditorState) {
@@ -286,15 +424,101 @@ fn install_keyboard_shortcuts(state: EditorState) {
         if command && key == "s" {
             ev.prevent_default();
             state.save();
-        } else if command && !typing && ((key == "z" && ev.shift_key()) || key == "y") {
+            return;
+        }
+        if typing {
+            return;
+        }
+        let handled = match (command, key.as_str()) {
+            (true, "z") if ev.shift_key() => {
+                state.redo();
+                true
+            }
+            (true, "y") => {
+                state.redo();
+                true
+            }
+            (true, "z") => {
+                state.undo();
+                true
+            }
+            (true, "a") => {
+                state.select_all();
+                true
+            }
+            (true, "c") => {
+                state.copy_selection();
+                true
+            }
+            (true, "v") => {
+                state.paste();
+                true
+            }
+            (true, "d") => {
+                state.duplicate_selection();
+                true
+            }
+            (true, "l") => {
+                state.auto_layout();
+                true
+            }
+            (false, "delete" | "backspace") => {
+                state.delete_selection();
+                true
+            }
+            (false, "escape") => {
+                state.selection.set(None);
+                state.show_shortcuts.set(false);
+                true
+            }
+            (false, "?") => {
+                state.show_shortcuts.update(|s| *s = !*s);
+                true
+            }
+            _ => false,
+        };
+        if handled {
             ev.prevent_default();
-            state.redo();
-        } else if command && !typing && key == "z" {
-            ev.prevent_default();
-            state.undo();
-        } else if !typing && (ev.key() == "Delete" || ev.key() == "Backspace") {
-            state.delete_selection();
         }
     });
     on_cleanup(move || handle.remove());
+}
+
+/// Every keyboard shortcut, one sheet (opened with ? or the toolbar's ? button).
+pub const SHORTCUTS: &[(&str, &str)] = &[
+    ("Ctrl+S", "Save"),
+    ("Ctrl+Z", "Undo"),
+    ("Ctrl+Shift+Z / Ctrl+Y", "Redo"),
+    ("Ctrl+A", "Select every step"),
+    ("Shift+click", "Add a step to the selection, or take it out"),
+    ("Shift+drag on the background", "Select the steps a rectangle touches"),
+    ("Ctrl+C / Ctrl+V", "Copy and paste the selected steps"),
+    ("Ctrl+D", "Duplicate the selected steps"),
+    ("Ctrl+L", "Auto-layout (the selection, if several steps are selected)"),
+    ("Delete / Backspace", "Delete the selection"),
+    ("Escape", "Clear the selection"),
+    ("Drag the background", "Pan"),
+    ("Wheel", "Zoom"),
+    ("?", "Show or hide this sheet"),
+];
+
+#[component]
+fn ShortcutSheet(state: EditorState) -> impl IntoView {
+    move || {
+        state.show_shortcuts.get().then(|| {
+            view! {
+                <div class="sheet-backdrop" on:click=move |_| state.show_shortcuts.set(false)>
+                    <div class="shortcut-sheet" id="shortcut-sheet" on:click=|ev| ev.stop_propagation()>
+                        <h2>"Keyboard shortcuts"</h2>
+                        <table>
+                            {SHORTCUTS.iter().map(|(keys, what)| view! {
+                                <tr><td><kbd>{*keys}</kbd></td><td>{*what}</td></tr>
+                            }).collect_view()}
+                        </table>
+                        <button class="ghost" on:click=move |_| state.show_shortcuts.set(false)>"Close"</button>
+                    </div>
+                </div>
+            }
+        })
+    }
 }

@@ -43,7 +43,7 @@ pub fn drop_item(state: EditorState, item: &PaletteItem, at: (f64, f64)) {
     let Some(fragment) = fragment else { return };
     let mut first = None;
     state.edit(|j| first = insert_fragment(j, &fragment, at).into_iter().next());
-    state.selection.set(first.map(Selection::Node));
+    state.selection.set(first.map(|id| Selection::node(&id)));
 }
 
 #[component]
@@ -56,11 +56,18 @@ pub fn Palette(state: EditorState) -> impl IntoView {
             }
         }
     };
+    let filter = RwSignal::new(String::new());
+    let shown = move |label: &str| {
+        let needle = filter.get().trim().to_lowercase();
+        needle.is_empty() || label.to_lowercase().contains(&needle)
+    };
     view! {
         <nav class="palette" aria-label="Palette">
+            <input class="palette-search" id="palette-search" type="search" placeholder="Search steps"
+                prop:value=move || filter.get() on:input=move |ev| filter.set(event_target_value(&ev)) />
             <h3>"Lifecycle stages"</h3>
             {Stage::ALL.into_iter().map(|stage| view! {
-                <div class="palette-item palette-stage" data-stage=stage.key()
+                <div class="palette-item palette-stage" data-stage=stage.key() class:hidden=move || !shown(stage.label())
                     style=format!("--stage: {}", stage_colour(Some(stage)))
                     title="Drag onto the canvas to add this stage's starter steps"
                     on:pointerdown=grab(PaletteItem::Stage(stage))>
@@ -69,7 +76,8 @@ pub fn Palette(state: EditorState) -> impl IntoView {
             }).collect_view()}
             <h3>"Steps"</h3>
             {STEP_KINDS.iter().map(|kind| view! {
-                <div class="palette-item palette-step" data-step=*kind on:pointerdown=grab(PaletteItem::Step(kind))>
+                <div class="palette-item palette-step" data-step=*kind class:hidden=move || !shown(kind)
+                    on:pointerdown=grab(PaletteItem::Step(kind))>
                     {kind.to_string()}
                 </div>
             }).collect_view()}
