@@ -70,3 +70,42 @@ impl FileSink {
         Ok(true)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(key: &str) -> OutboxRow {
+        OutboxRow {
+            seq: 1,
+            idempotency_key: key.into(),
+            channel: "email".into(),
+            customer_id: "C1".into(),
+            journey_id: "j".into(),
+            version: 1,
+            node: "n".into(),
+            payload: r#"{"content":"hi"}"#.into(),
+            created_at: 0,
+            delivered_at: None,
+            attempts: 0,
+        }
+    }
+
+    #[test]
+    fn keys_survive_reopening_and_a_torn_last_line_is_cut() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut sink = FileSink::open(dir.path()).expect("open");
+        assert!(sink.deliver(&row("j@1:C1:n:1")).expect("write"));
+        assert!(!sink.deliver(&row("j@1:C1:n:1")).expect("no second write"));
+        let path = dir.path().join("email.ndjson");
+        let mut torn = fs::read_to_string(&path).expect("read");
+        torn.push_str(r#"{"idempotency_key":"j@1:C1:n:2","chan"#);
+        fs::write(&path, torn).expect("tear");
+        let mut sink = FileSink::open(dir.path()).expect("reopen");
+        assert!(!sink.deliver(&row("j@1:C1:n:1")).expect("known after reopening"));
+        assert!(sink.deliver(&row("j@1:C1:n:2")).expect("the torn one was never delivered"));
+        let text = fs::read_to_string(&path).expect("read");
+        assert_eq!(text.lines().count(), 2);
+        assert!(text.lines().all(|l| serde_json::from_str::<Value>(l).is_ok()), "{text}");
+    }
+}
