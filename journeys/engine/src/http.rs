@@ -75,18 +75,19 @@ async fn metrics(State(processor): State<Arc<Processor>>) -> Response {
 }
 
 /// The body and how to read it, or the refusal.
-fn body_of(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<(Bytes, BodyFormat), Response> {
+/// The refusal is boxed: a `Response` is large and this is the rare path.
+fn body_of(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<(Bytes, BodyFormat), Box<Response>> {
     let body = body.map_err(|rejection| {
         let status = rejection.status();
         let message = if status == StatusCode::PAYLOAD_TOO_LARGE { "the request body is too large".to_string() } else { rejection.body_text() };
-        error(status, message)
+        Box::new(error(status, message))
     })?;
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("application/json");
     let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     let format = match essence.as_str() {
         "application/json" | "" => BodyFormat::Json,
         "application/x-ndjson" => BodyFormat::Ndjson,
-        other => return Err(error(StatusCode::UNSUPPORTED_MEDIA_TYPE, format!("content type '{other}' is not accepted; use application/json or application/x-ndjson"))),
+        other => return Err(Box::new(error(StatusCode::UNSUPPORTED_MEDIA_TYPE, format!("content type '{other}' is not accepted; use application/json or application/x-ndjson")))),
     };
     Ok((body, format))
 }
@@ -94,7 +95,7 @@ fn body_of(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<(
 async fn post_customers(State(processor): State<Arc<Processor>>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
     let (body, format) = match body_of(&headers, body) {
         Ok(b) => b,
-        Err(refusal) => return refusal,
+        Err(refusal) => return *refusal,
     };
     let customers = match wire::parse_customers(&body, format) {
         Ok(c) => c,
@@ -116,7 +117,7 @@ async fn post_customers(State(processor): State<Arc<Processor>>, headers: Header
 async fn post_events(State(processor): State<Arc<Processor>>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
     let (body, format) = match body_of(&headers, body) {
         Ok(b) => b,
-        Err(refusal) => return refusal,
+        Err(refusal) => return *refusal,
     };
     let events = match wire::parse_events(&body, format) {
         Ok(e) => e,
