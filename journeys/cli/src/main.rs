@@ -1,6 +1,7 @@
 //! `journeys`: the command-line face of Journeys.
 
 mod bench;
+mod bench_engine;
 mod db;
 mod diff_cmd;
 mod drafts;

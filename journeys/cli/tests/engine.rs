@@ -125,3 +125,13 @@ fn ingest_then_serve_survives_kill_9_and_delivers_each_action_once() {
     assert_eq!(keys.len(), CUSTOMERS, "no key twice");
     assert!(keys.iter().all(|k| k.starts_with(&format!("{JOURNEY}@1:C")) && k.ends_with(":email_resume:1")), "{keys:?}");
 }
+
+#[test]
+fn bench_engine_reports_the_three_rates_and_their_ratio() {
+    let out = Command::new(env!("CARGO_BIN_EXE_journeys")).args(["bench", "engine", "--events", "50"]).output().expect("run bench");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    for label in ["in memory", "durable (one transaction per event)", "raw batched insert", "durable / raw: "] {
+        assert!(text.contains(label), "{label} missing from:\n{text}");
+    }
+}
