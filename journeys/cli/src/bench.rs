@@ -18,6 +18,11 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Engine throughput: in-memory evaluation, durable processing on SQLite, and a raw batched insert of the same events.
+    Engine {
+        #[arg(long, default_value_t = 5_000)]
+        events: u64,
+    },
     /// Simulate generated customers through a template over 90 days.
     Sim {
         #[arg(long, default_value_t = 1_000_000)]
@@ -31,6 +36,7 @@ pub enum BenchCommand {
 
 pub fn run(command: BenchCommand) -> ExitCode {
     match command {
+        BenchCommand::Engine { events } => crate::report(crate::bench_engine::run(events)),
         BenchCommand::Sim { customers, threads, template } => {
             use journeys_core::simulate::{simulate, Options, Population, Scenario};
             let Some(journey) = journeys_core::catalog::sample_journeys().into_iter().find(|j| j.id == template) else {

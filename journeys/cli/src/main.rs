@@ -1,9 +1,11 @@
 //! `journeys`: the command-line face of Journeys.
 
 mod bench;
+mod bench_engine;
 mod db;
 mod diff_cmd;
 mod drafts;
+mod engine_cmd;
 mod files;
 mod format_cmd;
 mod review_cmd;
@@ -54,6 +56,10 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Run the engine: HTTP API, timers, and the outbox relay to the file sink. Ctrl-C stops it gracefully.
+    Serve(engine_cmd::ServeArgs),
+    /// Process an NDJSON file of events through the engine (no HTTP); actions wait in the outbox for `serve`.
+    Ingest { file: std::path::PathBuf },
     /// Sample customer populations.
     #[command(subcommand)]
     Population(simulate_cmd::PopulationCommand),
@@ -150,6 +156,8 @@ fn main() -> ExitCode {
         Command::Bench(command) => bench::run(command),
         Command::Population(command) => report(simulate_cmd::population(command)),
         Command::Simulate(args) => report(simulate_cmd::simulate_cmd(args)),
+        Command::Serve(args) => report(engine_cmd::serve(cli.database_url, args)),
+        Command::Ingest { file } => report(engine_cmd::ingest(cli.database_url, file)),
         Command::Drafts(command) => report(drafts::run(cli.database_url, command)),
         Command::Templates(command) => report(templates_cmd::run(cli.database_url, command)),
         Command::Users(command) => report(review_cmd::users(cli.database_url, command)),

@@ -5,6 +5,7 @@
 
 mod compiled;
 mod decide;
+mod entry;
 pub mod timing;
 
 use rhai::Dynamic;
@@ -12,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 pub use compiled::{CompileError, CompiledJourney};
 pub use decide::RankedOffer;
+pub use entry::{entry_trigger, may_enter};
 
 use crate::expr::{self, Context};
 use crate::kinds::{Channel, Purpose};

@@ -16,7 +16,6 @@ use crate::interpret::{self, sticky_bucket, CompiledJourney, Effect, ExitReason,
 use crate::kinds::{Channel, Trigger};
 use crate::model::NodeKind;
 use crate::population::Customer;
-use crate::settings::EntryPolicy;
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -263,16 +262,8 @@ impl<'a> Life<'a> {
             self.step(&Input::Event { event_type: name }, at, tally);
             return;
         }
-        let plan = self.plan;
-        let entry = plan.triggers.iter().find_map(|(id, t)| match t {
-            Trigger { event: Some(ev), filter, .. } if *ev == name => {
-                let passes = filter.is_none() || self.journey.eval_bool(id, 0, &mut self.ctx).unwrap_or(false);
-                passes.then(|| id.clone())
-            }
-            _ => None,
-        });
-        if let Some(trigger) = entry {
-            self.try_enter(&trigger, at, tally);
+        if let Some(trigger) = interpret::entry_trigger(self.journey, &name, &mut self.ctx) {
+            self.try_enter(trigger, at, tally);
         }
     }
 
@@ -290,13 +281,7 @@ impl<'a> Life<'a> {
     }
 
     fn try_enter(&mut self, trigger: &str, at: i64, tally: &mut Tally) {
-        let allowed = match (&self.instance, &self.journey.journey().settings.entry) {
-            (None, _) => true,
-            (Some(i), _) if i.status == Status::Waiting => false,
-            (Some(_), EntryPolicy::OnceEver) => false,
-            (Some(i), EntryPolicy::ReenterAfter { days }) => i.wake_at.is_none() && self.entered_at.is_some_and(|e| at - e >= i64::from(*days) * DAY_MS),
-        };
-        if !allowed {
+        if !interpret::may_enter(&self.journey.journey().settings.entry, self.instance.as_ref(), at) {
             return;
         }
         self.ctx.set_now(at);

@@ -1,0 +1,137 @@
+//! Governing one contact a journey asked for and writing what became of it: the action log
+//! always, the outbox when it may be sent. Order: journey paused → core's `governance::judge`
+//! (consent → quiet hours defer → frequency caps across all journeys).
+
+use journeys_core::governance::{judge, Request, Verdict};
+use journeys_core::kinds::{Channel, Purpose};
+use journeys_core::population::Customer;
+use journeys_store::{ActionRow, EngineTx, OutboxRow};
+use serde::{Deserialize, Serialize};
+
+use crate::live::LiveVersion;
+use crate::EngineError;
+
+/// Why a contact was not sent beyond what core's governance says.
+pub const PAUSED: &str = "journey_paused";
+pub const RETIRED: &str = "journey_retired";
+
+/// What the action node asked for; kept with a deferral so it can be judged again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContactRequest {
+    pub channel: Channel,
+    pub purpose: Option<Purpose>,
+    pub mandatory: bool,
+    pub offer: Option<String>,
+    pub content: String,
+    pub cost: f64,
+}
+
+/// The customer as governance needs them, with the contacts already sent (any journey).
+pub struct Recipient {
+    pub customer: Customer,
+    pub zone: chrono_tz::Tz,
+    pub history: Vec<(i64, Channel)>,
+}
+
+impl Recipient {
+    pub async fn load(tx: &mut EngineTx, customer: Customer) -> Result<Recipient, EngineError> {
+        let history = tx.sent_history(&customer.id).await?.into_iter().filter_map(|(at, c)| Some((at, Channel::from_key(&c)?))).collect();
+        let zone = customer.time_zone.parse().unwrap_or(chrono_tz::UTC);
+        Ok(Recipient { customer, zone, history })
+    }
+}
+
+/// Where the contact comes from: the version (None when it is no longer live) and the key.
+pub struct Origin<'a> {
+    pub journey_id: &'a str,
+    pub version: i64,
+    pub live: Option<&'a LiveVersion>,
+    pub node: &'a str,
+    pub key: &'a str,
+}
+
+/// The stable delivery key of the `visit`-th contact by `node` for this customer.
+pub fn idempotency_key(journey_id: &str, version: i64, customer_id: &str, node: &str, visit: u32) -> String {
+    format!("{journey_id}@{version}:{customer_id}:{node}:{visit}")
+}
+
+/// Judge and record one contact at `at`.
+pub async fn govern(tx: &mut EngineTx, recipient: &mut Recipient, origin: &Origin<'_>, request: &ContactRequest, at: i64) -> Result<(), EngineError> {
+    let verdict = match origin.live {
+        None => Err(RETIRED.to_string()),
+        Some(live) if live.paused => Err(PAUSED.to_string()),
+        Some(live) => {
+            let consents = recipient.customer.consents_to(request.channel);
+            let settings = &live.compiled.journey().settings;
+            let asked = Request { channel: request.channel, purpose: request.purpose, mandatory: request.mandatory };
+            match judge(asked, consents, settings, recipient.zone, &recipient.history, at) {
+                Verdict::Send => Ok(None),
+                Verdict::Defer(until) => Ok(Some(until)),
+                Verdict::Suppress(reason) => Err(serde_json::to_value(reason).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_else(|| format!("{reason:?}"))),
+            }
+        }
+    };
+    let request_json = serde_json::to_string(request).map_err(|e| crate::error::corrupt("contact request", e))?;
+    let mut row = ActionRow {
+        seq: 0,
+        customer_id: recipient.customer.id.clone(),
+        journey_id: origin.journey_id.to_string(),
+        version: origin.version,
+        node: origin.node.to_string(),
+        idempotency_key: origin.key.to_string(),
+        channel: request.channel.key().to_string(),
+        outcome: String::new(),
+        reason: None,
+        at,
+        due_at: None,
+        pending: false,
+        request: request_json,
+    };
+    match verdict {
+        Err(reason) => {
+            tracing::debug!(key = origin.key, %reason, "contact suppressed");
+            row.outcome = "suppressed".into();
+            row.reason = Some(reason);
+            tx.log_action(&row).await?;
+        }
+        Ok(Some(until)) => {
+            tracing::debug!(key = origin.key, until, "contact deferred for quiet hours");
+            row.outcome = "deferred".into();
+            row.reason = Some("quiet_hours".into());
+            row.due_at = Some(until);
+            row.pending = true;
+            tx.log_action(&row).await?;
+        }
+        Ok(None) => {
+            row.outcome = "sent".into();
+            tx.log_action(&row).await?;
+            recipient.history.push((at, request.channel));
+            let payload = serde_json::json!({
+                "content": request.content,
+                "purpose": request.purpose,
+                "offer": request.offer,
+                "mandatory": request.mandatory,
+                "at": at,
+            });
+            let queued = tx
+                .enqueue(&OutboxRow {
+                    seq: 0,
+                    idempotency_key: origin.key.to_string(),
+                    channel: row.channel.clone(),
+                    customer_id: row.customer_id.clone(),
+                    journey_id: row.journey_id.clone(),
+                    version: row.version,
+                    node: row.node.clone(),
+                    payload: payload.to_string(),
+                    created_at: at,
+                    delivered_at: None,
+                    attempts: 0,
+                })
+                .await?;
+            if !queued {
+                tracing::warn!(key = origin.key, "idempotency key already queued; not queued twice");
+            }
+        }
+    }
+    Ok(())
+}

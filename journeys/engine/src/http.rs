@@ -1,0 +1,192 @@
+//! The HTTP API (axum). Every refusal is a 4xx with a JSON body naming what and where:
+//! `{"error": "...", "line": N}` (or `"item"` for a JSON array), plus `"errors"` when several.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+use crate::process::{InstanceState, Outcome};
+use crate::wire::{self, BodyFormat, LineError};
+use crate::{EngineError, Processor};
+
+/// Every (method, path) the server answers; `openapi.json` documents exactly these.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/v1/health"),
+    ("GET", "/metrics"),
+    ("POST", "/v1/customers"),
+    ("GET", "/v1/customers/{id}"),
+    ("POST", "/v1/events"),
+];
+
+pub fn router(processor: Arc<Processor>, body_limit: usize) -> Router {
+    Router::new()
+        .route("/v1/health", get(health))
+        .route("/metrics", get(metrics))
+        .route("/v1/customers", post(post_customers))
+        .route("/v1/customers/{id}", get(get_customer))
+        .route("/v1/events", post(post_events))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(processor)
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(json!({ "error": message.into() }))).into_response()
+}
+
+fn line_errors(status: StatusCode, errors: Vec<LineError>) -> Response {
+    let mut body = serde_json::to_value(errors.first()).unwrap_or(Value::Null);
+    if let Value::Object(map) = &mut body {
+        map.insert("errors".into(), serde_json::to_value(&errors).unwrap_or(Value::Null));
+    }
+    (status, Json(body)).into_response()
+}
+
+fn internal(e: &EngineError) -> Response {
+    tracing::error!(error = %e, "request failed");
+    error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+}
+
+async fn not_found() -> Response {
+    error(StatusCode::NOT_FOUND, "no such route; see openapi.json")
+}
+
+async fn method_not_allowed() -> Response {
+    error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed on this route; see openapi.json")
+}
+
+async fn health() -> Json<Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+async fn metrics(State(processor): State<Arc<Processor>>) -> Response {
+    match processor.metrics().render(processor.store()).await {
+        Ok(text) => ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response(),
+        Err(e) => internal(&e),
+    }
+}
+
+/// The body and how to read it, or the refusal.
+/// The refusal is boxed: a `Response` is large and this is the rare path.
+fn body_of(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<(Bytes, BodyFormat), Box<Response>> {
+    let body = body.map_err(|rejection| {
+        let status = rejection.status();
+        let message = if status == StatusCode::PAYLOAD_TOO_LARGE { "the request body is too large".to_string() } else { rejection.body_text() };
+        Box::new(error(status, message))
+    })?;
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("application/json");
+    let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let format = match essence.as_str() {
+        "application/json" | "" => BodyFormat::Json,
+        "application/x-ndjson" => BodyFormat::Ndjson,
+        other => return Err(Box::new(error(StatusCode::UNSUPPORTED_MEDIA_TYPE, format!("content type '{other}' is not accepted; use application/json or application/x-ndjson")))),
+    };
+    Ok((body, format))
+}
+
+async fn post_customers(State(processor): State<Arc<Processor>>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
+    let (body, format) = match body_of(&headers, body) {
+        Ok(b) => b,
+        Err(refusal) => return *refusal,
+    };
+    let customers = match wire::parse_customers(&body, format) {
+        Ok(c) => c,
+        Err(errors) => return line_errors(StatusCode::BAD_REQUEST, errors),
+    };
+    let mut rows = Vec::with_capacity(customers.len());
+    for c in &customers {
+        match serde_json::to_string(c) {
+            Ok(profile) => rows.push((c.id.clone(), profile)),
+            Err(e) => return error(StatusCode::BAD_REQUEST, format!("customer '{}': {e}", c.id)),
+        }
+    }
+    match processor.store().upsert_customers(&rows, processor.clock().now()).await {
+        Ok(()) => Json(json!({ "accepted": rows.len() })).into_response(),
+        Err(e) => internal(&e.into()),
+    }
+}
+
+async fn post_events(State(processor): State<Arc<Processor>>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
+    let (body, format) = match body_of(&headers, body) {
+        Ok(b) => b,
+        Err(refusal) => return *refusal,
+    };
+    let events = match wire::parse_events(&body, format) {
+        Ok(e) => e,
+        Err(errors) => return line_errors(StatusCode::BAD_REQUEST, errors),
+    };
+    // Refuse the whole batch before anything is written if any event names an unknown customer.
+    let ids: Vec<&str> = events.iter().map(|e| e.customer_id.as_str()).collect();
+    let known = match processor.store().known_customers(&ids).await {
+        Ok(k) => k,
+        Err(e) => return internal(&e.into()),
+    };
+    let unknown: Vec<LineError> = events
+        .iter()
+        .filter(|e| !known.contains(&e.customer_id))
+        .map(|e| e.position.error(format!("event '{}' names unknown customer '{}'", e.id, e.customer_id)))
+        .collect();
+    if !unknown.is_empty() {
+        return line_errors(StatusCode::UNPROCESSABLE_ENTITY, unknown);
+    }
+    let (mut accepted, mut duplicates) = (0_usize, 0_usize);
+    for event in &events {
+        match processor.ingest(event).await {
+            Ok(Outcome::Accepted) => accepted += 1,
+            Ok(Outcome::Duplicate) => duplicates += 1,
+            Err(e) => {
+                tracing::error!(error = %e, event = %event.id, "processing failed");
+                let body = json!({ "error": format!("event '{}': {e}", event.id), "accepted": accepted, "duplicates": duplicates });
+                return (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response();
+            }
+        }
+    }
+    Json(json!({ "accepted": accepted, "duplicates": duplicates, "errors": [] })).into_response()
+}
+
+fn rfc3339(ms: i64) -> Value {
+    chrono::DateTime::from_timestamp_millis(ms).map_or(Value::Null, |t| Value::String(t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)))
+}
+
+/// The customer page: profile, instances with their current node, every contact and its fate.
+async fn get_customer(State(processor): State<Arc<Processor>>, Path(id): Path<String>) -> Response {
+    let store = processor.store();
+    let profile = match store.customer_profile(&id).await {
+        Ok(Some(p)) => serde_json::from_str::<Value>(&p).unwrap_or(Value::String(p)),
+        Ok(None) => return error(StatusCode::NOT_FOUND, format!("no customer '{id}'")),
+        Err(e) => return internal(&e.into()),
+    };
+    let (instances, actions) = match (store.customer_instances(&id).await, store.customer_actions(&id).await) {
+        (Ok(i), Ok(a)) => (i, a),
+        (Err(e), _) | (_, Err(e)) => return internal(&e.into()),
+    };
+    let instances: Vec<Value> = instances
+        .iter()
+        .map(|i| {
+            let path = serde_json::from_str::<InstanceState>(&i.state).map(|s| s.path).unwrap_or_default();
+            json!({
+                "journey": i.journey_id, "version": i.version, "node": i.node, "status": i.status,
+                "wake_at": i.wake_at.map(rfc3339), "entered_at": rfc3339(i.entered_at), "path": path,
+            })
+        })
+        .collect();
+    let actions: Vec<Value> = actions
+        .iter()
+        .map(|a| {
+            json!({
+                "idempotency_key": a.idempotency_key, "journey": a.journey_id, "version": a.version, "node": a.node,
+                "channel": a.channel, "outcome": a.outcome, "reason": a.reason, "at": rfc3339(a.at),
+                "deferred_until": a.due_at.map(rfc3339),
+            })
+        })
+        .collect();
+    Json(json!({ "customer": profile, "instances": instances, "actions": actions })).into_response()
+}

@@ -1,0 +1,164 @@
+//! The Journeys run-time engine: customers and events come in (HTTP or a file), core's
+//! interpreter moves instances durably, governance judges every contact, and a relay delivers
+//! what may be sent. See ARCHITECTURE.md ("journeys/engine").
+
+mod clock;
+mod contact;
+mod error;
+pub mod http;
+mod live;
+mod metrics;
+mod process;
+mod relay;
+mod sink;
+pub mod wire;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use journeys_store::Store;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use clock::Clock;
+pub use contact::{idempotency_key, PAUSED, RETIRED};
+pub use error::EngineError;
+pub use metrics::Metrics;
+pub use process::{InstanceState, Outcome, Processor};
+pub use sink::FileSink;
+
+/// Default request body limit (413 beyond it).
+pub const DEFAULT_BODY_LIMIT: usize = 8 * 1024 * 1024;
+/// How many due wake-ups (and deferrals) one timer round pulls.
+const TIMER_BATCH: i64 = 200;
+
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    pub listen: String,
+    /// Where the file sink writes; without it nothing is delivered (the outbox keeps it).
+    pub sink_dir: Option<PathBuf>,
+    pub clock: Clock,
+    pub body_limit: usize,
+    /// How often published, paused and retired versions are picked up.
+    pub version_poll: Duration,
+    /// How often due timers are looked for when there were none.
+    pub timer_poll: Duration,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            listen: "127.0.0.1:8787".into(),
+            sink_dir: None,
+            clock: Clock::System,
+            body_limit: DEFAULT_BODY_LIMIT,
+            version_poll: Duration::from_millis(500),
+            timer_poll: Duration::from_millis(100),
+        }
+    }
+}
+
+/// A running engine: the HTTP server, the version poller, the timer loop and the relay.
+pub struct Engine {
+    processor: Arc<Processor>,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+    addr: SocketAddr,
+}
+
+impl Engine {
+    pub async fn start(store: Store, config: EngineConfig) -> Result<Engine, EngineError> {
+        let processor = Arc::new(Processor::new(store, config.clock.clone()));
+        processor.refresh_versions().await?;
+        let sink = match &config.sink_dir {
+            Some(dir) => Some(FileSink::open(dir).map_err(|source| EngineError::Sink { path: dir.display().to_string(), source })?),
+            None => None,
+        };
+        let listener =
+            tokio::net::TcpListener::bind(&config.listen).await.map_err(|source| EngineError::Listen { address: config.listen.clone(), source })?;
+        let addr = listener.local_addr().map_err(|source| EngineError::Listen { address: config.listen.clone(), source })?;
+        let (shutdown, watcher) = watch::channel(false);
+        let mut tasks = Vec::new();
+        tasks.push(tokio::spawn(poll_versions(Arc::clone(&processor), config.version_poll, watcher.clone())));
+        tasks.push(tokio::spawn(fire_timers(Arc::clone(&processor), config.timer_poll, watcher.clone())));
+        match sink {
+            Some(sink) => tasks.push(tokio::spawn(relay::run(Arc::clone(&processor), sink, watcher.clone()))),
+            None => tracing::warn!("no sink directory: actions stay in the outbox undelivered"),
+        }
+        let app = http::router(Arc::clone(&processor), config.body_limit);
+        let mut stop = watcher;
+        tasks.push(tokio::spawn(async move {
+            let graceful = async move {
+                let _ = stop.wait_for(|s| *s).await;
+            };
+            if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(graceful).await {
+                tracing::error!(error = %e, "HTTP server stopped");
+            }
+        }));
+        tracing::info!(%addr, "engine listening");
+        Ok(Engine { processor, shutdown, tasks, addr })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn processor(&self) -> &Arc<Processor> {
+        &self.processor
+    }
+
+    /// Stop taking requests, let the loops finish their current step, and wait for them.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+
+    /// Stop dead, as a crash would (tests): tasks end at their next await, open transactions
+    /// roll back, nothing is flushed.
+    pub async fn kill(self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}
+
+async fn sleep_or_stop(pause: Duration, stop: &mut watch::Receiver<bool>) -> bool {
+    if *stop.borrow() {
+        return true;
+    }
+    tokio::select! {
+        _ = tokio::time::sleep(pause) => false,
+        _ = stop.changed() => true,
+    }
+}
+
+async fn poll_versions(processor: Arc<Processor>, every: Duration, mut stop: watch::Receiver<bool>) {
+    while !sleep_or_stop(every, &mut stop).await {
+        if let Err(e) = processor.refresh_versions().await {
+            tracing::warn!(error = %e, "cannot reload versions");
+        }
+    }
+}
+
+async fn fire_timers(processor: Arc<Processor>, every: Duration, mut stop: watch::Receiver<bool>) {
+    loop {
+        let pause = match processor.fire_due(TIMER_BATCH).await {
+            Ok(0) => every,
+            Ok(_) => Duration::ZERO,
+            Err(e) => {
+                tracing::warn!(error = %e, "timer round failed");
+                Duration::from_secs(1)
+            }
+        };
+        if sleep_or_stop(pause, &mut stop).await {
+            return;
+        }
+    }
+}

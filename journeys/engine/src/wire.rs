@@ -1,0 +1,202 @@
+//! What clients send: customers and events, as a JSON array or as NDJSON (one per line), with
+//! every bad line reported by number. Nothing here touches the database.
+
+use chrono::DateTime;
+use journeys_core::population::Customer;
+use journeys_store::EventRecord;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+/// Longest id (event or customer) accepted.
+pub const MAX_ID: usize = 200;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyFormat {
+    /// One JSON array of objects.
+    Json,
+    /// One JSON object per line; blank lines are skipped.
+    Ndjson,
+}
+
+/// One bad item: its 1-based line (NDJSON, or a JSON syntax error) or array position (JSON).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LineError {
+    pub error: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item: Option<usize>,
+}
+
+/// An event as posted.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EventIn {
+    id: String,
+    customer_id: String,
+    #[serde(rename = "type")]
+    event_type: String,
+    /// RFC 3339, e.g. `2026-01-12T09:00:00Z`.
+    time: String,
+    #[serde(default)]
+    attributes: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// A checked event, ready to process.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub id: String,
+    pub customer_id: String,
+    pub event_type: String,
+    /// Epoch ms.
+    pub time: i64,
+    pub attributes: serde_json::Value,
+    /// Where it was in the request (line or item), for error messages.
+    pub position: Position,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Position {
+    Line(usize),
+    Item(usize),
+}
+
+impl Position {
+    pub fn error(self, error: String) -> LineError {
+        match self {
+            Position::Line(n) => LineError { error, line: Some(n), item: None },
+            Position::Item(n) => LineError { error, line: None, item: Some(n) },
+        }
+    }
+}
+
+impl Event {
+    pub fn record(&self) -> EventRecord {
+        EventRecord {
+            id: self.id.clone(),
+            customer_id: self.customer_id.clone(),
+            event_type: self.event_type.clone(),
+            time: self.time,
+            attributes: self.attributes.to_string(),
+        }
+    }
+}
+
+/// Parse a batch of `T`; every bad item is reported, and then none is returned.
+fn parse_items<T: DeserializeOwned>(body: &[u8], format: BodyFormat) -> Result<Vec<(Position, T)>, Vec<LineError>> {
+    let text = std::str::from_utf8(body).map_err(|e| vec![LineError { error: format!("the body is not UTF-8: {e}"), line: None, item: None }])?;
+    let mut items = Vec::new();
+    let mut errors = Vec::new();
+    match format {
+        BodyFormat::Json => {
+            let values: Vec<serde_json::Value> = serde_json::from_str(text).map_err(|e| {
+                vec![LineError { error: format!("not a JSON array of objects: {e}"), line: Some(e.line()).filter(|l| *l > 0), item: None }]
+            })?;
+            for (i, value) in values.into_iter().enumerate() {
+                match serde_json::from_value(value) {
+                    Ok(item) => items.push((Position::Item(i + 1), item)),
+                    Err(e) => errors.push(Position::Item(i + 1).error(e.to_string())),
+                }
+            }
+        }
+        BodyFormat::Ndjson => {
+            for (i, line) in text.lines().enumerate() {
+                if line.trim().is_empty() {
+                    continue;
+                }
+                match serde_json::from_str(line) {
+                    Ok(item) => items.push((Position::Line(i + 1), item)),
+                    Err(e) => errors.push(Position::Line(i + 1).error(e.to_string())),
+                }
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(items)
+    } else {
+        Err(errors)
+    }
+}
+
+fn check_id(what: &str, id: &str) -> Result<(), String> {
+    if id.trim().is_empty() {
+        return Err(format!("{what} is empty"));
+    }
+    if id.len() > MAX_ID {
+        return Err(format!("{what} is {} bytes long; at most {MAX_ID} are allowed", id.len()));
+    }
+    Ok(())
+}
+
+pub fn parse_events(body: &[u8], format: BodyFormat) -> Result<Vec<Event>, Vec<LineError>> {
+    let items: Vec<(Position, EventIn)> = parse_items(body, format)?;
+    let mut events = Vec::with_capacity(items.len());
+    let mut errors = Vec::new();
+    for (position, e) in items {
+        let checked = check_id("id", &e.id)
+            .and_then(|_| check_id("customer_id", &e.customer_id))
+            .and_then(|_| check_id("type", &e.event_type))
+            .and_then(|_| {
+                DateTime::parse_from_rfc3339(&e.time).map(|t| t.timestamp_millis()).map_err(|err| format!("time '{}' is not RFC 3339: {err}", e.time))
+            });
+        match checked {
+            Ok(time) => events.push(Event {
+                id: e.id,
+                customer_id: e.customer_id,
+                event_type: e.event_type,
+                time,
+                attributes: serde_json::Value::Object(e.attributes.unwrap_or_default()),
+                position,
+            }),
+            Err(message) => errors.push(position.error(format!("event '{}': {message}", e.id))),
+        }
+    }
+    if errors.is_empty() {
+        Ok(events)
+    } else {
+        Err(errors)
+    }
+}
+
+pub fn parse_customers(body: &[u8], format: BodyFormat) -> Result<Vec<Customer>, Vec<LineError>> {
+    let items: Vec<(Position, Customer)> = parse_items(body, format)?;
+    let mut errors = Vec::new();
+    for (position, c) in &items {
+        if let Err(message) = check_id("id", &c.id) {
+            errors.push(position.error(format!("customer: {message}")));
+        } else if c.time_zone.parse::<chrono_tz::Tz>().is_err() {
+            errors.push(position.error(format!("customer '{}': unknown time zone '{}'", c.id, c.time_zone)));
+        }
+    }
+    if errors.is_empty() {
+        Ok(items.into_iter().map(|(_, c)| c).collect())
+    } else {
+        Err(errors)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ndjson_errors_name_their_lines() {
+        let body = b"{\"id\":\"e1\",\"customer_id\":\"c\",\"type\":\"t\",\"time\":\"2026-01-12T09:00:00Z\"}\n\n{oops\n{\"id\":\"e2\",\"customer_id\":\"c\",\"type\":\"t\",\"time\":\"yesterday\"}\n";
+        let errors = parse_events(body, BodyFormat::Ndjson).expect_err("bad lines");
+        assert_eq!(errors.iter().map(|e| e.line).collect::<Vec<_>>(), vec![Some(3)], "syntax errors first");
+        let body = b"{\"id\":\"e2\",\"customer_id\":\"c\",\"type\":\"t\",\"time\":\"yesterday\"}\n";
+        let errors = parse_events(body, BodyFormat::Ndjson).expect_err("bad time");
+        assert_eq!(errors[0].line, Some(1));
+        assert!(errors[0].error.contains("RFC 3339"), "{}", errors[0].error);
+    }
+
+    #[test]
+    fn json_array_items_are_numbered() {
+        let body = br#"[{"id":"e1","customer_id":"c","type":"t","time":"2026-01-12T09:00:00+01:00","attributes":{"amount":3}},{"id":"e2"}]"#;
+        let errors = parse_events(body, BodyFormat::Json).expect_err("second is incomplete");
+        assert_eq!((errors[0].item, errors.len()), (Some(2), 1));
+        let body = br#"[{"id":"e1","customer_id":"c","type":"t","time":"2026-01-12T09:00:00+01:00","attributes":{"amount":3}}]"#;
+        let good = parse_events(body, BodyFormat::Json).expect("one good");
+        assert_eq!(good[0].time, 1_768_204_800_000);
+    }
+}
