@@ -9,7 +9,8 @@ use std::path::PathBuf;
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
+use fantoccini::actions::{Actions, InputSource, KeyAction, KeyActions, MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
+use fantoccini::key::Key;
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use journeys_store::{sqlite_url_for, Store};
@@ -176,9 +177,22 @@ struct Launched {
 }
 
 async fn launch(setup: &Setup) -> Launched {
+    launch_with(setup, &[]).await
+}
+
+/// Like `launch`, with `drafts` (made by the demo designer) in the sample database.
+async fn launch_with(setup: &Setup, drafts: &[journeys_core::Journey]) -> Launched {
     let one = ONE_APP_AT_A_TIME.lock().await;
     let dir = tempfile::tempdir().expect("temp dir");
     let database_url = sqlite_url_for(&dir.path().join("journeys.db"));
+    if !drafts.is_empty() {
+        let store = Store::open(&database_url).await.expect("prepare the database");
+        store.seed_samples_if_empty().await.expect("samples and demo users");
+        for draft in drafts {
+            store.create_draft(draft, "dana").await.expect("extra draft");
+        }
+        store.close().await;
+    }
     let driver = Driver::start(setup, &database_url);
     let client = driver.session(setup).await;
     Launched { _one: one, _dir: dir, database_url, driver, client }
@@ -432,4 +446,306 @@ async fn browse_the_gallery_and_start_a_draft_from_a_template() {
     assert_eq!((draft.journey.name.as_str(), draft.journey.template.is_none()), ("Motor renewals 2027", true));
     assert_eq!(draft.journey.nodes, template.nodes);
     store.close().await;
+}
+
+/// Press `key` with `modifiers` held (e.g. Ctrl+S), as a keyboard would.
+async fn keys(client: &Client, modifiers: &[Key], key: char) {
+    let mut actions = KeyActions::new("keyboard".into());
+    for m in modifiers {
+        actions = actions.then(KeyAction::Down { value: char::from(*m) });
+    }
+    actions = actions.then(KeyAction::Down { value: key }).then(KeyAction::Up { value: key });
+    for m in modifiers.iter().rev() {
+        actions = actions.then(KeyAction::Up { value: char::from(*m) });
+    }
+    client.perform_actions(actions).await.expect("key chord");
+    client.release_actions().await.expect("release keys");
+}
+
+/// A pointer sequence performed with Shift held down throughout.
+async fn with_shift(client: &Client, pointer: MouseActions, steps: usize) {
+    let mut keyboard = KeyActions::new("keyboard".into()).then(KeyAction::Down { value: char::from(Key::Shift) });
+    for _ in 0..steps {
+        keyboard = keyboard.then(KeyAction::Pause { duration: Duration::from_millis(0) });
+    }
+    keyboard = keyboard.then(KeyAction::Up { value: char::from(Key::Shift) });
+    let pointer = pointer.then(PointerAction::Pause { duration: Duration::from_millis(0) });
+    client.perform_actions(Actions::from(keyboard).and(pointer)).await.expect("shift + pointer");
+    client.release_actions().await.expect("release");
+}
+
+/// Shift-click a step.
+async fn shift_click(client: &Client, element: Element) {
+    let pointer = MouseActions::new("mouse".into())
+        .then(PointerAction::Pause { duration: Duration::from_millis(0) })
+        .then(PointerAction::MoveToElement { element, duration: None, x: 0.0, y: 0.0 })
+        .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT })
+        .then(PointerAction::Up { button: MOUSE_BUTTON_LEFT });
+    with_shift(client, pointer, 4).await;
+}
+
+/// Offset from the canvas element's centre of canvas point `at` (no pan, 100 % zoom).
+fn canvas_offset(rect: (f64, f64, f64, f64), at: (f64, f64)) -> (f64, f64) {
+    (at.0 - rect.2 / 2.0, at.1 - rect.3 / 2.0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn build_a_journey_from_an_empty_canvas_with_pointer_and_keyboard() {
+    let Some(setup) = setup() else { return };
+    let Launched { _one, _dir, database_url, driver, client } = launch(&setup).await;
+    sign_in(&client, "dana").await;
+    find(&client, "#new-journey-name").await.send_keys("Premium upsell").await.expect("type name");
+    find(&client, "#new-journey").await.click().await.expect("create");
+    find(&client, ".node[data-node-id='start']").await;
+    let canvas = find(&client, "#canvas").await;
+    let rect = canvas.rectangle().await.expect("canvas size");
+
+    // A stage block, then a condition and two actions from the palette (searched for).
+    let stage = find(&client, ".palette-stage[data-stage='cross_sell']").await;
+    let (dx, dy) = canvas_offset(rect, (280.0, 430.0));
+    drag(&client, stage, canvas.clone(), (dx, dy)).await;
+    find(&client, ".node[data-node-id='exit_2']").await;
+    let search = find(&client, "#palette-search").await;
+    search.send_keys("cond").await.expect("search palette");
+    wait_for_count(&client, ".palette-step:not(.hidden)", 1).await;
+    // Dropped steps are centred on the pointer.
+    let (dx, dy) = canvas_offset(rect, (420.0, 150.0));
+    drag(&client, find(&client, ".palette-step[data-step='condition']").await, canvas.clone(), (dx, dy)).await;
+    // Delete the text as a user would (clearing the field programmatically fires no input event).
+    search.send_keys(&char::from(Key::Backspace).to_string().repeat(4)).await.expect("clear search");
+    wait_for_count(&client, ".palette-step.hidden", 0).await;
+    for (i, at) in [(700.0, 70.0), (700.0, 250.0)].into_iter().enumerate() {
+        let (dx, dy) = canvas_offset(rect, at);
+        drag(&client, find(&client, ".palette-step[data-step='action']").await, canvas.clone(), (dx, dy)).await;
+        wait_for_count(&client, ".node[data-kind='action']", 2 + i).await;
+    }
+    wait_for_count(&client, ".node", 9).await;
+
+    // Connect by dragging from ports: start → condition → two actions → on into the stage.
+    for (from, port, to) in [
+        ("start", "out", "condition_2"),
+        ("condition_2", "true", "action_2"),
+        ("condition_2", "false", "action_3"),
+        ("action_2", "out", "exit_1"),
+        ("action_3", "out", "condition_1"),
+    ] {
+        let edges = count(&client, ".edge").await;
+        let port = find(&client, &format!(".node[data-node-id='{from}'] .port-out[data-port='{port}'] circle")).await;
+        let target = find(&client, &format!(".node[data-node-id='{to}'] .node-box")).await;
+        drag(&client, port, target, (0.0, 0.0)).await;
+        wait_for_count(&client, ".edge", edges + 1).await;
+    }
+
+    // The condition's rule, typed in the inspector; every problem clears.
+    find(&client, ".node[data-node-id='condition_2'] .node-box").await.click().await.expect("select condition");
+    let rule = find(&client, ".inspector .main-field").await;
+    rule.clear().await.expect("clear rule");
+    rule.send_keys(&format!("scores.churn < 0.3 && customer.tenure_months > 6{}", char::from(Key::Tab))).await.expect("type rule");
+    wait_for_count(&client, ".diagnostic", 0).await;
+    wait_for_text(&client, "#validity", "Valid").await;
+
+    // Select all, then shift-click two steps, duplicate them (Ctrl+D) and delete the copies.
+    keys(&client, &[Key::Control], 'a').await;
+    wait_for_count(&client, ".node.selected", 9).await;
+    keys(&client, &[], char::from(Key::Escape)).await;
+    wait_for_count(&client, ".node.selected", 0).await;
+    shift_click(&client, find(&client, ".node[data-node-id='action_2'] .node-box").await).await;
+    shift_click(&client, find(&client, ".node[data-node-id='action_3'] .node-box").await).await;
+    wait_for_count(&client, ".node.selected", 2).await;
+    keys(&client, &[Key::Control], 'd').await;
+    wait_for_count(&client, ".node", 11).await;
+    wait_for_count(&client, ".node.selected", 2).await;
+    keys(&client, &[], char::from(Key::Delete)).await;
+    wait_for_count(&client, ".node", 9).await;
+    // Undo brings the copies back, redo removes them again.
+    keys(&client, &[Key::Control], 'z').await;
+    wait_for_count(&client, ".node", 11).await;
+    keys(&client, &[Key::Control, Key::Shift], 'z').await;
+    wait_for_count(&client, ".node", 9).await;
+
+    // A rubber band (shift + drag on the background) selects the steps it touches.
+    let (fx, fy) = canvas_offset(rect, (20.0, 110.0));
+    let (tx, ty) = canvas_offset(rect, (520.0, 200.0));
+    let band = MouseActions::new("mouse".into())
+        .then(PointerAction::MoveToElement { element: canvas.clone(), duration: None, x: fx, y: fy })
+        .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT })
+        .then(PointerAction::MoveToElement { element: canvas.clone(), duration: Some(Duration::from_millis(150)), x: tx, y: ty })
+        .then(PointerAction::Up { button: MOUSE_BUTTON_LEFT });
+    with_shift(&client, band, 4).await;
+    wait_for_count(&client, ".node.selected", 2).await;
+    find(&client, ".node.selected[data-node-id='condition_2']").await;
+    screenshot(&client, &setup, "12-built-and-selected.png").await;
+
+    // Auto-layout, the shortcut sheet, save with Ctrl+S.
+    keys(&client, &[], char::from(Key::Escape)).await;
+    find(&client, "#auto-layout").await.click().await.expect("auto-layout");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    screenshot(&client, &setup, "13-auto-layout.png").await;
+    keys(&client, &[Key::Shift], '?').await;
+    find(&client, "#shortcut-sheet").await;
+    screenshot(&client, &setup, "14-shortcuts.png").await;
+    keys(&client, &[], char::from(Key::Escape)).await;
+    wait_for_count(&client, "#shortcut-sheet", 0).await;
+    keys(&client, &[Key::Control], 's').await;
+    wait_for_text(&client, "#status", "Saved · revision").await;
+
+    // Back to the list and in again: the journey is as built.
+    find(&client, "#back").await.click().await.expect("back");
+    find(&client, ".journey-card[data-journey-id='premium-upsell']").await.click().await.expect("reopen");
+    wait_for_count(&client, ".node", 9).await;
+    assert_eq!(count(&client, ".edge").await, 9);
+    client.close().await.expect("end session");
+    drop(driver);
+
+    let store = Store::open(&database_url).await.expect("open the app's database");
+    let journey = store.load_draft("premium-upsell").await.expect("draft").journey;
+    store.close().await;
+    assert_eq!(journeys_core::validate(&journey), vec![]);
+    let mut edges: Vec<_> = journey.edges.iter().map(|e| format!("{}.{}>{}", e.from, e.port, e.to)).collect();
+    edges.sort();
+    assert_eq!(edges, [
+        "action_1.out>goal_1", "action_2.out>exit_1", "action_3.out>condition_1", "condition_1.false>exit_2",
+        "condition_1.true>action_1", "condition_2.false>action_3", "condition_2.true>action_2", "goal_1.out>exit_1", "start.out>condition_2",
+    ]);
+    let rule = journey.node("condition_2").map(|n| n.kind.clone());
+    assert!(matches!(rule, Some(journeys_core::NodeKind::Condition { expression }) if expression == "scores.churn < 0.3 && customer.tenure_months > 6"));
+    // After auto-layout no two steps overlap, and every edge runs left to right.
+    for (i, a) in journey.nodes.iter().enumerate() {
+        for b in &journey.nodes[i + 1..] {
+            let band = journeys_core::editing::Rect { x: a.position.x, y: a.position.y, w: 184.0, h: 64.0 };
+            let hit = journeys_core::editing::nodes_in_rect(&journey, band);
+            assert!(!hit.contains(&b.id), "{} overlaps {}", a.id, b.id);
+        }
+    }
+    for e in &journey.edges {
+        let (from, to) = (journey.node(&e.from).expect("from"), journey.node(&e.to).expect("to"));
+        assert!(to.position.x > from.position.x, "{} → {} runs backwards after auto-layout", e.from, e.to);
+    }
+}
+
+/// Frames per second while `actions` run, from `requestAnimationFrame` timestamps.
+async fn frames_per_second(client: &Client, actions: MouseActions) -> f64 {
+    let start = "window.__frames = []; window.__stop = false; \
+        const tick = t => { window.__frames.push(t); if (!window.__stop) requestAnimationFrame(tick); }; \
+        requestAnimationFrame(tick); return true;";
+    client.execute(start, vec![]).await.expect("start frame recorder");
+    client.perform_actions(actions).await.expect("pointer actions");
+    client.release_actions().await.expect("release");
+    let stop = "window.__stop = true; const f = window.__frames; \
+        return f.length < 2 ? 0 : (f.length - 1) * 1000 / (f[f.length - 1] - f[0]);";
+    client.execute(stop, vec![]).await.expect("stop recorder").as_f64().expect("a number")
+}
+
+/// Frames per second while the page itself moves the pointer one step per frame for 90 frames,
+/// pressed at `start` (window coordinates): the app's own cost per frame, without WebDriver's
+/// event injection (which, on this machine, caps even a ten-step journey at ~20 frames/s).
+async fn frames_per_second_in_page(client: &Client, start: (f64, f64), step: (f64, f64)) -> f64 {
+    let script = "const [x0, y0, dx, dy, done] = arguments; \
+        const target = document.elementFromPoint(x0, y0); \
+        const ev = (type, x, y) => new PointerEvent(type, { clientX: x, clientY: y, button: 0, buttons: 1, bubbles: true, pointerId: 1, isPrimary: true }); \
+        target.dispatchEvent(ev('pointerdown', x0, y0)); \
+        const frames = []; let i = 0; \
+        const tick = t => { frames.push(t); i += 1; \
+            if (i <= 90) { const a = performance.now(); window.dispatchEvent(ev('pointermove', x0 + dx * i, y0 + dy * i)); \
+                const ch = new MessageChannel(); ch.port1.onmessage = () => { window.__handler = (window.__handler || 0) + performance.now() - a; }; ch.port2.postMessage(0); \
+                requestAnimationFrame(tick); } \
+            else { window.dispatchEvent(ev('pointerup', x0 + dx * i, y0 + dy * i)); console.log('handler ms per frame', window.__handler / 90); window.__handlerMs = window.__handler / 90; window.__handler = 0; done((frames.length - 1) * 1000 / (frames[frames.length - 1] - frames[0])); } }; \
+        requestAnimationFrame(tick);";
+    let args = vec![start.0.into(), start.1.into(), step.0.into(), step.1.into()];
+    let fps = client.execute_async(script, args).await.expect("in-page frame rate").as_f64().unwrap_or(0.0);
+    let handler = client.execute("return window.__handlerMs;", vec![]).await.expect("handler time");
+    println!("in-page: {fps:.1} frames/s, event handling {handler} ms per frame");
+    fps
+}
+
+/// The window coordinates of the centre of `css`'s first match.
+async fn centre_of(client: &Client, css: &str) -> (f64, f64) {
+    let script = "const r = document.querySelector(arguments[0]).getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2];";
+    serde_json::from_value(client.execute(script, vec![css.into()]).await.expect("element position")).expect("two numbers")
+}
+
+/// A free background point in window coordinates.
+async fn background_point(client: &Client) -> (f64, f64) {
+    let script = "const c = document.getElementById('canvas').getBoundingClientRect(); \
+        for (let y = c.top + 40; y < c.bottom - 300; y += 20) for (let x = c.left + 40; x < c.right - 300; x += 20) { \
+            const e = document.elementFromPoint(x, y); if (e && (e.classList.contains('canvas-bg') || e.classList.contains('world-svg'))) return [x, y]; } return null;";
+    serde_json::from_value(client.execute(script, vec![]).await.expect("background point")).expect("a free point")
+}
+
+/// A pointer drag on the canvas background from a point no step covers: a pan.
+async fn pan_actions(client: &Client, moves: usize) -> MouseActions {
+    let background = "const c = document.getElementById('canvas').getBoundingClientRect(); \
+        for (let y = c.top + 40; y < c.bottom - 300; y += 20) for (let x = c.left + 40; x < c.right - 300; x += 20) { \
+            const e = document.elementFromPoint(x, y); \
+            if (e && (e.classList.contains('canvas-bg') || e.classList.contains('world-svg'))) return [x - c.left - c.width / 2, y - c.top - c.height / 2]; } \
+        return null;";
+    let free = client.execute(background, vec![]).await.expect("find background");
+    let free: (f64, f64) = serde_json::from_value(free).expect("a free point on the background");
+    let canvas = find(client, "#canvas").await;
+    let mut pan = MouseActions::new("mouse".into())
+        .then(PointerAction::MoveToElement { element: canvas, duration: None, x: free.0, y: free.1 })
+        .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT });
+    for _ in 0..moves {
+        pan = pan.then(PointerAction::MoveBy { duration: Some(Duration::from_millis(16)), x: 3.0, y: 2.0 });
+    }
+    pan.then(PointerAction::Up { button: MOUSE_BUTTON_LEFT })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_500_step_journey_stays_smooth_to_drag_and_pan() {
+    let Some(setup) = setup() else { return };
+    let mut big = journeys_core::generate::random_journey(7, 500);
+    big.id = "big-journey".into();
+    big.name = "Five hundred steps".into();
+    let Launched { _one, _dir, driver: _driver, client, .. } = launch_with(&setup, &[big.clone()]).await;
+    sign_in(&client, "dana").await;
+    let idle = "const done = arguments[0]; const f = []; const tick = t => { f.push(t); \
+        if (f.length < 61) requestAnimationFrame(tick); else done(60000 / (f[60] - f[0])); }; requestAnimationFrame(tick);";
+    let idle_fps = client.execute_async(idle, vec![]).await.expect("idle frame rate").as_f64().unwrap_or(0.0);
+
+    // Reference, in this run on this machine: panning a ten-step sample.
+    find(&client, ".journey-card[data-journey-id='credit-card-activation']").await.click().await.expect("open sample");
+    find(&client, ".node").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let small_pan = frames_per_second_in_page(&client, background_point(&client).await, (3.0, 2.0)).await;
+    find(&client, "#back").await.click().await.expect("back");
+
+    // Fitted to the window the 500 steps are zoomed out and drawn by the overview layer.
+    find(&client, ".journey-card[data-journey-id='big-journey']").await.click().await.expect("open");
+    find(&client, "#overview").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let overview_pan = frames_per_second_in_page(&client, background_point(&client).await, (3.0, 2.0)).await;
+    screenshot(&client, &setup, "15-500-steps-overview.png").await;
+
+    // At 100 % only the steps in view are drawn, one by one; drag one, then pan.
+    find(&client, "#zoom-reset").await.click().await.expect("zoom to 100 %");
+    wait_for_text(&client, "#zoom-reset", "100%").await;
+    find(&client, ".node").await;
+    let drawn = count(&client, ".node").await;
+    assert!(drawn > 0 && drawn < 200, "only the steps in view are drawn, not {drawn}");
+    let in_view = "const c = document.getElementById('canvas').getBoundingClientRect(); \
+        const n = [...document.querySelectorAll('.node')].find(n => { const r = n.getBoundingClientRect(); \
+            return r.left > c.left + 150 && r.right < c.right - 150 && r.top > c.top + 150 && r.bottom < c.bottom - 150; }); \
+        return n ? n.getAttribute('data-node-id') : null;";
+    let id = client.execute(in_view, vec![]).await.expect("find a step in view");
+    let id = id.as_str().expect("a step is in view").to_string();
+    let before = centre_of(&client, &format!(".node[data-node-id='{id}'] .node-box")).await;
+    let drag = frames_per_second_in_page(&client, before, (2.0, 1.0)).await;
+    let after = centre_of(&client, &format!(".node[data-node-id='{id}'] .node-box")).await;
+    assert!(after.0 > before.0 + 100.0, "the step moved with the pointer: {before:?} → {after:?}");
+    let pan = frames_per_second_in_page(&client, background_point(&client).await, (3.0, 2.0)).await;
+    screenshot(&client, &setup, "16-500-steps-100.png").await;
+
+    let figures = format!(
+        "idle {idle_fps:.1} frames/s; panning a 10-step sample {small_pan:.1}; 500 steps: overview pan {overview_pan:.1}, \
+         at 100 % drag {drag:.1}, pan {pan:.1} frames/s"
+    );
+    println!("{figures}");
+    std::fs::write(setup.screenshots.join("frame-rates.txt"), format!("{figures}\n")).expect("write figures");
+    // Painting bounds the frame rate on this machine (software rendering under Xvfb); what the
+    // app must do is keep a 500-step journey as smooth as a 10-step one.
+    for (what, fps) in [("overview pan", overview_pan), ("drag", drag), ("pan", pan)] {
+        assert!(fps >= 0.7 * small_pan, "{what} of 500 steps is much slower than a 10-step pan: {figures}");
+    }
+    client.close().await.expect("end session");
 }

@@ -12,7 +12,7 @@ use crate::model::{Journey, Position};
 /// Canvas size of a step, as the editor draws it.
 pub const NODE_SIZE: (f64, f64) = (184.0, 64.0);
 /// Distance between columns (left edges) and the least gap between steps in a column.
-const COLUMN: f64 = 250.0;
+const COLUMN: f64 = 230.0;
 const ROW_GAP: f64 = 40.0;
 /// Vertical gap between unconnected parts of the journey.
 const PART_GAP: f64 = 80.0;

@@ -11,6 +11,16 @@ use super::{palette, Drag, EditorState, Selection};
 
 const MIN_ZOOM: f64 = 0.3;
 const MAX_ZOOM: f64 = 2.0;
+/// Below this zoom labels are too small to read, and a journey of more than
+/// `OVERVIEW_FROM_STEPS` steps is drawn as boxes and lines only (the overview layer).
+const OVERVIEW_BELOW: f64 = 0.55;
+const OVERVIEW_FROM_STEPS: usize = 80;
+/// Screen pixels around the view within which steps are drawn already, so panning reveals them.
+const VIEW_MARGIN: f64 = 200.0;
+
+fn overlaps(view: Rect, p: Position) -> bool {
+    p.x < view.x + view.w && view.x < p.x + NODE_W && p.y < view.y + view.h && view.y < p.y + NODE_H
+}
 
 impl EditorState {
     /// Window coordinates → canvas coordinates (undoing pan and zoom).
@@ -62,6 +72,32 @@ impl EditorState {
         let zoom = ((rect.width() - 2.0 * margin) / w).min((rect.height() - 2.0 * margin) / h).clamp(MIN_ZOOM, 1.0);
         self.zoom.set(zoom);
         self.pan.set(((rect.width() - w * zoom) / 2.0 - x * zoom, (rect.height() - h * zoom) / 2.0 - y * zoom));
+    }
+
+    /// The part of the canvas in view, in canvas coordinates, with `margin` screen pixels around.
+    pub fn viewport(&self, margin: f64) -> Rect {
+        let (px, py) = self.pan.get();
+        let zoom = self.zoom.get();
+        let (w, h) = self.size.get();
+        Rect { x: (-px - margin) / zoom, y: (-py - margin) / zoom, w: (w + 2.0 * margin) / zoom, h: (h + 2.0 * margin) / zoom }
+    }
+
+    /// A press on step `id` (from its view, or from hit-testing in the overview): shift toggles
+    /// it in the selection; otherwise it is selected (keeping a selection it is part of) and a
+    /// move starts.
+    pub fn press_node(&self, id: &str, client: (f64, f64), shift: bool) {
+        if shift {
+            let mut ids = self.selected_nodes();
+            journeys_core::editing::toggle(&mut ids, id);
+            self.selection.set((!ids.is_empty()).then_some(Selection::Nodes(ids)));
+            return;
+        }
+        if !self.selected_nodes().contains(id) {
+            self.selection.set(Some(Selection::node(id)));
+        }
+        let Some((x, y)) = self.to_canvas(client) else { return };
+        let Some(pos) = self.journey.with_untracked(|j| j.node(id).map(|n| n.position)) else { return };
+        self.drag.set(Drag::Node { id: id.to_string(), grab: (x - pos.x, y - pos.y), recorded: false });
     }
 
     /// Whether a window point lies over the canvas.
@@ -150,14 +186,52 @@ pub fn install_pointer_tracking(state: EditorState) {
 
 #[component]
 pub fn Canvas(state: EditorState) -> impl IntoView {
-    let node_ids = Memo::new(move |_| state.journey.with(|j| j.nodes.iter().map(|n| n.id.clone()).collect::<Vec<_>>()));
-    let edge_ids = Memo::new(move |_| state.journey.with(|j| j.edges.iter().map(|e| e.id.clone()).collect::<Vec<_>>()));
+    let overview = Memo::new(move |_| state.zoom.get() < OVERVIEW_BELOW && state.journey.with(|j| j.nodes.len() > OVERVIEW_FROM_STEPS));
+    let has_nodes = Memo::new(move |_| state.journey.with(|j| !j.nodes.is_empty()));
+    // Only what is in view (and a margin) is drawn step by step: a large journey costs what a
+    // screenful costs. Zoomed out, the overview layer draws everything as a few paths instead.
+    let node_ids = Memo::new(move |_| {
+        if overview.get() {
+            return Vec::new();
+        }
+        let view = state.viewport(VIEW_MARGIN);
+        state.journey.with(|j| {
+            j.nodes.iter().filter(|n| overlaps(view, n.position)).map(|n| n.id.clone()).collect::<Vec<_>>()
+        })
+    });
+    let edge_ids = Memo::new(move |_| {
+        if overview.get() {
+            return Vec::new();
+        }
+        let view = state.viewport(VIEW_MARGIN);
+        state.journey.with(|j| {
+            state.index.with(|ix| {
+                j.edges
+                    .iter()
+                    .filter(|e| {
+                        let (Some(a), Some(b)) = (ix.node(j, &e.from), ix.node(j, &e.to)) else { return false };
+                        let span = Rect::from_corners((a.position.x, a.position.y), (b.position.x + NODE_W, b.position.y + NODE_H));
+                        span.x < view.x + view.w && view.x < span.x + span.w && span.y < view.y + view.h && view.y < span.y + span.h
+                    })
+                    .map(|e| e.id.clone())
+                    .collect::<Vec<_>>()
+            })
+        })
+    });
     // On the background: shift + drag draws a selection rectangle, a plain drag pans.
     let start_pan = move |ev: leptos::ev::PointerEvent| {
         if ev.button() != 0 {
             return;
         }
         let client = (ev.client_x() as f64, ev.client_y() as f64);
+        // The overview draws no step elements: find the step under the pointer by geometry.
+        if state.zoom.get_untracked() < OVERVIEW_BELOW && state.journey.with_untracked(|j| j.nodes.len() > OVERVIEW_FROM_STEPS) {
+            let hit = state.to_canvas(client).and_then(|at| state.journey.with_untracked(|j| journeys_core::editing::node_at(j, at).map(str::to_string)));
+            if let Some(id) = hit {
+                state.press_node(&id, client, ev.shift_key());
+                return;
+            }
+        }
         if ev.shift_key() {
             if let Some(at) = state.to_canvas(client) {
                 state.drag.set(Drag::Marquee { from: at, to: at });
@@ -169,8 +243,14 @@ pub fn Canvas(state: EditorState) -> impl IntoView {
     };
     let pan_transform = move || {
         let (x, y) = state.pan.get();
-        format!("translate({x:.1},{y:.1}) scale({:.3})", state.zoom.get())
+        format!("transform: translate({x:.1}px, {y:.1}px) scale({:.3})", state.zoom.get())
     };
+    // The world SVG covers the journey and a wide margin (for edges being drawn, dropped steps).
+    let world = Memo::new(move |_| {
+        let (x, y, w, h) = state.journey.with(geometry::bounds).unwrap_or((0.0, 0.0, NODE_W, NODE_H));
+        let pad = 3000.0;
+        (x - pad, y - pad, w + 2.0 * pad, h + 2.0 * pad)
+    });
     let wheel = move |ev: leptos::ev::WheelEvent| {
         ev.prevent_default();
         let factor = (-ev.delta_y() * 0.0015).exp();
@@ -180,31 +260,40 @@ pub fn Canvas(state: EditorState) -> impl IntoView {
         <div class="canvas" id="canvas" node_ref=state.canvas on:pointerdown=start_pan on:wheel=wheel
             class:panning=move || matches!(state.drag.get(), Drag::Pan { .. })
             class:connecting=move || matches!(state.drag.get(), Drag::Connect { .. })>
-            <svg class="canvas-svg" width="100%" height="100%">
-                <defs>
-                    <pattern id="grid" width="20" height="20" patternUnits="userSpaceOnUse" patternTransform=pan_transform>
-                        <circle cx="1" cy="1" r="1" fill="#cbd5e1" />
-                    </pattern>
-                    <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" markerHeight="9" markerUnits="userSpaceOnUse" orient="auto">
-                        <path d="M 0 0 L 10 5 L 0 10 z" fill="#64748b" />
-                    </marker>
-                </defs>
-                <rect class="canvas-bg" width="100%" height="100%" fill="url(#grid)" />
-                <g transform=pan_transform>
+            <div class="canvas-bg"></div>
+            // Pan and zoom move this layer with a CSS transform: the compositor can move what is
+            // already painted instead of repainting every step on every frame.
+            <div class="world" style=pan_transform>
+                // The dot grid lives in the moving layer too, so panning repaints nothing.
+                <div class="world-grid" style=move || {
+                    let (x, y, w, h) = world.get();
+                    format!("left: {x:.0}px; top: {y:.0}px; width: {w:.0}px; height: {h:.0}px")
+                }></div>
+                <svg class="world-svg"
+                    style=move || { let (x, y, _, _) = world.get(); format!("left: {x:.0}px; top: {y:.0}px") }
+                    width=move || world.get().2 height=move || world.get().3
+                    viewBox=move || { let (x, y, w, h) = world.get(); format!("{x:.0} {y:.0} {w:.0} {h:.0}") }>
+                    <defs>
+                        <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" markerHeight="9" markerUnits="userSpaceOnUse" orient="auto">
+                            <path d="M 0 0 L 10 5 L 0 10 z" fill="#64748b" />
+                        </marker>
+                    </defs>
                     {Stage::ALL.into_iter().map(|stage| view! { <StageFrame state=state stage=stage /> }).collect_view()}
+                    {move || overview.get().then(|| view! { <super::overview::Overview state=state /> })}
                     <For each=move || edge_ids.get() key=|id| id.clone() children=move |id| view! { <EdgeView state=state id=id /> } />
                     <RubberBand state=state />
                     <For each=move || node_ids.get() key=|id| id.clone() children=move |id| view! { <NodeView state=state id=id /> } />
-                </g>
-            </svg>
+                </svg>
+            </div>
             <div class="canvas-controls" on:pointerdown=|ev| ev.stop_propagation()>
                 <button id="zoom-in" title="Zoom in (wheel)" on:click=move |_| state.zoom_centre(1.25)>"+"</button>
                 <button id="zoom-out" title="Zoom out (wheel)" on:click=move |_| state.zoom_centre(0.8)>"−"</button>
                 <button id="zoom-fit" title="Fit the journey in view" on:click=move |_| state.fit(true)>"Fit"</button>
-                <span class="zoom-level">{move || format!("{:.0}%", state.zoom.get() * 100.0)}</span>
+                <button class="zoom-level" id="zoom-reset" title="Zoom to 100 %"
+                    on:click=move |_| state.zoom_centre(1.0 / state.zoom.get_untracked())>{move || format!("{:.0}%", state.zoom.get() * 100.0)}</button>
             </div>
-            {move || node_ids.with(|ids| !ids.is_empty()).then(|| view! { <super::minimap::Minimap state=state /> })}
-            {move || node_ids.with(|ids| ids.is_empty()).then(|| view! {
+            {move || has_nodes.get().then(|| view! { <super::minimap::Minimap state=state /> })}
+            {move || (!has_nodes.get()).then(|| view! {
                 <p class="canvas-empty">"Drag a lifecycle stage or a step from the palette to start."</p>
             })}
         </div>
@@ -244,7 +333,7 @@ fn NodeView(state: EditorState, id: String) -> impl IntoView {
         let id = id.clone();
         Memo::new(move |_| {
             state.journey.with(|j| {
-                j.node(&id).map(|n| NodeLook {
+                state.index.with(|ix| ix.node(j, &id)).map(|n| NodeLook {
                     position: n.position,
                     kind: n.kind.name(),
                     label: n.display_name(),
@@ -273,23 +362,9 @@ fn NodeView(state: EditorState, id: String) -> impl IntoView {
         let id = id.clone();
         move |ev: leptos::ev::PointerEvent| {
             ev.stop_propagation();
-            if ev.button() != 0 {
-                return;
+            if ev.button() == 0 {
+                state.press_node(&id, (ev.client_x() as f64, ev.client_y() as f64), ev.shift_key());
             }
-            if ev.shift_key() {
-                // Shift-click adds or removes the step, and does not start a move.
-                let mut ids = state.selected_nodes();
-                journeys_core::editing::toggle(&mut ids, &id);
-                state.selection.set((!ids.is_empty()).then_some(Selection::Nodes(ids)));
-                return;
-            }
-            // Pressing on a selected step keeps the selection, so several steps move together.
-            if !state.selected_nodes().contains(&id) {
-                state.selection.set(Some(Selection::node(&id)));
-            }
-            let Some((x, y)) = state.to_canvas((ev.client_x() as f64, ev.client_y() as f64)) else { return };
-            let Some(pos) = state.journey.with_untracked(|j| j.node(&id).map(|n| n.position)) else { return };
-            state.drag.set(Drag::Node { id: id.clone(), grab: (x - pos.x, y - pos.y), recorded: false });
         }
     };
     let node_class = move || {
@@ -364,10 +439,12 @@ fn EdgeView(state: EditorState, id: String) -> impl IntoView {
         let id = id.clone();
         Memo::new(move |_| {
             state.journey.with(|j| {
-                let edge = j.edges.iter().find(|e| e.id == id)?;
-                let from = geometry::port_position(j.node(&edge.from)?, &edge.port)?;
-                let (x, y) = input_port(j.node(&edge.to)?.position);
-                Some(curve(from, (x - 7.0, y)))
+                state.index.with(|ix| {
+                    let edge = ix.edge(j, &id)?;
+                    let from = geometry::port_position(ix.node(j, &edge.from)?, &edge.port)?;
+                    let (x, y) = input_port(ix.node(j, &edge.to)?.position);
+                    Some(curve(from, (x - 7.0, y)))
+                })
             })
         })
     };

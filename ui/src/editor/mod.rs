@@ -8,6 +8,7 @@ mod diagnostics;
 pub mod geometry;
 mod inspector;
 mod minimap;
+mod overview;
 mod palette;
 mod simulation;
 
@@ -51,6 +52,30 @@ pub enum Drag {
     Palette { item: palette::PaletteItem, client: (f64, f64) },
 }
 
+/// Positions of nodes and edges in `journey.nodes` / `journey.edges` by id.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct JourneyIndex {
+    nodes: std::collections::HashMap<String, usize>,
+    edges: std::collections::HashMap<String, usize>,
+}
+
+impl JourneyIndex {
+    fn of(journey: &Journey) -> JourneyIndex {
+        JourneyIndex {
+            nodes: journey.nodes.iter().enumerate().map(|(i, n)| (n.id.clone(), i)).collect(),
+            edges: journey.edges.iter().enumerate().map(|(i, e)| (e.id.clone(), i)).collect(),
+        }
+    }
+
+    pub fn node<'j>(&self, journey: &'j Journey, id: &str) -> Option<&'j journeys_core::Node> {
+        self.nodes.get(id).and_then(|&i| journey.nodes.get(i))
+    }
+
+    pub fn edge<'j>(&self, journey: &'j Journey, id: &str) -> Option<&'j journeys_core::Edge> {
+        self.edges.get(id).and_then(|&i| journey.edges.get(i))
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum SaveStatus {
     Saved(i64),
@@ -70,7 +95,12 @@ pub struct EditorState {
     pub pan: RwSignal<(f64, f64)>,
     /// Canvas scale: 1.0 is 100 %.
     pub zoom: RwSignal<f64>,
+    /// The canvas element's size in screen pixels (kept current on window resize).
+    pub size: RwSignal<(f64, f64)>,
     pub diagnostics: Memo<Vec<Diagnostic>>,
+    /// Where each node and edge sits in the journey's lists, rebuilt once per change, so the
+    /// hundreds of node and edge views each find theirs in O(1) rather than by a scan.
+    pub index: Memo<JourneyIndex>,
     pub canvas: NodeRef<leptos::html::Div>,
     /// Undo/redo of every edit (whole-journey snapshots); survives saves.
     pub history: RwSignal<History<Journey>>,
@@ -105,8 +135,10 @@ impl EditorState {
             drag: RwSignal::new(Drag::Idle),
             pan: RwSignal::new((0.0, 0.0)),
             zoom: RwSignal::new(1.0),
+            size: RwSignal::new((1200.0, 800.0)),
             // Validation runs in the browser (core compiled to wasm) on every change.
             diagnostics: Memo::new(move |_| structure.with(validate)),
+            index: Memo::new(move |_| journey.with(JourneyIndex::of)),
             canvas: NodeRef::new(),
             history: RwSignal::new(History::default()),
             simulating: RwSignal::new(false),
@@ -114,6 +146,13 @@ impl EditorState {
             clipboard: RwSignal::new(None),
             show_shortcuts: RwSignal::new(false),
             read_only,
+        }
+    }
+
+    /// Read the canvas element's size.
+    pub fn measure(&self) {
+        if let Some(el) = self.canvas.get_untracked() {
+            self.size.set((el.client_width() as f64, el.client_height() as f64));
         }
     }
 
@@ -191,6 +230,14 @@ impl EditorState {
     /// The selected steps (none when an edge or nothing is selected).
     pub fn selected_nodes(&self) -> BTreeSet<String> {
         match self.selection.get_untracked() {
+            Some(Selection::Nodes(ids)) => ids,
+            _ => BTreeSet::new(),
+        }
+    }
+
+    /// The selected steps, tracked (for views that redraw when the selection changes).
+    pub fn selected_nodes_tracked(&self) -> BTreeSet<String> {
+        match self.selection.get() {
             Some(Selection::Nodes(ids)) => ids,
             _ => BTreeSet::new(),
         }
@@ -305,8 +352,13 @@ fn EditorView(draft: StoredDraft, screen: RwSignal<Screen>) -> impl IntoView {
     install_keyboard_shortcuts(state);
     install_autosave(state);
     canvas::install_pointer_tracking(state);
-    // Once the canvas has a size: bring a journey larger than the view into sight.
-    request_animation_frame(move || state.fit(false));
+    // Once the canvas has a size: note it, and bring a journey larger than the view into sight.
+    request_animation_frame(move || {
+        state.measure();
+        state.fit(false);
+    });
+    let resized = window_event_listener(leptos::ev::resize, move |_| state.measure());
+    on_cleanup(move || resized.remove());
 
     let counts = move || {
         state.diagnostics.with(|ds| {
