@@ -538,9 +538,13 @@ async fn build_a_journey_from_an_empty_canvas_with_pointer_and_keyboard() {
 
     // The condition's rule, typed in the inspector; every problem clears.
     find(&client, ".node[data-node-id='condition_2'] .node-box").await.click().await.expect("select condition");
-    let rule = find(&client, ".inspector .main-field").await;
+    // A half-typed rule is reported as it is typed, with where it breaks; the finished one compiles.
+    let rule = find(&client, ".inspector .expression-editor").await;
     rule.clear().await.expect("clear rule");
-    rule.send_keys(&format!("scores.churn < 0.3 && customer.tenure_months > 6{}", char::from(Key::Tab))).await.expect("type rule");
+    rule.send_keys("scores.churn < ").await.expect("type half a rule");
+    wait_for_text(&client, ".inspector .expression-status", "line 1").await;
+    rule.send_keys(&format!("0.3 && customer.tenure_months > 6{}", char::from(Key::Tab))).await.expect("finish the rule");
+    wait_for_text(&client, ".inspector .expression-status", "compiles").await;
     wait_for_count(&client, ".diagnostic", 0).await;
     wait_for_text(&client, "#validity", "Valid").await;
 

@@ -91,6 +91,41 @@ pub fn top_left(journey: &Journey) -> Option<Position> {
     journey.nodes.iter().map(|n| n.position).reduce(|a, b| Position { x: a.x.min(b.x), y: a.y.min(b.y) })
 }
 
+/// Set split branch `index` to `percent` and share the rest among the other branches in
+/// proportion to their current shares, so the branches still add up to exactly 100.
+pub fn rebalance_split(branches: &mut [crate::model::SplitBranch], index: usize, percent: u32) {
+    if index >= branches.len() {
+        return;
+    }
+    let percent = if branches.len() == 1 { 100 } else { percent.min(100) };
+    branches[index].percent = percent;
+    let others: Vec<usize> = (0..branches.len()).filter(|&i| i != index).collect();
+    let rest = 100 - percent;
+    let before: u32 = others.iter().map(|&i| branches[i].percent).sum();
+    let mut given = 0;
+    for (n, &i) in others.iter().enumerate() {
+        let share = if n + 1 == others.len() {
+            rest - given
+        } else if before == 0 {
+            rest / others.len() as u32
+        } else {
+            // Integer shares, rounded down; the last branch takes what rounding left over.
+            (u64::from(branches[i].percent) * u64::from(rest) / u64::from(before)) as u32
+        };
+        branches[i].percent = share;
+        given += share;
+    }
+}
+
+/// A duration such as `3d` as (number, unit), for a number field beside a unit picker.
+pub fn split_duration(text: &str) -> (u64, char) {
+    let text = text.trim();
+    match text.chars().last() {
+        Some(unit @ ('m' | 'h' | 'd' | 'w')) => (text[..text.len() - 1].trim().parse().unwrap_or(1), unit),
+        _ => (text.parse().unwrap_or(1), 'd'),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,6 +147,35 @@ mod tests {
         assert!(nodes_in_rect(&j, Rect::from_corners((-500.0, -500.0), (-400.0, -400.0))).is_empty());
         assert_eq!(node_at(&j, (50.0, 160.0)), Some("issued"));
         assert_eq!(node_at(&j, (230.0, 160.0)), None, "the gap between steps is no step");
+    }
+
+    #[test]
+    fn split_shares_always_add_up_to_100() {
+        use crate::model::SplitBranch;
+        let branch = |name: &str, percent| SplitBranch { name: name.into(), percent };
+        let mut three = vec![branch("a", 50), branch("b", 30), branch("c", 20)];
+        rebalance_split(&mut three, 0, 80);
+        assert_eq!(three.iter().map(|b| b.percent).collect::<Vec<_>>(), [80, 12, 8]);
+        rebalance_split(&mut three, 2, 100);
+        assert_eq!(three.iter().map(|b| b.percent).collect::<Vec<_>>(), [0, 0, 100]);
+        rebalance_split(&mut three, 1, 40);
+        assert_eq!(three.iter().map(|b| b.percent).sum::<u32>(), 100, "{three:?}");
+        assert_eq!(three[1].percent, 40);
+        rebalance_split(&mut three, 9, 10);
+        assert_eq!(three.iter().map(|b| b.percent).sum::<u32>(), 100);
+        for percent in 0..=120 {
+            let mut four = vec![branch("a", 25), branch("b", 25), branch("c", 25), branch("d", 25)];
+            rebalance_split(&mut four, percent as usize % 4, percent);
+            assert_eq!(four.iter().map(|b| b.percent).sum::<u32>(), 100, "{percent}: {four:?}");
+        }
+    }
+
+    #[test]
+    fn durations_split_into_number_and_unit() {
+        assert_eq!(split_duration("3d"), (3, 'd'));
+        assert_eq!(split_duration(" 12h"), (12, 'h'));
+        assert_eq!(split_duration("90"), (90, 'd'));
+        assert_eq!(split_duration("xw"), (1, 'w'));
     }
 
     #[test]

@@ -56,6 +56,15 @@ fn set_main_field(kind: &mut NodeKind, value: String) {
     }
 }
 
+/// Kinds whose main setting has a dedicated input (see `fields`).
+fn has_own_editor(kind: &NodeKind) -> bool {
+    match kind {
+        NodeKind::Condition { .. } | NodeKind::Split { .. } => true,
+        NodeKind::Wait(w) => w.until_time.is_none() && w.until_event.is_none(),
+        _ => false,
+    }
+}
+
 /// An edit of the selected node, applied through the editor (so it marks the draft unsaved).
 type NodeEdit = Box<dyn FnOnce(&mut Node)>;
 
@@ -135,7 +144,19 @@ pub fn Inspector(state: EditorState) -> impl IntoView {
                         </select>
                     </label>
                 })}
-                {main_field(&node.kind).map(|(label, value)| view! {
+                {match &node.kind {
+                    NodeKind::Condition { expression } => Some(view! {
+                        <super::fields::ExpressionEditor state=state id=node.id.clone() initial=expression.clone() />
+                    }.into_any()),
+                    NodeKind::Wait(w) if w.until_time.is_none() && w.until_event.is_none() => Some(view! {
+                        <super::fields::DurationPicker state=state id=node.id.clone() initial=w.duration.clone().unwrap_or_default() />
+                    }.into_any()),
+                    NodeKind::Split { branches } => Some(view! {
+                        <super::fields::SplitSliders state=state id=node.id.clone() names=branches.iter().map(|b| b.name.clone()).collect() />
+                    }.into_any()),
+                    _ => None,
+                }}
+                {main_field(&node.kind).filter(|_| !has_own_editor(&node.kind)).map(|(label, value)| view! {
                     <label>{label}<input class="main-field" value=value
                         on:change=move |ev| { let v = event_target_value(&ev); edit_field(Box::new(move |n| set_main_field(&mut n.kind, v))); } /></label>
                 })}

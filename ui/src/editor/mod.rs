@@ -5,6 +5,7 @@
 mod canvas;
 pub mod chart;
 mod diagnostics;
+mod fields;
 pub mod geometry;
 mod inspector;
 mod minimap;
