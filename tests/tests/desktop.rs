@@ -748,8 +748,7 @@ async fn a_500_step_journey_stays_smooth_to_drag_and_pan() {
     std::fs::write(setup.screenshots.join("frame-rates.txt"), format!("{figures}\n")).expect("write figures");
     // Painting bounds the frame rate on this machine (software rendering under Xvfb: even ten
     // steps pan at ~20 frames/s); what the app must do is keep 500 steps about as smooth as ten.
-    // Half is the bound because single runs here vary by a quarter; drawing every step (before
-    // culling and the overview) measured under a third.
+    // Half is the bound because single runs here vary by about a quarter.
     for (what, fps) in [("overview pan", overview_pan), ("drag", drag), ("pan", pan)] {
         assert!(fps >= 0.5 * small_pan, "{what} of 500 steps is much slower than a 10-step pan: {figures}");
     }
