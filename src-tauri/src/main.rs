@@ -49,6 +49,8 @@ fn main() {
             review::submit_draft,
             review::decide_version,
             review::operate_version,
+            review::migration_plan,
+            review::migrate,
             gallery::template_funnel,
             gallery::use_template,
         ])

@@ -55,3 +55,16 @@ pub async fn operate_version(store: State<'_, Store>, session: State<'_, Session
         other => return Err(crate::commands::CommandError::new("invalid", format!("unknown version action '{other}'"))),
     })
 }
+
+/// The dry run of moving customers in flight from `from` to `to`.
+#[tauri::command]
+pub async fn migration_plan(store: State<'_, Store>, from: String, to: String) -> Result<Vec<journeys_core::migration::Move>> {
+    Ok(store.migration_plan(&from, &to).await?)
+}
+
+/// Move them, as the signed-in reviewer; returns how many moved.
+#[tauri::command]
+pub async fn migrate(store: State<'_, Store>, session: State<'_, Session>, from: String, to: String) -> Result<u64> {
+    let actor = session.actor()?;
+    Ok(store.migrate(&from, &to, &actor).await?.1)
+}

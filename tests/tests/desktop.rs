@@ -374,6 +374,34 @@ async fn submit_review_approve_and_publish_with_four_eyes() {
     wait_for_text(&client, "#review-message", "is now published").await;
     find(&client, "#pause").await;
     screenshot(&client, &setup, "08-review-published.png").await;
+
+    // Customers in flight on v1 (as the engine would have left them): the dry run says where
+    // they would go; the reviewer approves and they move to v2.
+    let store = Store::open(&database_url).await.expect("open the app's database");
+    let mut tx = store.engine_tx().await.expect("engine transaction");
+    for (i, node) in ["wait_3d", "wait_3d", "wait_3d", "wait_2d", "wait_2d"].iter().enumerate() {
+        let row = journeys_store::InstanceRow {
+            customer_id: format!("C{i}"),
+            journey_id: journey.into(),
+            version: 1,
+            node: node.to_string(),
+            status: "waiting".into(),
+            wake_at: Some(4_102_444_800_000),
+            state: "{}".into(),
+            entered_at: 0,
+            updated_at: 0,
+        };
+        tx.put_instance(&row).await.expect("instance");
+    }
+    tx.commit().await.expect("commit");
+    find(&client, "#migration-dry-run").await.click().await.expect("dry run");
+    wait_for_text(&client, "#migration-plan", "wait_3d").await;
+    wait_for_text(&client, "#migration-apply", "move 5 customers").await;
+    screenshot(&client, &setup, "08b-migration-dry-run.png").await;
+    find(&client, "#migration-apply").await.click().await.expect("approve migration");
+    wait_for_text(&client, "#review-message", "Moved 5 customers").await;
+    assert!(store.customer_instances("C0").await.expect("C0").iter().all(|i| i.version == 2));
+    store.close().await;
     sign_out(&client).await;
 
     // An analyst sees the list but cannot create journeys.
@@ -393,7 +421,7 @@ async fn submit_review_approve_and_publish_with_four_eyes() {
     assert!(matches!(&v2.node("push_activate").expect("node").kind, journeys_core::NodeKind::Action(a) if a.channel == journeys_core::Channel::Email));
     assert!(store.verify_audit().await.expect("audit chain verifies") > 0);
     let actions: Vec<_> = store.audit_log().await.expect("audit").into_iter().map(|e| format!("{} {}", e.actor, e.action)).collect();
-    for expected in ["dana signed_in", "dana draft_saved", "dana submitted", "rey signed_in", "rey approved", "rey published", "ana signed_in"] {
+    for expected in ["dana signed_in", "dana draft_saved", "dana submitted", "rey signed_in", "rey approved", "rey published", "rey migrated", "ana signed_in"] {
         assert!(actions.iter().any(|a| a == expected), "audit lacks '{expected}': {actions:?}");
     }
     store.close().await;

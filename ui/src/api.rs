@@ -256,3 +256,21 @@ struct UseTemplateArgs<'a> {
 pub async fn use_template(template_id: &str, name: &str) -> Result<StoredDraft, ApiError> {
     invoke("use_template", UseTemplateArgs { template_id, name }).await
 }
+
+#[derive(Serialize)]
+struct MigrationArgs<'a> {
+    from: &'a str,
+    to: &'a str,
+}
+
+pub use journeys_core::migration::Move;
+
+/// How many customers waiting in `from` would move to which step of `to`.
+pub async fn migration_plan(from: &str, to: &str) -> Result<Vec<Move>, ApiError> {
+    invoke("migration_plan", MigrationArgs { from, to }).await
+}
+
+/// Move them (reviewers); returns how many moved.
+pub async fn migrate(from: &str, to: &str) -> Result<u64, ApiError> {
+    invoke("migrate", MigrationArgs { from, to }).await
+}

@@ -272,8 +272,71 @@ pub fn Review(id: String, screen: RwSignal<Screen>) -> impl IntoView {
                             </div>
                         }
                     })}
+                    {move || {
+                        let (from, to) = (base.get()?, candidate.get()?);
+                        let live = selected().is_some_and(|v| v.status == VersionStatus::Published);
+                        (from < to && live).then(|| view! {
+                            <MigrationPanel journey_id=journey_id.get_value() from=from to=to may_apply=may_review message=message />
+                        })
+                    }}
                 </section>
             </div>
         </main>
+    }
+}
+
+/// Customers in flight on an older version: the dry run, and (reviewers) the move.
+#[component]
+fn MigrationPanel(journey_id: String, from: i64, to: i64, may_apply: bool, message: RwSignal<Option<(bool, String)>>) -> impl IntoView {
+    let (from_ref, to_ref) = (format!("{journey_id}@{from}"), format!("{journey_id}@{to}"));
+    let refs = StoredValue::new((from_ref.clone(), to_ref.clone()));
+    let plan = RwSignal::new(None::<Vec<crate::api::Move>>);
+    let dry_run = move |_| {
+        spawn_local(async move {
+            let (f, t) = refs.get_value();
+            match crate::api::migration_plan(&f, &t).await {
+                Ok(moves) => plan.set(Some(moves)),
+                Err(e) => message.set(Some((false, e.message))),
+            }
+        });
+    };
+    let apply = move |_| {
+        spawn_local(async move {
+            let (f, t) = refs.get_value();
+            match crate::api::migrate(&f, &t).await {
+                Ok(moved) => {
+                    message.set(Some((true, format!("Moved {moved} customers from {f} to {t}"))));
+                    plan.set(crate::api::migration_plan(&f, &t).await.ok());
+                }
+                Err(e) => message.set(Some((false, e.message))),
+            }
+        });
+    };
+    view! {
+        <div class="migration-panel" id="migration-panel">
+            <h3>"Customers in flight"</h3>
+            <p class="muted small">{format!("Customers waiting in {from_ref} stay on it unless a reviewer moves them to {to_ref}.")}</p>
+            <button class="ghost" id="migration-dry-run" on:click=dry_run>"Dry run"</button>
+            {move || plan.get().map(|moves| {
+                let moving: i64 = moves.iter().filter(|m| m.to_node.is_some()).map(|m| m.customers).sum();
+                view! {
+                    <table class="diff-table" id="migration-plan">
+                        <thead><tr><th>"Waiting at"</th><th>"Customers"</th><th>"Goes to"</th></tr></thead>
+                        <tbody>
+                            {moves.into_iter().map(|m| view! {
+                                <tr>
+                                    <td>{m.from_node.clone()}</td>
+                                    <td>{m.customers}</td>
+                                    <td>{m.to_node.clone().unwrap_or_else(|| format!("stays ({})", m.reason.clone().unwrap_or_default()))}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                    {(may_apply && moving > 0).then(|| view! {
+                        <button class="primary" id="migration-apply" on:click=apply>{format!("Approve and move {moving} customers")}</button>
+                    })}
+                }
+            })}
+        </div>
     }
 }

@@ -9,6 +9,7 @@ mod engine_cmd;
 mod files;
 mod format_cmd;
 mod review_cmd;
+mod migration_cmd;
 mod simulate_cmd;
 mod templates_cmd;
 mod validate;
@@ -127,6 +128,9 @@ enum Command {
     /// Inspect and import journey drafts in the database.
     #[command(subcommand)]
     Drafts(drafts::DraftsCommand),
+    /// Move customers in flight between versions: a dry run, then (reviewers) the move.
+    #[command(subcommand)]
+    Migration(migration_cmd::MigrationCommand),
     /// The template gallery: list templates, start a journey from one.
     #[command(subcommand)]
     Templates(templates_cmd::TemplatesCommand),
@@ -160,6 +164,7 @@ fn main() -> ExitCode {
         Command::Ingest { file } => report(engine_cmd::ingest(cli.database_url, file)),
         Command::Drafts(command) => report(drafts::run(cli.database_url, command)),
         Command::Templates(command) => report(templates_cmd::run(cli.database_url, command)),
+        Command::Migration(command) => report(migration_cmd::run(cli.database_url, command)),
         Command::Users(command) => report(review_cmd::users(cli.database_url, command)),
         Command::Submit { file, actor } => report(review_cmd::submit(cli.database_url, file, actor)),
         Command::Approve { reference, actor, comment } => {

@@ -15,6 +15,7 @@ pub mod history;
 pub mod governance;
 pub mod interpret;
 pub mod layout;
+pub mod migration;
 pub mod kinds;
 pub mod model;
 pub mod population;

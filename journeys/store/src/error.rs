@@ -44,6 +44,8 @@ pub enum StoreError {
     BadReference(String),
     #[error("journey '{id}' has errors and cannot be submitted: {}", errors.join("; "))]
     InvalidJourney { id: String, errors: Vec<String> },
+    #[error("not a migration: {0}")]
+    BadMigration(String),
     #[error("the audit log is broken at row {seq}")]
     AuditBroken { seq: i64 },
 }

@@ -6,6 +6,7 @@ mod drafts;
 mod engine_state;
 mod error;
 mod location;
+mod customer_migration;
 mod runs;
 mod users;
 mod versions;

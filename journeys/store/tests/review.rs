@@ -168,3 +168,64 @@ async fn hostile_names_comments_and_references_are_refused_or_kept_as_plain_data
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_migration_dry_run_says_who_moves_where_and_a_reviewer_applies_it() {
+    use journeys_store::InstanceRow;
+    each_backend(|db: TestDb| async move {
+        let store = db.store;
+        team(&store).await;
+        let journey = sample_journeys().into_iter().find(|j| j.id == "credit-card-activation").expect("sample");
+        let id = journey.id.clone();
+        let v1 = store.submit(&journey, "dana").await.expect("v1");
+        store.approve(&v1.reference(), "rui", "ok").await.expect("approve v1");
+        store.publish(&v1.reference(), "rui").await.expect("publish v1");
+        // v2 drops the first wait; the second one stays.
+        let mut changed = journey.clone();
+        changed.remove_node("wait_3d");
+        changed.edges.push(journeys_core::Edge { id: "e_direct".into(), from: "issued".into(), port: "out".into(), to: "not_active".into() });
+        let v2 = store.submit(&changed, "dana").await.expect("v2");
+        store.approve(&v2.reference(), "rui", "ok").await.expect("approve v2");
+
+        // Customers in flight on v1: three at wait_3d, two at wait_2d, one already done.
+        let mut tx = store.engine_tx().await.expect("tx");
+        for (i, (node, status)) in [("wait_3d", "waiting"), ("wait_3d", "waiting"), ("wait_3d", "waiting"), ("wait_2d", "waiting"), ("wait_2d", "waiting"), ("exit_done", "exited")].iter().enumerate() {
+            let row = InstanceRow {
+                customer_id: format!("C{i}"),
+                journey_id: id.clone(),
+                version: 1,
+                node: node.to_string(),
+                status: status.to_string(),
+                wake_at: Some(1_000),
+                state: "{}".into(),
+                entered_at: 0,
+                updated_at: 0,
+            };
+            tx.put_instance(&row).await.expect("instance");
+        }
+        tx.commit().await.expect("commit");
+
+        let plan = store.migration_plan(&v1.reference(), &v2.reference()).await.expect("dry run");
+        let summary: Vec<_> = plan.iter().map(|m| (m.from_node.as_str(), m.to_node.as_deref(), m.customers)).collect();
+        assert_eq!(summary, vec![("wait_2d", Some("wait_2d"), 2), ("wait_3d", None, 3)]);
+        assert!(matches!(store.migration_plan(&v1.reference(), &v1.reference()).await, Err(StoreError::BadMigration(_))));
+
+        // Only reviewers apply it, and only onto the live version.
+        assert!(matches!(store.migrate(&v1.reference(), &v2.reference(), "dana").await, Err(StoreError::Forbidden { .. })));
+        assert!(matches!(store.migrate(&v1.reference(), &v2.reference(), "rui").await, Err(StoreError::WrongStatus { .. })), "v2 is not live yet");
+        store.publish(&v2.reference(), "rui").await.expect("publish v2");
+        let (_, moved) = store.migrate(&v1.reference(), &v2.reference(), "rui").await.expect("migrate");
+        assert_eq!(moved, 2);
+        let versions: Vec<_> = store.customer_instances("C3").await.expect("C3").iter().map(|i| (i.version, i.node.clone())).collect();
+        assert_eq!(versions, vec![(2, "wait_2d".to_string())]);
+        assert_eq!(store.customer_instances("C0").await.expect("C0")[0].version, 1, "wait_3d is gone in v2: C0 finishes v1");
+        assert_eq!(store.customer_instances("C5").await.expect("C5")[0].version, 1, "finished customers are not moved");
+        let last = store.audit_log().await.expect("audit").pop().expect("a row");
+        assert_eq!((last.actor.as_str(), last.action.as_str(), last.detail.as_str()), ("rui", "migrated", "2 moved, 3 stay"));
+        // The dry run now finds nobody left on v1 who could move.
+        let again = store.migration_plan(&v1.reference(), &v2.reference()).await.expect("dry run again");
+        assert!(again.iter().all(|m| m.to_node.is_none()), "{again:?}");
+        store.verify_audit().await.expect("chain intact");
+    })
+    .await;
+}
