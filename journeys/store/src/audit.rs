@@ -33,6 +33,8 @@ fn row_hash(prev_hash: &str, seq: i64, at: i64, actor: &str, action: &str, subje
 
 /// Append a row in the caller's transaction, so the entry commits with the change it records.
 pub(crate) async fn append(tx: &mut Transaction<'_, Any>, actor: &str, action: &str, subject: &str, detail: &str) -> Result<(), StoreError> {
+    // Wait for any other appender to commit; the chain's last row is read after that.
+    sqlx::query("UPDATE audit_lock SET id = id WHERE id = 1").execute(&mut **tx).await?;
     let last = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetch_optional(&mut **tx).await?;
     let (seq, prev_hash) = match last {
         Some(row) => (row.try_get::<i64, _>("seq")? + 1, row.try_get::<String, _>("hash")?),

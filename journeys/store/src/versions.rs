@@ -208,6 +208,9 @@ impl Store {
             return Err(StoreError::WrongStatus { reference: reference.to_string(), status: version.status.key().into(), needed: "approved".into() });
         }
         let mut tx = self.pool.begin().await?;
+        // Lock the journey's versions first: a concurrent publish waits, then sees this one live
+        // and retires it, so there is never more than one live version.
+        sqlx::query("UPDATE journey_versions SET status = status WHERE journey_id = $1").bind(&id).execute(&mut *tx).await?;
         let retired = sqlx::query("UPDATE journey_versions SET status = $1 WHERE journey_id = $2 AND (status = $3 OR status = $4)")
             .bind(VersionStatus::Retired.key())
             .bind(&id)
@@ -215,12 +218,19 @@ impl Store {
             .bind(VersionStatus::Paused.key())
             .execute(&mut *tx)
             .await?;
-        sqlx::query("UPDATE journey_versions SET status = $1 WHERE journey_id = $2 AND number = $3")
+        let published = sqlx::query("UPDATE journey_versions SET status = $1 WHERE journey_id = $2 AND number = $3 AND status = $4")
             .bind(VersionStatus::Published.key())
             .bind(&id)
             .bind(number)
+            .bind(VersionStatus::Approved.key())
             .execute(&mut *tx)
             .await?;
+        if published.rows_affected() != 1 {
+            // Someone published (or otherwise moved) this version since it was read.
+            tx.rollback().await?;
+            let status = self.version(&id, number).await.map(|v| v.status.key().to_string()).unwrap_or_default();
+            return Err(StoreError::WrongStatus { reference: reference.to_string(), status, needed: "approved".into() });
+        }
         let detail = if retired.rows_affected() > 0 { "previous live version retired" } else { "first live version" };
         audit::append(&mut tx, actor, "published", reference, detail).await?;
         tx.commit().await?;

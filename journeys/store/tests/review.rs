@@ -229,3 +229,38 @@ async fn a_migration_dry_run_says_who_moves_where_and_a_reviewer_applies_it() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn concurrent_decisions_and_publishes_leave_one_outcome_and_one_live_version() {
+    each_backend(|db: TestDb| async move {
+        let store = db.store;
+        team(&store).await;
+        store.add_user("rae", Role::Reviewer, None).await.expect("second reviewer");
+        let journey = sample_journeys().remove(0);
+        let mut refs = Vec::new();
+        for n in 0..3 {
+            let mut version = journey.clone();
+            version.name = format!("{} (take {n})", journey.name);
+            refs.push(store.submit(&version, "dana").await.expect("submit").reference());
+        }
+        // Two reviewers decide on the same version at once: exactly one decision lands.
+        let (a, b) = tokio::join!(store.approve(&refs[0], "rui", "fine"), store.reject(&refs[0], "rae", "not fine"));
+        assert_eq!(a.is_ok() as u8 + b.is_ok() as u8, 1, "{a:?} / {b:?}");
+        let loser = if a.is_ok() { b.err() } else { a.err() };
+        assert!(matches!(loser, Some(StoreError::WrongStatus { .. })), "{loser:?}");
+        // Two approved versions published at once, several times over: one live version.
+        store.approve(&refs[1], "rui", "fine").await.expect("approve v2");
+        store.approve(&refs[2], "rae", "fine").await.expect("approve v3");
+        let (x, y) = tokio::join!(store.publish(&refs[1], "rui"), store.publish(&refs[2], "rae"));
+        assert!(x.is_ok() && y.is_ok(), "{x:?} / {y:?}");
+        let live: Vec<_> = store.versions(&journey.id).await.expect("versions").into_iter().filter(|v| v.status == VersionStatus::Published).collect();
+        assert_eq!(live.len(), 1, "{live:?}");
+        // The version that lost the race was retired; it cannot be published again.
+        let again = if live[0].number == 2 { &refs[2] } else { &refs[1] };
+        let retired = store.version(&journey.id, if live[0].number == 2 { 3 } else { 2 }).await.expect("other");
+        assert_eq!(retired.status, VersionStatus::Retired);
+        assert!(matches!(store.publish(again, "rui").await, Err(StoreError::WrongStatus { .. })));
+        store.verify_audit().await.expect("the audit chain survived the races");
+    })
+    .await;
+}
