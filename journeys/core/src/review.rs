@@ -29,6 +29,21 @@ impl Role {
     pub fn from_key(key: &str) -> Option<Role> {
         [Role::Designer, Role::Reviewer, Role::Analyst, Role::Admin].into_iter().find(|r| r.key() == key)
     }
+
+    /// Whether this role may change drafts and submit versions.
+    pub fn edits(self) -> bool {
+        matches!(self, Role::Designer | Role::Admin)
+    }
+
+    /// Whether this role may approve or reject (others') versions.
+    pub fn reviews(self) -> bool {
+        self == Role::Reviewer
+    }
+
+    /// Whether this role may publish, pause, resume and retire versions.
+    pub fn operates(self) -> bool {
+        matches!(self, Role::Reviewer | Role::Admin)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -86,22 +101,5 @@ impl VersionSummary {
     /// `JOURNEY_ID@N`
     pub fn reference(&self) -> String {
         format!("{}@{}", self.journey_id, self.number)
-    }
-}
-
-impl Role {
-    /// Whether this role may change drafts and submit versions.
-    pub fn edits(self) -> bool {
-        matches!(self, Role::Designer | Role::Admin)
-    }
-
-    /// Whether this role may approve or reject (others') versions.
-    pub fn reviews(self) -> bool {
-        self == Role::Reviewer
-    }
-
-    /// Whether this role may publish, pause, resume and retire versions.
-    pub fn operates(self) -> bool {
-        matches!(self, Role::Reviewer | Role::Admin)
     }
 }
