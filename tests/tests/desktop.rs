@@ -655,19 +655,6 @@ async fn build_a_journey_from_an_empty_canvas_with_pointer_and_keyboard() {
     }
 }
 
-/// Frames per second while `actions` run, from `requestAnimationFrame` timestamps.
-async fn frames_per_second(client: &Client, actions: MouseActions) -> f64 {
-    let start = "window.__frames = []; window.__stop = false; \
-        const tick = t => { window.__frames.push(t); if (!window.__stop) requestAnimationFrame(tick); }; \
-        requestAnimationFrame(tick); return true;";
-    client.execute(start, vec![]).await.expect("start frame recorder");
-    client.perform_actions(actions).await.expect("pointer actions");
-    client.release_actions().await.expect("release");
-    let stop = "window.__stop = true; const f = window.__frames; \
-        return f.length < 2 ? 0 : (f.length - 1) * 1000 / (f[f.length - 1] - f[0]);";
-    client.execute(stop, vec![]).await.expect("stop recorder").as_f64().expect("a number")
-}
-
 /// Frames per second while the page itself moves the pointer one step per frame for 90 frames,
 /// pressed at `start` (window coordinates): the app's own cost per frame, without WebDriver's
 /// event injection (which, on this machine, caps even a ten-step journey at ~20 frames/s).
@@ -702,25 +689,6 @@ async fn background_point(client: &Client) -> (f64, f64) {
         for (let y = c.top + 40; y < c.bottom - 300; y += 20) for (let x = c.left + 40; x < c.right - 300; x += 20) { \
             const e = document.elementFromPoint(x, y); if (e && (e.classList.contains('canvas-bg') || e.classList.contains('world-svg'))) return [x, y]; } return null;";
     serde_json::from_value(client.execute(script, vec![]).await.expect("background point")).expect("a free point")
-}
-
-/// A pointer drag on the canvas background from a point no step covers: a pan.
-async fn pan_actions(client: &Client, moves: usize) -> MouseActions {
-    let background = "const c = document.getElementById('canvas').getBoundingClientRect(); \
-        for (let y = c.top + 40; y < c.bottom - 300; y += 20) for (let x = c.left + 40; x < c.right - 300; x += 20) { \
-            const e = document.elementFromPoint(x, y); \
-            if (e && (e.classList.contains('canvas-bg') || e.classList.contains('world-svg'))) return [x - c.left - c.width / 2, y - c.top - c.height / 2]; } \
-        return null;";
-    let free = client.execute(background, vec![]).await.expect("find background");
-    let free: (f64, f64) = serde_json::from_value(free).expect("a free point on the background");
-    let canvas = find(client, "#canvas").await;
-    let mut pan = MouseActions::new("mouse".into())
-        .then(PointerAction::MoveToElement { element: canvas, duration: None, x: free.0, y: free.1 })
-        .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT });
-    for _ in 0..moves {
-        pan = pan.then(PointerAction::MoveBy { duration: Some(Duration::from_millis(16)), x: 3.0, y: 2.0 });
-    }
-    pan.then(PointerAction::Up { button: MOUSE_BUTTON_LEFT })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

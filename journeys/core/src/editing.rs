@@ -21,6 +21,16 @@ impl Rect {
     pub fn from_corners(a: (f64, f64), b: (f64, f64)) -> Rect {
         Rect { x: a.0.min(b.0), y: a.1.min(b.1), w: (a.0 - b.0).abs(), h: (a.1 - b.1).abs() }
     }
+
+    /// The box a step at `position` takes on the canvas.
+    pub fn of_node(position: Position) -> Rect {
+        Rect { x: position.x, y: position.y, w: NODE_SIZE.0, h: NODE_SIZE.1 }
+    }
+
+    /// Whether the two rectangles share any area.
+    pub fn intersects(&self, other: &Rect) -> bool {
+        self.x < other.x + other.w && other.x < self.x + self.w && self.y < other.y + other.h && other.y < self.y + self.h
+    }
 }
 
 /// The steps a rubber band touches (any overlap counts, as in most diagram editors).
@@ -28,10 +38,7 @@ pub fn nodes_in_rect(journey: &Journey, rect: Rect) -> BTreeSet<String> {
     journey
         .nodes
         .iter()
-        .filter(|n| {
-            let p = n.position;
-            p.x < rect.x + rect.w && rect.x < p.x + NODE_SIZE.0 && p.y < rect.y + rect.h && rect.y < p.y + NODE_SIZE.1
-        })
+        .filter(|n| Rect::of_node(n.position).intersects(&rect))
         .map(|n| n.id.clone())
         .collect()
 }

@@ -18,9 +18,6 @@ const OVERVIEW_FROM_STEPS: usize = 80;
 /// Screen pixels around the view within which steps are drawn already, so panning reveals them.
 const VIEW_MARGIN: f64 = 200.0;
 
-fn overlaps(view: Rect, p: Position) -> bool {
-    p.x < view.x + view.w && view.x < p.x + NODE_W && p.y < view.y + view.h && view.y < p.y + NODE_H
-}
 
 impl EditorState {
     /// Window coordinates → canvas coordinates (undoing pan and zoom).
@@ -196,7 +193,7 @@ pub fn Canvas(state: EditorState) -> impl IntoView {
         }
         let view = state.viewport(VIEW_MARGIN);
         state.journey.with(|j| {
-            j.nodes.iter().filter(|n| overlaps(view, n.position)).map(|n| n.id.clone()).collect::<Vec<_>>()
+            j.nodes.iter().filter(|n| Rect::of_node(n.position).intersects(&view)).map(|n| n.id.clone()).collect::<Vec<_>>()
         })
     });
     let edge_ids = Memo::new(move |_| {
@@ -211,7 +208,7 @@ pub fn Canvas(state: EditorState) -> impl IntoView {
                     .filter(|e| {
                         let (Some(a), Some(b)) = (ix.node(j, &e.from), ix.node(j, &e.to)) else { return false };
                         let span = Rect::from_corners((a.position.x, a.position.y), (b.position.x + NODE_W, b.position.y + NODE_H));
-                        span.x < view.x + view.w && view.x < span.x + span.w && span.y < view.y + view.h && view.y < span.y + span.h
+                        span.intersects(&view)
                     })
                     .map(|e| e.id.clone())
                     .collect::<Vec<_>>()

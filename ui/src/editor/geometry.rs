@@ -87,3 +87,20 @@ pub fn truncate(text: &str, max: usize) -> String {
         format!("{}…", text.chars().take(max - 1).collect::<String>())
     }
 }
+
+/// Every step as a box in one SVG path per stage colour (and one for steps without a stage):
+/// a handful of elements however large the journey (the minimap and the overview draw these).
+pub fn stage_box_paths(journey: &Journey) -> Vec<(Option<Stage>, String)> {
+    Stage::ALL
+        .into_iter()
+        .map(Some)
+        .chain(std::iter::once(None))
+        .map(|stage| (stage, box_path(journey.nodes.iter().filter(|n| n.stage == stage).map(|n| n.position))))
+        .filter(|(_, d)| !d.is_empty())
+        .collect()
+}
+
+/// Boxes of step size at the given positions, as one SVG path.
+pub fn box_path(positions: impl Iterator<Item = Position>) -> String {
+    positions.map(|p| format!("M{:.0} {:.0}h{NODE_W}v{NODE_H}h-{NODE_W}z", p.x, p.y)).collect()
+}

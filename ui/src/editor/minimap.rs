@@ -1,7 +1,6 @@
 //! The minimap: every step as a small stage-coloured box, the visible part of the canvas as a
 //! frame; click or drag on it to move the view there.
 
-use journeys_core::Stage;
 use leptos::prelude::*;
 
 use super::geometry::{self, stage_colour, NODE_H, NODE_W};
@@ -9,25 +8,6 @@ use super::EditorState;
 
 const MAP_W: f64 = 200.0;
 const MAP_H: f64 = 130.0;
-
-/// One path per stage with a box per step: a few elements however large the journey.
-fn stage_paths(state: EditorState) -> Vec<(Option<Stage>, String)> {
-    state.journey.with(|j| {
-        let stages = Stage::ALL.into_iter().map(Some).chain(std::iter::once(None));
-        stages
-            .map(|stage| {
-                let d: String = j
-                    .nodes
-                    .iter()
-                    .filter(|n| n.stage == stage)
-                    .map(|n| format!("M{:.0} {:.0}h{NODE_W}v{NODE_H}h-{NODE_W}z", n.position.x, n.position.y))
-                    .collect();
-                (stage, d)
-            })
-            .filter(|(_, d)| !d.is_empty())
-            .collect()
-    })
-}
 
 #[component]
 pub fn Minimap(state: EditorState) -> impl IntoView {
@@ -61,7 +41,7 @@ pub fn Minimap(state: EditorState) -> impl IntoView {
         <svg class="minimap" id="minimap" width=MAP_W height=MAP_H preserveAspectRatio="xMidYMid meet"
             viewBox=move || { let (x, y, w, h) = world.get(); format!("{x:.0} {y:.0} {w:.0} {h:.0}") }
             on:pointerdown=centre_on>
-            {move || stage_paths(state).into_iter().map(|(stage, d)| view! {
+            {move || state.journey.with(geometry::stage_box_paths).into_iter().map(|(stage, d)| view! {
                 <path d=d fill=stage_colour(stage) fill-opacity="0.55" />
             }).collect_view()}
             {move || {

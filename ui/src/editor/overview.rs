@@ -2,15 +2,11 @@
 //! stage colour, plus selected and faulty steps), so a journey of hundreds of steps pans and
 //! drags smoothly. Pointer presses are resolved by geometry (`core::editing::node_at`).
 
-use journeys_core::{Severity, Stage};
+use journeys_core::Severity;
 use leptos::prelude::*;
 
-use super::geometry::{self, input_port, stage_colour, NODE_H, NODE_W};
+use super::geometry::{self, box_path, input_port, stage_colour};
 use super::EditorState;
-
-fn boxes<'a>(positions: impl Iterator<Item = &'a journeys_core::Position>) -> String {
-    positions.map(|p| format!("M{:.0} {:.0}h{NODE_W}v{NODE_H}h-{NODE_W}z", p.x, p.y)).collect()
-}
 
 #[component]
 pub fn Overview(state: EditorState) -> impl IntoView {
@@ -28,25 +24,15 @@ pub fn Overview(state: EditorState) -> impl IntoView {
             })
         })
     });
-    let stages = Memo::new(move |_| {
-        state.journey.with(|j| {
-            Stage::ALL
-                .into_iter()
-                .map(Some)
-                .chain(std::iter::once(None))
-                .map(|stage| (stage, boxes(j.nodes.iter().filter(|n| n.stage == stage).map(|n| &n.position))))
-                .filter(|(_, d)| !d.is_empty())
-                .collect::<Vec<_>>()
-        })
-    });
+    let stages = Memo::new(move |_| state.journey.with(geometry::stage_box_paths));
     let selected = Memo::new(move |_| {
         let ids = state.selected_nodes_tracked();
-        state.journey.with(|j| boxes(j.nodes.iter().filter(|n| ids.contains(&n.id)).map(|n| &n.position)))
+        state.journey.with(|j| box_path(j.nodes.iter().filter(|n| ids.contains(&n.id)).map(|n| n.position)))
     });
     let faulty = Memo::new(move |_| {
         state.diagnostics.with(|ds| {
             let ids: std::collections::BTreeSet<&String> = ds.iter().filter(|d| d.severity == Severity::Error).flat_map(|d| &d.node_ids).collect();
-            state.journey.with(|j| boxes(j.nodes.iter().filter(|n| ids.contains(&n.id)).map(|n| &n.position)))
+            state.journey.with(|j| box_path(j.nodes.iter().filter(|n| ids.contains(&n.id)).map(|n| n.position)))
         })
     });
     view! {
