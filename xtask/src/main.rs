@@ -19,8 +19,9 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
         Some("test") => test(&args[1..]),
+        Some("pgtest") => pg_test(&args[1..]),
         Some("ui") => setup::ensure_wasm_tools().and_then(|_| build_ui()),
-        _ => Err("usage: cargo xtask run | test [-- CARGO TEST ARGS] | ui".to_string()),
+        _ => Err("usage: cargo xtask run | test [CARGO TEST ARGS] | pgtest [CARGO TEST ARGS] | ui".to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -90,6 +91,16 @@ fn run(extra: &[String]) -> Result<(), String> {
         return Err(format!("built {}, but there is no display to open it on (DISPLAY is not set)", app.display()));
     }
     run_cmd(Command::new(app).args(extra))
+}
+
+/// The library and CLI tests against a throw-away PostgreSQL, without building the desktop app
+/// (its tests then skip, saying why). For quick loops; `test` runs everything.
+fn pg_test(extra: &[String]) -> Result<(), String> {
+    setup::ensure_system_packages(setup::TEST_PACKAGES)?;
+    let postgres = postgres::TestServer::start()?;
+    let result = run_cmd(cargo().arg("test").args(extra).env("JOURNEYS_TEST_POSTGRES_URL", postgres.url()));
+    drop(postgres);
+    result
 }
 
 fn test(extra: &[String]) -> Result<(), String> {
