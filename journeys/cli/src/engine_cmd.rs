@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use journeys_engine::wire::{self, BodyFormat};
-use journeys_engine::{Clock, Engine, EngineConfig, Outcome, Processor};
+use journeys_engine::{Clock, Engine, EngineConfig, Processor};
 use journeys_store::{default_database_url, Store};
 
 #[derive(clap::Args)]
@@ -94,11 +94,10 @@ pub fn ingest(database_url: Option<String>, file: PathBuf) -> anyhow::Result<Exi
         let processor = Processor::new(store, Clock::System);
         processor.refresh_versions().await?;
         let (mut accepted, mut duplicates) = (0, 0);
-        for event in &events {
-            match processor.ingest(event).await.with_context(|| format!("event '{}'", event.id))? {
-                Outcome::Accepted => accepted += 1,
-                Outcome::Duplicate => duplicates += 1,
-            }
+        for batch in events.chunks(journeys_engine::INGEST_BATCH) {
+            let tally = processor.ingest_batch(batch).await.with_context(|| format!("events from '{}'", batch[0].id))?;
+            accepted += tally.accepted;
+            duplicates += tally.duplicates;
         }
         println!("{accepted} accepted, {duplicates} duplicates");
         Ok(ExitCode::SUCCESS)

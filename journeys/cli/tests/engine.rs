@@ -127,11 +127,33 @@ fn ingest_then_serve_survives_kill_9_and_delivers_each_action_once() {
 }
 
 #[test]
-fn bench_engine_reports_the_three_rates_and_their_ratio() {
-    let out = Command::new(env!("CARGO_BIN_EXE_journeys")).args(["bench", "engine", "--events", "50"]).output().expect("run bench");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+fn bench_engine_reports_the_rates_and_their_ratio() {
+    let out = Command::new(env!("CARGO_BIN_EXE_journeys"))
+        .args(["bench", "engine", "--events", "600"])
+        .output()
+        .expect("run bench");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout);
-    for label in ["in memory", "durable (one transaction per event)", "raw batched insert", "durable / raw: "] {
+    for label in [
+        "in memory",
+        "durable, group commit",
+        "durable, one transaction per event",
+        "raw batched insert",
+        "durable / raw: ",
+    ] {
         assert!(text.contains(label), "{label} missing from:\n{text}");
     }
+    // Every event entered a customer and the onboarding email was queued for most of them.
+    assert!(text.contains("(600 instances,"), "{text}");
+    let per_event: f64 = text
+        .split(" outbox rows per event")
+        .next()
+        .and_then(|s| s.rsplit(", ").next())
+        .and_then(|s| s.parse().ok())
+        .expect("outbox rows per event");
+    assert!(per_event > 0.5 && per_event <= 1.0, "{per_event}");
 }

@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::process::{InstanceState, Outcome};
+use crate::process::InstanceState;
 use crate::wire::{self, BodyFormat, LineError};
 use crate::{EngineError, Processor};
 
@@ -138,13 +138,15 @@ async fn post_events(State(processor): State<Arc<Processor>>, headers: HeaderMap
         return line_errors(StatusCode::UNPROCESSABLE_ENTITY, unknown);
     }
     let (mut accepted, mut duplicates) = (0_usize, 0_usize);
-    for event in &events {
-        match processor.ingest(event).await {
-            Ok(Outcome::Accepted) => accepted += 1,
-            Ok(Outcome::Duplicate) => duplicates += 1,
+    for batch in events.chunks(crate::INGEST_BATCH) {
+        match processor.ingest_batch(batch).await {
+            Ok(tally) => {
+                accepted += tally.accepted;
+                duplicates += tally.duplicates;
+            }
             Err(e) => {
-                tracing::error!(error = %e, event = %event.id, "processing failed");
-                let body = json!({ "error": format!("event '{}': {e}", event.id), "accepted": accepted, "duplicates": duplicates });
+                tracing::error!(error = %e, first = %batch[0].id, "processing failed");
+                let body = json!({ "error": e.to_string(), "accepted": accepted, "duplicates": duplicates });
                 return (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response();
             }
         }

@@ -26,9 +26,11 @@ pub use clock::Clock;
 pub use contact::{idempotency_key, PAUSED, RETIRED};
 pub use error::EngineError;
 pub use metrics::Metrics;
-pub use process::{InstanceState, Outcome, Processor};
+pub use process::{BatchTally, InstanceState, Outcome, Processor};
 pub use sink::FileSink;
 
+/// Events committed together (one transaction) when a request or file brings many.
+pub const INGEST_BATCH: usize = 500;
 /// Default request body limit (413 beyond it).
 pub const DEFAULT_BODY_LIMIT: usize = 8 * 1024 * 1024;
 /// How many due wake-ups (and deferrals) one timer round pulls.

@@ -2,7 +2,7 @@
 //! transaction that moves instances through core's `interpret::enter`/`step` (never a second
 //! implementation of node semantics) and records every contact with its verdict.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use journeys_core::interpret::{self, Effect, Input, Instance, Status, Step};
@@ -32,6 +32,13 @@ pub struct InstanceState {
     /// The nodes passed since the latest entry, starting with the trigger.
     #[serde(default)]
     pub path: Vec<String>,
+}
+
+/// What became of a batch of events.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct BatchTally {
+    pub accepted: usize,
+    pub duplicates: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,88 +80,178 @@ impl Processor {
     /// Process one event: stored once (a repeated id changes nothing), then every live version
     /// sees it, all in one transaction.
     pub async fn ingest(&self, event: &Event) -> Result<Outcome, EngineError> {
-        let _one_writer = self.lock.lock().await;
-        let received = self.clock.now();
-        let mut tx = self.store.engine_tx().await?;
-        if !tx.insert_event(&event.record(), received).await? {
-            self.metrics.duplicate();
-            return Ok(Outcome::Duplicate);
-        }
-        let unknown = || EngineError::UnknownCustomer { event: event.id.clone(), customer: event.customer_id.clone() };
-        let customer = load_customer(&mut tx, &event.customer_id).await?.ok_or_else(unknown)?;
-        let mut recipient = Recipient::load(&mut tx, customer).await?;
-        for live in self.live.snapshot().iter() {
-            on_event(&mut tx, &mut recipient, live, event, received).await?;
-        }
-        tx.commit().await?;
-        self.metrics.accepted();
-        Ok(Outcome::Accepted)
+        let tally = self.ingest_batch(std::slice::from_ref(event)).await?;
+        Ok(if tally.accepted == 1 { Outcome::Accepted } else { Outcome::Duplicate })
     }
 
-    /// Fire wake-ups and judge deferrals due at the clock's now, at most `limit` of each.
-    /// Returns how many were handled.
+    /// Process events in order in ONE transaction (group commit: one durable write for the
+    /// lot). Any failure — an unknown customer, a database error — keeps none of them.
+    pub async fn ingest_batch(&self, events: &[Event]) -> Result<BatchTally, EngineError> {
+        let _one_writer = self.lock.lock().await;
+        let received = self.clock.now();
+        let snapshot = self.live.snapshot();
+        let mut tx = self.store.engine_tx().await?;
+        let ids: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
+        let customers: Vec<&str> = events.iter().map(|e| e.customer_id.as_str()).collect();
+        tx.prefetch(&ids, &customers).await?;
+        let mut tally = BatchTally::default();
+        for event in events {
+            if !tx.insert_event(&event.record(), received).await? {
+                tally.duplicates += 1;
+                continue;
+            }
+            let unknown = || EngineError::UnknownCustomer { event: event.id.clone(), customer: event.customer_id.clone() };
+            let customer = load_customer(&mut tx, &event.customer_id).await?.ok_or_else(unknown)?;
+            let mut recipient = Recipient::load(&mut tx, customer).await?;
+            for live in snapshot.iter() {
+                on_event(&mut tx, &mut recipient, live, event, received).await?;
+            }
+            tally.accepted += 1;
+        }
+        tx.commit().await?;
+        self.metrics.accepted_many(tally.accepted);
+        self.metrics.duplicates(tally.duplicates);
+        Ok(tally)
+    }
+
+    /// Fire wake-ups and judge deferrals due at the clock's now, at most `limit` of each, each
+    /// kind in one transaction. Returns how many were handled.
     pub async fn fire_due(&self, limit: i64) -> Result<usize, EngineError> {
         let now = self.clock.now();
         let mut handled = 0;
-        for row in self.store.due_instances(now, limit).await? {
-            handled += usize::from(self.fire_timer(&row, now).await?);
-        }
-        for deferral in self.store.due_deferrals(now, limit).await? {
+        let due = self.store.due_instances(now, limit).await?;
+        if !due.is_empty() {
+            let snapshot = self.live.snapshot();
+            // Asked before the transaction: the store's pool may have a single connection.
+            let retired = self
+                .retired_among(due.iter().map(|r| (&r.journey_id, r.version)), &snapshot)
+                .await?;
             let _one_writer = self.lock.lock().await;
             let mut tx = self.store.engine_tx().await?;
-            let Some(customer) = load_customer(&mut tx, &deferral.customer_id).await? else { continue };
-            let mut recipient = Recipient::load(&mut tx, customer).await?;
-            let request: ContactRequest = serde_json::from_str(&deferral.request).map_err(|e| corrupt(format!("action {}", deferral.seq), e))?;
-            let snapshot = self.live.snapshot();
-            let live = snapshot.iter().find(|l| l.journey_id == deferral.journey_id && l.version == deferral.version);
-            if live.is_none() && !self.is_retired(&deferral.journey_id, deferral.version).await? {
-                continue; // published but not loaded yet: next round
+            let customers: Vec<&str> = due.iter().map(|r| r.customer_id.as_str()).collect();
+            tx.prefetch(&[], &customers).await?;
+            for row in &due {
+                handled += usize::from(fire_timer(&mut tx, &snapshot, &retired, row, now).await?);
             }
-            tx.resolve_deferral(deferral.seq).await?;
-            let at = deferral.due_at.unwrap_or(now);
-            let origin = Origin { journey_id: &deferral.journey_id, version: deferral.version, live, node: &deferral.node, key: &deferral.idempotency_key };
-            govern(&mut tx, &mut recipient, &origin, &request, at).await?;
             tx.commit().await?;
-            handled += 1;
+        }
+        let deferrals = self.store.due_deferrals(now, limit).await?;
+        if !deferrals.is_empty() {
+            let snapshot = self.live.snapshot();
+            let retired = self
+                .retired_among(
+                    deferrals.iter().map(|d| (&d.journey_id, d.version)),
+                    &snapshot,
+                )
+                .await?;
+            let _one_writer = self.lock.lock().await;
+            let mut tx = self.store.engine_tx().await?;
+            let customers: Vec<&str> = deferrals.iter().map(|d| d.customer_id.as_str()).collect();
+            tx.prefetch(&[], &customers).await?;
+            for deferral in &deferrals {
+                let live = snapshot
+                    .iter()
+                    .find(|l| l.journey_id == deferral.journey_id && l.version == deferral.version);
+                if live.is_none()
+                    && !retired.contains(&(deferral.journey_id.clone(), deferral.version))
+                {
+                    continue; // published but not loaded yet: next round
+                }
+                let Some(customer) = load_customer(&mut tx, &deferral.customer_id).await? else {
+                    continue;
+                };
+                let mut recipient = Recipient::load(&mut tx, customer).await?;
+                let request: ContactRequest = serde_json::from_str(&deferral.request)
+                    .map_err(|e| corrupt(format!("action {}", deferral.seq), e))?;
+                tx.resolve_deferral(deferral.seq).await?;
+                let at = deferral.due_at.unwrap_or(now);
+                let origin = Origin {
+                    journey_id: &deferral.journey_id,
+                    version: deferral.version,
+                    live,
+                    node: &deferral.node,
+                    key: &deferral.idempotency_key,
+                };
+                govern(&mut tx, &mut recipient, &origin, &request, at).await?;
+                handled += 1;
+            }
+            tx.commit().await?;
         }
         Ok(handled)
     }
 
-    async fn fire_timer(&self, due: &InstanceRow, now: i64) -> Result<bool, EngineError> {
-        let _one_writer = self.lock.lock().await;
-        let snapshot = self.live.snapshot();
-        let live = snapshot.iter().find(|l| l.journey_id == due.journey_id && l.version == due.version);
-        let mut tx = self.store.engine_tx().await?;
-        // Read again under the lock: an event may have moved the instance since the query.
-        let Some(row) = tx.instance(&due.customer_id, &due.journey_id, due.version).await? else { return Ok(false) };
-        let Some(live) = live else {
-            if self.is_retired(&row.journey_id, row.version).await? {
-                // A retired version's customers leave it where they are.
-                let mut retired = row.clone();
-                retired.status = "retired".into();
-                retired.wake_at = None;
-                retired.updated_at = now;
-                tx.put_instance(&retired).await?;
-                tx.commit().await?;
-                return Ok(true);
+    /// Of these versions, the retired ones that are not live.
+    async fn retired_among<'a>(
+        &self,
+        versions: impl Iterator<Item = (&'a String, i64)>,
+        live: &[LiveVersion],
+    ) -> Result<HashSet<(String, i64)>, EngineError> {
+        let mut retired = HashSet::new();
+        let not_live: HashSet<(&String, i64)> = versions
+            .filter(|(j, v)| !live.iter().any(|l| &l.journey_id == *j && l.version == *v))
+            .collect();
+        for (journey_id, version) in not_live {
+            if self.is_retired(journey_id, version).await? {
+                retired.insert((journey_id.clone(), version));
             }
-            return Ok(false);
-        };
-        let mut state = parse_state(&row)?;
-        let Some(at) = state.instance.wake_at.filter(|at| *at <= now && state.instance.status == Status::Waiting) else { return Ok(false) };
-        let Some(customer) = load_customer(&mut tx, &row.customer_id).await? else { return Ok(false) };
-        let mut recipient = Recipient::load(&mut tx, customer).await?;
-        let mut ctx = recipient.customer.context(at);
-        let step = interpret::step(&live.compiled, &state.instance, &Input::Timer, &mut ctx, at).map_err(|e| corrupt("instance", e))?;
-        apply(&mut tx, &mut recipient, live, &mut state, step, at).await?;
-        put(&mut tx, live, &state, now).await?;
-        tx.commit().await?;
-        Ok(true)
+        }
+        Ok(retired)
     }
 
     async fn is_retired(&self, journey_id: &str, version: i64) -> Result<bool, EngineError> {
         Ok(matches!(self.store.version(journey_id, version).await, Ok(v) if v.status == VersionStatus::Retired))
     }
+}
+
+/// One due wake-up, read again inside the transaction: an event may have moved the instance
+/// since the due query. A retired version's customers are left where they are.
+async fn fire_timer(
+    tx: &mut EngineTx,
+    live: &[LiveVersion],
+    retired: &HashSet<(String, i64)>,
+    due: &InstanceRow,
+    now: i64,
+) -> Result<bool, EngineError> {
+    let Some(row) = tx
+        .instance(&due.customer_id, &due.journey_id, due.version)
+        .await?
+    else {
+        return Ok(false);
+    };
+    let Some(live) = live
+        .iter()
+        .find(|l| l.journey_id == row.journey_id && l.version == row.version)
+    else {
+        if retired.contains(&(row.journey_id.clone(), row.version)) {
+            let retired = InstanceRow {
+                status: "retired".into(),
+                wake_at: None,
+                updated_at: now,
+                ..row
+            };
+            tx.put_instance(&retired).await?;
+            return Ok(true);
+        }
+        return Ok(false);
+    };
+    let mut state = parse_state(&row)?;
+    let Some(at) = state
+        .instance
+        .wake_at
+        .filter(|at| *at <= now && state.instance.status == Status::Waiting)
+    else {
+        return Ok(false);
+    };
+    let Some(customer) = load_customer(tx, &row.customer_id).await? else {
+        return Ok(false);
+    };
+    let mut recipient = Recipient::load(tx, customer).await?;
+    let mut ctx = recipient.customer.context(at);
+    let step = interpret::step(&live.compiled, &state.instance, &Input::Timer, &mut ctx, at)
+        .map_err(|e| corrupt("instance", e))?;
+    apply(tx, &mut recipient, live, &mut state, step, at).await?;
+    put(tx, live, &state, now).await?;
+    Ok(true)
 }
 
 async fn load_customer(tx: &mut EngineTx, id: &str) -> Result<Option<Customer>, EngineError> {
