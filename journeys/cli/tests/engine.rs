@@ -144,6 +144,8 @@ fn bench_engine_reports_the_rates_and_their_ratio() {
         "durable, one transaction per event",
         "raw batched insert",
         "durable / raw: ",
+        "due wake-ups fired/s",
+        "latency, offered",
     ] {
         assert!(text.contains(label), "{label} missing from:\n{text}");
     }

@@ -10,6 +10,8 @@ pub enum EngineError {
     Corrupt { what: String, message: String },
     #[error("cannot listen on {address}: {source}")]
     Listen { address: String, source: std::io::Error },
+    #[error("the engine stopped before the events were committed; send them again")]
+    Interrupted,
     #[error("sink directory {path}: {source}")]
     Sink { path: String, source: std::io::Error },
 }

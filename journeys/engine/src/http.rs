@@ -139,7 +139,7 @@ async fn post_events(State(processor): State<Arc<Processor>>, headers: HeaderMap
     }
     let (mut accepted, mut duplicates) = (0_usize, 0_usize);
     for batch in events.chunks(crate::INGEST_BATCH) {
-        match processor.ingest_batch(batch).await {
+        match processor.submit(batch.to_vec()).await {
             Ok(tally) => {
                 accepted += tally.accepted;
                 duplicates += tally.duplicates;

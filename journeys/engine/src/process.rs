@@ -54,11 +54,19 @@ pub struct Processor {
     pub(crate) metrics: Arc<Metrics>,
     /// One writer at a time: the engine owns all customers in this slice (no partitions yet).
     lock: tokio::sync::Mutex<()>,
+    /// Events offered through `submit`, waiting for the next writer to commit them together.
+    pending: std::sync::Mutex<Vec<Job>>,
+}
+
+/// Events one caller submitted, and where their tally goes.
+struct Job {
+    events: Vec<Event>,
+    reply: tokio::sync::oneshot::Sender<Result<BatchTally, EngineError>>,
 }
 
 impl Processor {
     pub fn new(store: Store, clock: Clock) -> Processor {
-        Processor { store, live: LiveSet::default(), clock, metrics: Arc::default(), lock: tokio::sync::Mutex::new(()) }
+        Processor { store, live: LiveSet::default(), clock, metrics: Arc::default(), lock: tokio::sync::Mutex::new(()), pending: Default::default() }
     }
 
     pub fn store(&self) -> &Store {
@@ -84,20 +92,74 @@ impl Processor {
         Ok(if tally.accepted == 1 { Outcome::Accepted } else { Outcome::Duplicate })
     }
 
-    /// Process events in order in ONE transaction (group commit: one durable write for the
-    /// lot). Any failure — an unknown customer, a database error — keeps none of them.
+    /// Process events in order in ONE transaction (one durable write for the lot). Any
+    /// failure — an unknown customer, a database error — keeps none of them.
     pub async fn ingest_batch(&self, events: &[Event]) -> Result<BatchTally, EngineError> {
         let _one_writer = self.lock.lock().await;
+        let outcomes = self.process(events).await?;
+        Ok(tally(&outcomes))
+    }
+
+    /// Group commit for concurrent callers (the HTTP API): the caller's events join a queue;
+    /// whoever holds the writer lock next commits everything queued in one transaction and
+    /// hands each caller its tally. Under load many requests share one durable write; alone, a
+    /// request is committed at once. If a shared transaction fails, each caller's events are
+    /// retried in a transaction of their own, so one caller's bad event fails only that caller.
+    pub async fn submit(&self, events: Vec<Event>) -> Result<BatchTally, EngineError> {
+        let (reply, mut answer) = tokio::sync::oneshot::channel();
+        self.pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(Job { events, reply });
+        tokio::select! {
+            biased;
+            // Committed by another caller's transaction: no need to queue for the lock.
+            result = &mut answer => return result.unwrap_or(Err(EngineError::Interrupted)),
+            _one_writer = self.lock.lock() => {
+                let jobs = std::mem::take(&mut *self.pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+                if !jobs.is_empty() {
+                    self.commit_together(jobs).await;
+                }
+            }
+        }
+        // Whoever took our job answered before releasing the lock we have just held.
+        answer.await.unwrap_or(Err(EngineError::Interrupted))
+    }
+
+    async fn commit_together(&self, jobs: Vec<Job>) {
+        let all: Vec<Event> = jobs.iter().flat_map(|j| j.events.iter().cloned()).collect();
+        match self.process(&all).await {
+            Ok(outcomes) => {
+                let mut rest = outcomes.as_slice();
+                for job in jobs {
+                    let (mine, others) = rest.split_at(job.events.len().min(rest.len()));
+                    rest = others;
+                    let _ = job.reply.send(Ok(tally(mine)));
+                }
+            }
+            Err(e) if jobs.len() == 1 => {
+                if let Some(job) = jobs.into_iter().next() {
+                    let _ = job.reply.send(Err(e));
+                }
+            }
+            Err(_) => {
+                for job in jobs {
+                    let result = self.process(&job.events).await.map(|outcomes| tally(&outcomes));
+                    let _ = job.reply.send(result);
+                }
+            }
+        }
+    }
+
+    /// The work of a batch; the caller holds the writer lock.
+    async fn process(&self, events: &[Event]) -> Result<Vec<Outcome>, EngineError> {
         let received = self.clock.now();
         let snapshot = self.live.snapshot();
         let mut tx = self.store.engine_tx().await?;
         let ids: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
         let customers: Vec<&str> = events.iter().map(|e| e.customer_id.as_str()).collect();
         tx.prefetch(&ids, &customers).await?;
-        let mut tally = BatchTally::default();
+        let mut outcomes = Vec::with_capacity(events.len());
         for event in events {
             if !tx.insert_event(&event.record(), received).await? {
-                tally.duplicates += 1;
+                outcomes.push(Outcome::Duplicate);
                 continue;
             }
             let unknown = || EngineError::UnknownCustomer { event: event.id.clone(), customer: event.customer_id.clone() };
@@ -106,12 +168,13 @@ impl Processor {
             for live in snapshot.iter() {
                 on_event(&mut tx, &mut recipient, live, event, received).await?;
             }
-            tally.accepted += 1;
+            outcomes.push(Outcome::Accepted);
         }
         tx.commit().await?;
+        let tally = tally(&outcomes);
         self.metrics.accepted_many(tally.accepted);
         self.metrics.duplicates(tally.duplicates);
-        Ok(tally)
+        Ok(outcomes)
     }
 
     /// Fire wake-ups and judge deferrals due at the clock's now, at most `limit` of each, each
@@ -252,6 +315,11 @@ async fn fire_timer(
     apply(tx, &mut recipient, live, &mut state, step, at).await?;
     put(tx, live, &state, now).await?;
     Ok(true)
+}
+
+fn tally(outcomes: &[Outcome]) -> BatchTally {
+    let accepted = outcomes.iter().filter(|o| **o == Outcome::Accepted).count();
+    BatchTally { accepted, duplicates: outcomes.len() - accepted }
 }
 
 async fn load_customer(tx: &mut EngineTx, id: &str) -> Result<Option<Customer>, EngineError> {

@@ -152,3 +152,41 @@ async fn one_batch_leaves_what_one_transaction_per_event_leaves() {
     })
     .await;
 }
+
+/// Concurrent callers share transactions, yet each gets its own tally, and one caller's bad
+/// event (an unknown customer) fails that caller alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_submissions_commit_together_and_fail_alone() {
+    each_backend(|db| async move {
+        publish_template(&db.store).await;
+        let customers: Vec<(String, String)> = (0..40).map(|i| {
+            let c = customer(&format!("S{i}"), "Europe/London");
+            (c.id.clone(), serde_json::to_string(&c).expect("json"))
+        }).collect();
+        db.store.upsert_customers(&customers, T0).await.expect("customers");
+        let processor = std::sync::Arc::new(Processor::new(db.store.clone(), Clock::manual(T0)));
+        processor.refresh_versions().await.expect("versions");
+        let mut callers = Vec::new();
+        for i in 0..40 {
+            let processor = std::sync::Arc::clone(&processor);
+            let customer = if i == 17 { "nobody".to_string() } else { format!("S{i}") };
+            // Each caller sends its event twice: the second is a duplicate within the caller.
+            let body = ndjson(&[event(&format!("s{i}"), &customer, "application_abandoned", T0), event(&format!("s{i}"), &customer, "application_abandoned", T0)]);
+            let events = parse_events(body.as_bytes(), BodyFormat::Ndjson).expect("parse");
+            callers.push(tokio::spawn(async move { processor.submit(events).await }));
+        }
+        let mut failed = Vec::new();
+        for (i, caller) in callers.into_iter().enumerate() {
+            match caller.await.expect("task") {
+                Ok(tally) => assert_eq!(tally, BatchTally { accepted: 1, duplicates: 1 }, "caller {i}"),
+                Err(e) => failed.push((i, e.to_string())),
+            }
+        }
+        assert_eq!(failed.len(), 1, "{failed:?}");
+        assert_eq!(failed[0].0, 17);
+        assert!(failed[0].1.contains("unknown customer 'nobody'"), "{failed:?}");
+        assert_eq!(db.store.event_count().await.expect("count"), 39);
+        assert_eq!(db.store.engine_rows().await.expect("rows").instances.len(), 39);
+    })
+    .await;
+}

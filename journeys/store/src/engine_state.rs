@@ -190,7 +190,7 @@ impl Store {
     /// Waiting instances whose wake-up is due at `now`, earliest first.
     pub async fn due_instances(&self, now: i64, limit: i64) -> Result<Vec<InstanceRow>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {INSTANCE_COLUMNS} FROM instances WHERE wake_at IS NOT NULL AND wake_at <= $1 AND status = 'waiting' ORDER BY wake_at, customer_id LIMIT $2"
+            "SELECT {INSTANCE_COLUMNS} FROM instances WHERE wake_at IS NOT NULL AND wake_at <= $1 AND status = 'waiting' ORDER BY wake_at LIMIT $2"
         ))
         .bind(now)
         .bind(limit)
