@@ -114,7 +114,7 @@ async fn durable_figures(dir: &std::path::Path, journey: &Journey, customers: &[
     let start = Instant::now();
     let mut timers_fired = 0;
     loop {
-        let fired = batched.processor.fire_due(i64::try_from(journeys_engine::INGEST_BATCH)?).await?;
+        let fired = batched.processor.fire_due(journeys_engine::TIMER_BATCH).await?;
         if fired == 0 {
             break;
         }

@@ -34,7 +34,7 @@ pub const INGEST_BATCH: usize = 500;
 /// Default request body limit (413 beyond it).
 pub const DEFAULT_BODY_LIMIT: usize = 8 * 1024 * 1024;
 /// How many due wake-ups (and deferrals) one timer round pulls.
-const TIMER_BATCH: i64 = 200;
+pub const TIMER_BATCH: i64 = 500;
 
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
