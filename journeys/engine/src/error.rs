@@ -12,6 +12,8 @@ pub enum EngineError {
     Listen { address: String, source: std::io::Error },
     #[error("the engine stopped before the events were committed; send them again")]
     Interrupted,
+    #[error("connector: {0}")]
+    Connector(String),
     #[error("sink directory {path}: {source}")]
     Sink { path: String, source: std::io::Error },
 }

@@ -211,21 +211,50 @@ impl Store {
 
     /// Undelivered outbox rows in seq order.
     pub async fn undelivered(&self, limit: i64) -> Result<Vec<OutboxRow>, StoreError> {
-        let rows = sqlx::query(&format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE delivered_at IS NULL ORDER BY seq LIMIT $1"))
+        let rows = sqlx::query(&format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE delivered_at IS NULL AND failed_at IS NULL ORDER BY seq LIMIT $1"))
             .bind(limit)
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(outbox_from_row).collect()
     }
 
+    /// Undelivered rows of these channels due for an attempt at `now`, in seq order.
+    pub async fn deliverable(&self, channels: &[String], now: i64, limit: i64) -> Result<Vec<OutboxRow>, StoreError> {
+        if channels.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list: Vec<String> = (0..channels.len()).map(|i| format!("${}", i + 3)).collect();
+        let sql = format!(
+            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE delivered_at IS NULL AND failed_at IS NULL \
+             AND (next_attempt_at IS NULL OR next_attempt_at <= $1) AND channel IN ({}) ORDER BY seq LIMIT $2",
+            list.join(", ")
+        );
+        let query = channels.iter().fold(sqlx::query(&sql).bind(now).bind(limit), |q, c| q.bind(c.clone()));
+        query.fetch_all(&self.pool).await?.iter().map(outbox_from_row).collect()
+    }
+
     pub async fn mark_delivered(&self, seq: i64, at: i64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE outbox SET delivered_at = $1, attempts = attempts + 1 WHERE seq = $2").bind(at).bind(seq).execute(&self.pool).await?;
+        sqlx::query("UPDATE outbox SET delivered_at = $1, attempts = attempts + 1, last_error = NULL WHERE seq = $2").bind(at).bind(seq).execute(&self.pool).await?;
         Ok(())
     }
 
-    pub async fn record_failed_attempt(&self, seq: i64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE outbox SET attempts = attempts + 1 WHERE seq = $1").bind(seq).execute(&self.pool).await?;
+    /// A failed attempt: try again at `retry_at`, or with `None` give up (dead letter).
+    pub async fn record_failed_attempt(&self, seq: i64, error: &str, now: i64, retry_at: Option<i64>) -> Result<(), StoreError> {
+        let failed_at = if retry_at.is_none() { Some(now) } else { None };
+        sqlx::query("UPDATE outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2, failed_at = $3 WHERE seq = $4")
+            .bind(error.chars().take(1_000).collect::<String>())
+            .bind(retry_at)
+            .bind(failed_at)
+            .bind(seq)
+            .execute(&self.pool)
+            .await?;
         Ok(())
+    }
+
+    /// Actions set aside after failed delivery: (idempotency key, channel, attempts, last error).
+    pub async fn failed_deliveries(&self) -> Result<Vec<(String, String, i64, Option<String>)>, StoreError> {
+        let rows = sqlx::query("SELECT idempotency_key, channel, attempts, last_error FROM outbox WHERE failed_at IS NOT NULL ORDER BY seq").fetch_all(&self.pool).await?;
+        rows.iter().map(|r| Ok((r.try_get("idempotency_key")?, r.try_get("channel")?, r.try_get("attempts")?, r.try_get("last_error")?))).collect()
     }
 
     /// Instances per status, for metrics.
