@@ -23,6 +23,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/customers"),
     ("GET", "/v1/customers/{id}"),
     ("POST", "/v1/events"),
+    ("POST", "/v1/suppressions"),
 ];
 
 pub fn router(processor: Arc<Processor>, body_limit: usize) -> Router {
@@ -32,6 +33,7 @@ pub fn router(processor: Arc<Processor>, body_limit: usize) -> Router {
         .route("/v1/customers", post(post_customers))
         .route("/v1/customers/{id}", get(get_customer))
         .route("/v1/events", post(post_events))
+        .route("/v1/suppressions", post(post_suppressions))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
@@ -154,6 +156,23 @@ async fn post_events(State(processor): State<Arc<Processor>>, headers: HeaderMap
     Json(json!({ "accepted": accepted, "duplicates": duplicates, "errors": [] })).into_response()
 }
 
+async fn post_suppressions(State(processor): State<Arc<Processor>>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
+    let (body, format) = match body_of(&headers, body) {
+        Ok(b) => b,
+        Err(refusal) => return *refusal,
+    };
+    let entries = match wire::parse_suppressions(&body, format) {
+        Ok(e) => e,
+        Err(errors) => return line_errors(StatusCode::BAD_REQUEST, errors),
+    };
+    let rows: Vec<(String, String, String)> = entries.into_iter().map(|s| (s.customer_id, s.channel, s.reason)).collect();
+    // Under the writer lock: a batch in flight has read the list already and keeps that view.
+    match processor.suppress(&rows).await {
+        Ok(()) => Json(json!({ "accepted": rows.len() })).into_response(),
+        Err(e) => internal(&e),
+    }
+}
+
 fn rfc3339(ms: i64) -> Value {
     chrono::DateTime::from_timestamp_millis(ms).map_or(Value::Null, |t| Value::String(t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)))
 }
@@ -166,10 +185,11 @@ async fn get_customer(State(processor): State<Arc<Processor>>, Path(id): Path<St
         Ok(None) => return error(StatusCode::NOT_FOUND, format!("no customer '{id}'")),
         Err(e) => return internal(&e.into()),
     };
-    let (instances, actions) = match (store.customer_instances(&id).await, store.customer_actions(&id).await) {
-        (Ok(i), Ok(a)) => (i, a),
-        (Err(e), _) | (_, Err(e)) => return internal(&e.into()),
+    let (instances, actions, suppressions) = match (store.customer_instances(&id).await, store.customer_actions(&id).await, store.customer_suppressions(&id).await) {
+        (Ok(i), Ok(a), Ok(s)) => (i, a, s),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return internal(&e.into()),
     };
+    let suppressions: Vec<Value> = suppressions.iter().map(|(channel, reason, at)| json!({ "channel": channel, "reason": reason, "since": rfc3339(*at) })).collect();
     let instances: Vec<Value> = instances
         .iter()
         .map(|i| {
@@ -190,5 +210,5 @@ async fn get_customer(State(processor): State<Arc<Processor>>, Path(id): Path<St
             })
         })
         .collect();
-    Json(json!({ "customer": profile, "instances": instances, "actions": actions })).into_response()
+    Json(json!({ "customer": profile, "instances": instances, "actions": actions, "suppressions": suppressions })).into_response()
 }

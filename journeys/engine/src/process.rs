@@ -177,14 +177,25 @@ impl Processor {
         Ok(outcomes)
     }
 
+    /// Put customers on the suppression list (customer, channel or `*`, reason). Taken under
+    /// the writer lock, so no batch is half-way between reading and using the list.
+    pub async fn suppress(&self, rows: &[(String, String, String)]) -> Result<(), EngineError> {
+        let _one_writer = self.lock.lock().await;
+        Ok(self.store.add_suppressions(rows, self.clock.now()).await?)
+    }
+
     /// Fire wake-ups and judge deferrals due at the clock's now, at most `limit` of each, each
     /// kind in one transaction. Returns how many were handled.
     pub async fn fire_due(&self, limit: i64) -> Result<usize, EngineError> {
         let now = self.clock.now();
         let mut handled = 0;
-        let due = self.store.due_instances(now, limit).await?;
+        let mut due = self.store.due_instances(now, limit).await?;
         if !due.is_empty() {
             let snapshot = self.live.snapshot();
+            // Wake-ups of one customer at one moment fire in the journeys' priority order (the
+            // snapshot's), so arbitration lets the higher-priority journey through.
+            let rank = |row: &InstanceRow| snapshot.iter().position(|l| l.journey_id == row.journey_id && l.version == row.version).unwrap_or(usize::MAX);
+            due.sort_by(|a, b| a.wake_at.cmp(&b.wake_at).then_with(|| a.customer_id.cmp(&b.customer_id)).then_with(|| rank(a).cmp(&rank(b))));
             // Asked before the transaction: the store's pool may have a single connection.
             let retired = self
                 .retired_among(due.iter().map(|r| (&r.journey_id, r.version)), &snapshot)

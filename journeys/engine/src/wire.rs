@@ -175,6 +175,39 @@ pub fn parse_customers(body: &[u8], format: BodyFormat) -> Result<Vec<Customer>,
     }
 }
 
+/// A suppression-list entry as posted: no contact on `channel` (`*` or absent: any channel).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Suppression {
+    pub customer_id: String,
+    #[serde(default = "any_channel")]
+    pub channel: String,
+    pub reason: String,
+}
+
+fn any_channel() -> String {
+    "*".into()
+}
+
+pub fn parse_suppressions(body: &[u8], format: BodyFormat) -> Result<Vec<Suppression>, Vec<LineError>> {
+    let items: Vec<(Position, Suppression)> = parse_items(body, format)?;
+    let mut errors = Vec::new();
+    for (position, s) in &items {
+        if let Err(message) = check_id("customer_id", &s.customer_id) {
+            errors.push(position.error(format!("suppression: {message}")));
+        } else if s.channel != "*" && journeys_core::kinds::Channel::from_key(&s.channel).is_none() {
+            errors.push(position.error(format!("suppression of '{}': unknown channel '{}'", s.customer_id, s.channel)));
+        } else if s.reason.trim().is_empty() || s.reason.len() > 500 {
+            errors.push(position.error(format!("suppression of '{}': a reason of 1 to 500 characters is required", s.customer_id)));
+        }
+    }
+    if errors.is_empty() {
+        Ok(items.into_iter().map(|(_, s)| s).collect())
+    } else {
+        Err(errors)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

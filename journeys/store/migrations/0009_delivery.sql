@@ -6,3 +6,13 @@ ALTER TABLE outbox ADD COLUMN next_attempt_at BIGINT;
 ALTER TABLE outbox ADD COLUMN last_error TEXT;
 ALTER TABLE outbox ADD COLUMN failed_at BIGINT;
 CREATE INDEX outbox_channel_due ON outbox (channel, delivered_at, failed_at, seq);
+
+-- The suppression list: customers who must not be contacted on a channel ('*' = any channel),
+-- whatever their consents say (legal hold, fraud, bereavement, a complaint in progress).
+CREATE TABLE suppressions (
+    customer_id  TEXT NOT NULL,
+    channel      TEXT NOT NULL,
+    reason       TEXT NOT NULL,
+    added_at     BIGINT NOT NULL,
+    PRIMARY KEY (customer_id, channel)
+);

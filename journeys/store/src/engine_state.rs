@@ -5,7 +5,7 @@
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-pub use crate::engine_tx::EngineTx;
+pub use crate::engine_tx::{EngineTx, SentContact};
 use crate::{Store, StoreError};
 
 /// An event as stored. `attributes` is a JSON object as text.
@@ -255,6 +255,38 @@ impl Store {
     pub async fn failed_deliveries(&self) -> Result<Vec<(String, String, i64, Option<String>)>, StoreError> {
         let rows = sqlx::query("SELECT idempotency_key, channel, attempts, last_error FROM outbox WHERE failed_at IS NOT NULL ORDER BY seq").fetch_all(&self.pool).await?;
         rows.iter().map(|r| Ok((r.try_get("idempotency_key")?, r.try_get("channel")?, r.try_get("attempts")?, r.try_get("last_error")?))).collect()
+    }
+
+    /// Put customers on the suppression list (or update the reason): (customer, channel or
+    /// `*`, reason), all in one transaction.
+    pub async fn add_suppressions(&self, rows: &[(String, String, String)], now: i64) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        for (customer, channel, reason) in rows {
+            sqlx::query(
+                "INSERT INTO suppressions (customer_id, channel, reason, added_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (customer_id, channel) DO UPDATE SET reason = excluded.reason, added_at = excluded.added_at",
+            )
+            .bind(customer)
+            .bind(channel)
+            .bind(reason)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Take a customer off the suppression list for a channel; false when they were not on it.
+    pub async fn remove_suppression(&self, customer_id: &str, channel: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM suppressions WHERE customer_id = $1 AND channel = $2").bind(customer_id).bind(channel).execute(&self.pool).await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// The customer's suppression-list entries: (channel or `*`, reason, added at).
+    pub async fn customer_suppressions(&self, customer_id: &str) -> Result<Vec<(String, String, i64)>, StoreError> {
+        let rows = sqlx::query("SELECT channel, reason, added_at FROM suppressions WHERE customer_id = $1 ORDER BY channel").bind(customer_id).fetch_all(&self.pool).await?;
+        rows.iter().map(|r| Ok((r.try_get("channel")?, r.try_get("reason")?, r.try_get("added_at")?))).collect()
     }
 
     /// Instances per status, for metrics.

@@ -40,8 +40,10 @@ pub struct EngineTx {
     instances_loaded: HashSet<String>,
     /// Changed instances, written at commit (ordered so writes are deterministic).
     dirty: BTreeMap<InstanceKey, ()>,
-    /// Customer → contacts sent (time, channel), including this transaction's.
-    history: HashMap<String, Vec<(i64, String)>>,
+    /// Customer → contacts sent (time, channel, journey), including this transaction's.
+    history: HashMap<String, Vec<SentContact>>,
+    /// Customer → channels (or `*`) on the suppression list.
+    suppressed: HashMap<String, Vec<String>>,
     actions: Vec<ActionRow>,
     outbox: Vec<OutboxRow>,
     outbox_keys: HashSet<String>,
@@ -61,6 +63,7 @@ impl EngineTx {
             instances_loaded: HashSet::new(),
             dirty: BTreeMap::new(),
             history: HashMap::new(),
+            suppressed: HashMap::new(),
             actions: Vec::new(),
             outbox: Vec::new(),
             outbox_keys: HashSet::new(),
@@ -131,18 +134,23 @@ impl EngineTx {
             }
             let sql = in_list(
                 self.placeholders,
-                "SELECT customer_id, at, channel FROM action_log WHERE customer_id IN",
+                "SELECT customer_id, at, channel, journey_id FROM action_log WHERE customer_id IN",
                 chunk.len(),
                 " AND outcome = 'sent' ORDER BY seq",
             );
             for row in bind_ids(&sql, chunk).fetch_all(&mut *self.tx).await? {
                 let customer: String = row.try_get("customer_id")?;
                 if fresh_history.contains(customer.as_str()) {
-                    self.history
-                        .entry(customer)
-                        .or_default()
-                        .push((row.try_get("at")?, row.try_get("channel")?));
+                    self.history.entry(customer).or_default().push(sent_contact(&row)?);
                 }
+            }
+            for id in chunk {
+                self.suppressed.entry((*id).to_string()).or_default();
+            }
+            let sql = in_list(self.placeholders, "SELECT customer_id, channel FROM suppressions WHERE customer_id IN", chunk.len(), "");
+            for row in bind_ids(&sql, chunk).fetch_all(&mut *self.tx).await? {
+                let customer: String = row.try_get("customer_id")?;
+                self.suppressed.entry(customer).or_default().push(row.try_get("channel")?);
             }
         }
         Ok(())
@@ -219,31 +227,30 @@ impl EngineTx {
         Ok(())
     }
 
-    /// Contacts sent to the customer by any journey: (time, channel), for frequency caps.
-    pub async fn sent_history(
-        &mut self,
-        customer_id: &str,
-    ) -> Result<Vec<(i64, String)>, StoreError> {
+    /// Contacts sent to the customer by any journey, for frequency caps and arbitration.
+    pub async fn sent_history(&mut self, customer_id: &str) -> Result<Vec<SentContact>, StoreError> {
         if let Some(history) = self.history.get(customer_id) {
             return Ok(history.clone());
         }
-        let rows = sqlx::query("SELECT at, channel FROM action_log WHERE customer_id = $1 AND outcome = 'sent' ORDER BY seq")
+        let rows = sqlx::query("SELECT at, channel, journey_id FROM action_log WHERE customer_id = $1 AND outcome = 'sent' ORDER BY seq")
             .bind(customer_id)
             .fetch_all(&mut *self.tx)
             .await?;
-        let mut history = rows
-            .iter()
-            .map(|r| Ok((r.try_get("at")?, r.try_get("channel")?)))
-            .collect::<Result<Vec<(i64, String)>, StoreError>>()?;
-        history.extend(
-            self.actions
-                .iter()
-                .filter(|a| a.customer_id == customer_id && a.outcome == "sent")
-                .map(|a| (a.at, a.channel.clone())),
-        );
-        self.history
-            .insert(customer_id.to_string(), history.clone());
+        let mut history = rows.iter().map(sent_contact).collect::<Result<Vec<SentContact>, StoreError>>()?;
+        history.extend(self.actions.iter().filter(|a| a.customer_id == customer_id && a.outcome == "sent").map(SentContact::of));
+        self.history.insert(customer_id.to_string(), history.clone());
         Ok(history)
+    }
+
+    /// The channels (or `*`) the customer must not be contacted on.
+    pub async fn suppressed_channels(&mut self, customer_id: &str) -> Result<Vec<String>, StoreError> {
+        if let Some(channels) = self.suppressed.get(customer_id) {
+            return Ok(channels.clone());
+        }
+        let rows = sqlx::query("SELECT channel FROM suppressions WHERE customer_id = $1").bind(customer_id).fetch_all(&mut *self.tx).await?;
+        let channels = rows.iter().map(|r| r.try_get("channel")).collect::<Result<Vec<String>, _>>()?;
+        self.suppressed.insert(customer_id.to_string(), channels.clone());
+        Ok(channels)
     }
 
     /// Append to the action log; `seq` is assigned here and returned.
@@ -255,7 +262,7 @@ impl EngineTx {
         self.next_action = Some(seq + 1);
         if action.outcome == "sent" {
             if let Some(history) = self.history.get_mut(&action.customer_id) {
-                history.push((action.at, action.channel.clone()));
+                history.push(SentContact::of(action));
             }
         }
         self.actions.push(ActionRow {
@@ -404,6 +411,24 @@ impl EngineTx {
         )
         .await
     }
+}
+
+/// A contact that was sent: when, on which channel, by which journey.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentContact {
+    pub at: i64,
+    pub channel: String,
+    pub journey_id: String,
+}
+
+impl SentContact {
+    fn of(action: &ActionRow) -> SentContact {
+        SentContact { at: action.at, channel: action.channel.clone(), journey_id: action.journey_id.clone() }
+    }
+}
+
+fn sent_contact(row: &sqlx::any::AnyRow) -> Result<SentContact, StoreError> {
+    Ok(SentContact { at: row.try_get("at")?, channel: row.try_get("channel")?, journey_id: row.try_get("journey_id")? })
 }
 
 fn key_of(row: &InstanceRow) -> InstanceKey {

@@ -16,7 +16,7 @@ pub use journeys_core::{DraftSummary, StoredDraft};
 pub use error::StoreError;
 pub use location::{default_database_url, sqlite_url_for};
 pub use audit::AuditEntry;
-pub use engine_state::{ActionRow, EngineRows, EngineTx, EventRecord, InstanceRow, OutboxRow};
+pub use engine_state::{ActionRow, EngineRows, EngineTx, EventRecord, InstanceRow, OutboxRow, SentContact};
 pub use journeys_core::{RunParameters, RunSummary};
 pub use users::{Role, User};
 pub use versions::{parse_reference, VersionStatus, VersionSummary};
