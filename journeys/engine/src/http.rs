@@ -44,6 +44,11 @@ fn error(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(json!({ "error": message.into() }))).into_response()
 }
 
+/// CSV is for customer profiles only.
+fn csv_refused() -> Response {
+    error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "text/csv is accepted for customers only; send application/json or application/x-ndjson")
+}
+
 fn line_errors(status: StatusCode, errors: Vec<LineError>) -> Response {
     let mut body = serde_json::to_value(errors.first()).unwrap_or(Value::Null);
     if let Value::Object(map) = &mut body {
@@ -89,7 +94,8 @@ fn body_of(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<(
     let format = match essence.as_str() {
         "application/json" | "" => BodyFormat::Json,
         "application/x-ndjson" => BodyFormat::Ndjson,
-        other => return Err(Box::new(error(StatusCode::UNSUPPORTED_MEDIA_TYPE, format!("content type '{other}' is not accepted; use application/json or application/x-ndjson")))),
+        "text/csv" => BodyFormat::Csv,
+        other => return Err(Box::new(error(StatusCode::UNSUPPORTED_MEDIA_TYPE, format!("content type '{other}' is not accepted; use application/json, application/x-ndjson or (customers) text/csv")))),
     };
     Ok((body, format))
 }
@@ -121,6 +127,9 @@ async fn post_events(State(processor): State<Arc<Processor>>, headers: HeaderMap
         Ok(b) => b,
         Err(refusal) => return *refusal,
     };
+    if format == BodyFormat::Csv {
+        return csv_refused();
+    }
     let events = match wire::parse_events(&body, format) {
         Ok(e) => e,
         Err(errors) => return line_errors(StatusCode::BAD_REQUEST, errors),
@@ -161,6 +170,9 @@ async fn post_suppressions(State(processor): State<Arc<Processor>>, headers: Hea
         Ok(b) => b,
         Err(refusal) => return *refusal,
     };
+    if format == BodyFormat::Csv {
+        return csv_refused();
+    }
     let entries = match wire::parse_suppressions(&body, format) {
         Ok(e) => e,
         Err(errors) => return line_errors(StatusCode::BAD_REQUEST, errors),
