@@ -8,6 +8,7 @@ mod error;
 pub mod http;
 mod live;
 mod metrics;
+pub mod page;
 mod process;
 mod relay;
 mod sink;
