@@ -234,6 +234,75 @@ impl DriftBand {
     }
 }
 
+
+/// Whether `kind` is a propensity score a logistic model can be trained for (every standard
+/// score except `clv`, which is a currency amount).
+pub fn trainable_kind(kind: &str) -> bool {
+    kind != "clv" && crate::vocabulary::SCORES.contains(&kind)
+}
+
+/// What training measured, on rows the model did not see.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingReport {
+    pub rows: usize,
+    pub train_rows: usize,
+    pub test_rows: usize,
+    /// Share of positive outcomes over all rows.
+    pub positive_rate: f64,
+    /// Area under the ROC curve on the held-out rows.
+    pub auc: f64,
+    /// Held-out predictions against observed outcomes, in ten probability bins.
+    pub calibration: Vec<CalibrationBin>,
+    /// Where the data came from (file name or `store`), for the registry.
+    pub source: String,
+}
+
+/// A trained model as the registry keeps it: the model, how good it was, and the training
+/// population's distributions (per feature and for the score) to measure drift against.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainedModel {
+    pub kind: String,
+    pub model: LogisticModel,
+    pub report: TrainingReport,
+    pub baselines: Vec<Baseline>,
+}
+
+/// PSI of one feature (or of the score) against the training population.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureDrift {
+    pub name: String,
+    pub psi: f64,
+    pub band: DriftBand,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DriftReport {
+    pub kind: String,
+    pub rows: usize,
+    pub features: Vec<FeatureDrift>,
+    pub score: FeatureDrift,
+    /// The worst band of all.
+    pub band: DriftBand,
+}
+
+/// Drift of a current population (`rows` in `trained.model.features` order) against the
+/// population `trained` was trained on.
+pub fn drift(trained: &TrainedModel, rows: &[Vec<f64>]) -> Result<DriftReport, ScoreError> {
+    let column = |i: usize| rows.iter().map(|r| r.get(i).copied().unwrap_or(f64::NAN)).collect::<Vec<f64>>();
+    let measure = |name: &str, values: &[f64]| {
+        let psi = trained.baselines.iter().find(|b| b.name == name).map_or(0.0, |b| b.psi(values));
+        FeatureDrift { name: name.to_string(), psi, band: DriftBand::of(psi) }
+    };
+    let features: Vec<FeatureDrift> = trained.model.features.iter().enumerate().map(|(i, f)| measure(f, &column(i))).collect();
+    let scores = rows.iter().map(|r| trained.model.score(r)).collect::<Result<Vec<f64>, _>>()?;
+    let score = measure(SCORE_BASELINE, &scores);
+    let band = features.iter().chain(std::iter::once(&score)).map(|f| f.band).max_by_key(|b| *b as u8).unwrap_or(DriftBand::Stable);
+    Ok(DriftReport { kind: trained.kind.clone(), rows: rows.len(), features, score, band })
+}
+
+/// The name of the score's own baseline among a model's baselines.
+pub const SCORE_BASELINE: &str = "score";
+
 #[cfg(test)]
 mod tests {
     use super::*;
