@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod diff;
 pub mod draft;
 pub mod editing;
+pub mod explain;
 pub mod expr;
 pub mod format;
 pub mod fragment;

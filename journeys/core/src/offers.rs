@@ -53,6 +53,47 @@ pub fn within_validity(valid_from: Option<i64>, valid_until: Option<i64>, now: i
     valid_from.is_none_or(|from| now >= from) && valid_until.is_none_or(|until| now < until)
 }
 
+
+/// What is wrong with a catalogue offer, field by field (empty when it may be submitted).
+pub fn check(offer: &crate::settings::Offer) -> Vec<String> {
+    let mut problems = Vec::new();
+    let slug = |s: &str| !s.is_empty() && s.len() <= 100 && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
+    if !slug(&offer.id) {
+        problems.push(format!("id: '{}' must be 1–100 characters of a-z, 0-9, '_' or '-'", offer.id.chars().take(40).collect::<String>()));
+    }
+    if offer.name.trim().is_empty() {
+        problems.push("name: must not be empty".into());
+    }
+    if !offer.cost.is_finite() || offer.cost < 0.0 {
+        problems.push(format!("cost: {} must be a finite amount of 0 or more", offer.cost));
+    }
+    if !offer.value.is_finite() {
+        problems.push(format!("value: {} must be a finite amount", offer.value));
+    }
+    if let Some(lever) = offer.lever.filter(|l| !l.is_finite() || *l <= 0.0) {
+        problems.push(format!("lever: {lever} must be a finite number above 0"));
+    }
+    if let (Some(from), Some(until)) = (offer.valid_from, offer.valid_until) {
+        if from >= until {
+            problems.push(format!("valid_until: {until} must be after valid_from {from}"));
+        }
+    }
+    if let Some(policy) = offer.contact_policy.filter(|p| p.max_ignores == 0 || p.window_days == 0) {
+        problems.push(format!("contact_policy: max_ignores ({}) and window_days ({}) must be above 0", policy.max_ignores, policy.window_days));
+    }
+    for (field, score) in [("propensity_score", &offer.propensity_score), ("value_score", &offer.value_score)] {
+        if let Some(score) = score.as_deref().filter(|s| !crate::vocabulary::SCORES.contains(s)) {
+            problems.push(format!("{field}: '{score}' is not a known score ({})", crate::vocabulary::SCORES.join(", ")));
+        }
+    }
+    if let Some(rule) = &offer.eligibility {
+        if let Err(e) = crate::expr::compile(rule) {
+            problems.push(format!("eligibility: {e}"));
+        }
+    }
+    problems
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

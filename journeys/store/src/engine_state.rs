@@ -128,6 +128,11 @@ pub struct EngineTx {
 }
 
 impl EngineTx {
+    /// The open transaction, for the store's other modules that write with the engine.
+    pub(crate) fn transaction(&mut self) -> &mut Transaction<'static, Any> {
+        &mut self.tx
+    }
+
     pub async fn commit(self) -> Result<(), StoreError> {
         Ok(self.tx.commit().await?)
     }

@@ -2,10 +2,14 @@
 //! embedded SQLite default and a shared PostgreSQL behave the same.
 
 mod audit;
+mod decisions;
 mod drafts;
 mod engine_state;
 mod error;
 mod location;
+mod models;
+mod offers;
+mod registry;
 mod customer_migration;
 mod runs;
 mod users;
@@ -19,6 +23,9 @@ pub use engine_state::{ActionRow, EngineTx, EventRecord, InstanceRow, OutboxRow}
 pub use journeys_core::{RunParameters, RunSummary};
 pub use users::{Role, User};
 pub use versions::{parse_reference, VersionStatus, VersionSummary};
+pub use models::{ModelVersion, Score};
+pub use offers::OfferVersion;
+pub use registry::RegistryEntry;
 
 use sqlx::any::AnyPoolOptions;
 use sqlx::AnyPool;
