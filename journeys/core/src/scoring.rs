@@ -36,6 +36,23 @@ pub fn customer_feature(customer: &Customer, name: &str) -> Option<f64> {
     })
 }
 
+/// Put a model's score where the profile carries it, so `scores.KIND` reads it in every
+/// expression and decision. False when the profile has no such score.
+pub fn set_customer_score(customer: &mut Customer, kind: &str, value: f64) -> bool {
+    let field = match kind {
+        "churn" => &mut customer.churn,
+        "activation" => &mut customer.activation,
+        "cross_sell_credit_card" => &mut customer.cross_sell_credit_card,
+        "cross_sell_savings" => &mut customer.cross_sell_savings,
+        "cross_sell_personal_loan" => &mut customer.cross_sell_personal_loan,
+        "cross_sell_insurance" => &mut customer.cross_sell_insurance,
+        "cross_sell_investments" => &mut customer.cross_sell_investments,
+        _ => return false,
+    };
+    *field = value;
+    true
+}
+
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ScoreError {
     #[error("model expects {expected} features, got {got}")]

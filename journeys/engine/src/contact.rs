@@ -31,13 +31,16 @@ pub struct Recipient {
     pub customer: Customer,
     pub zone: chrono_tz::Tz,
     pub history: Vec<(i64, Channel)>,
+    /// The live model version behind each score in `customer` (scores without one came with the profile).
+    pub model_versions: std::collections::BTreeMap<String, i64>,
 }
 
 impl Recipient {
-    pub async fn load(tx: &mut EngineTx, customer: Customer) -> Result<Recipient, EngineError> {
+    pub async fn load(tx: &mut EngineTx, mut customer: Customer) -> Result<Recipient, EngineError> {
+        let model_versions = crate::decisions::apply_live_scores(tx, &mut customer).await?;
         let history = tx.sent_history(&customer.id).await?.into_iter().filter_map(|(at, c)| Some((at, Channel::from_key(&c)?))).collect();
         let zone = customer.time_zone.parse().unwrap_or(chrono_tz::UTC);
-        Ok(Recipient { customer, zone, history })
+        Ok(Recipient { customer, zone, history, model_versions })
     }
 }
 

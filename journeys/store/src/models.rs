@@ -75,53 +75,15 @@ impl Store {
     /// when the same version scored the same profile before.
     pub async fn score_customer(&self, customer_id: &str, kind: &str) -> Result<Option<Score>, StoreError> {
         let Some(live) = self.live_model(kind).await? else { return Ok(None) };
-        self.score_with(customer_id, &live).await.map(Some)
+        let mut conn = self.pool.acquire().await?;
+        Ok(scores_from(&mut conn, customer_id, std::slice::from_ref(&live)).await?.pop())
     }
 
     /// Scores from every live model, by kind.
     pub async fn customer_scores(&self, customer_id: &str) -> Result<Vec<Score>, StoreError> {
-        let mut scores = Vec::new();
-        for live in self.live_models().await? {
-            scores.push(self.score_with(customer_id, &live).await?);
-        }
-        Ok(scores)
-    }
-
-    async fn score_with(&self, customer_id: &str, live: &ModelVersion) -> Result<Score, StoreError> {
-        let (kind, version) = (&live.entry.subject, live.entry.number);
-        let row = sqlx::query("SELECT profile, updated_at FROM customers WHERE id = $1")
-            .bind(customer_id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or_else(|| StoreError::Unknown { what: "customer", id: customer_id.chars().take(100).collect() })?;
-        let updated_at: i64 = row.try_get("updated_at")?;
-        let cached = sqlx::query("SELECT score FROM score_cache WHERE customer_id = $1 AND kind = $2 AND model_version = $3 AND profile_updated_at = $4")
-            .bind(customer_id)
-            .bind(kind)
-            .bind(version)
-            .bind(updated_at)
-            .fetch_optional(&self.pool)
-            .await?;
-        if let Some(r) = cached {
-            return Ok(Score { kind: kind.clone(), value: r.try_get("score")?, model_version: version, cached: true });
-        }
-        let profile: String = row.try_get("profile")?;
-        let corrupt = |message: String| StoreError::Corrupt { id: format!("customer '{customer_id}'"), message };
-        let customer: Customer = serde_json::from_str(&profile).map_err(|e| corrupt(e.to_string()))?;
-        let value = live.model.model.score_customer(&customer).map_err(|e| corrupt(format!("{}: {e}", live.entry.reference())))?;
-        sqlx::query(
-            "INSERT INTO score_cache (customer_id, kind, model_version, score, profile_updated_at, computed_at) VALUES ($1, $2, $3, $4, $5, $6) \
-             ON CONFLICT (customer_id, kind, model_version) DO UPDATE SET score = excluded.score, profile_updated_at = excluded.profile_updated_at, computed_at = excluded.computed_at",
-        )
-        .bind(customer_id)
-        .bind(kind)
-        .bind(version)
-        .bind(value)
-        .bind(updated_at)
-        .bind(now_ms())
-        .execute(&self.pool)
-        .await?;
-        Ok(Score { kind: kind.clone(), value, model_version: version, cached: false })
+        let live = self.live_models().await?;
+        let mut conn = self.pool.acquire().await?;
+        scores_from(&mut conn, customer_id, &live).await
     }
 
     /// Customer profiles as stored, at most `limit`, by id: a population to train on or to
@@ -142,4 +104,72 @@ impl Store {
         let rows = sqlx::query("SELECT DISTINCT customer_id FROM events WHERE type = $1").bind(event_type).fetch_all(&self.pool).await?;
         rows.iter().map(|r| Ok(r.try_get("customer_id")?)).collect()
     }
+}
+
+impl crate::EngineTx {
+    /// Scores from every live model for the customer, inside the engine's transaction (cached
+    /// like `Store::customer_scores`).
+    pub async fn live_scores(&mut self, customer_id: &str) -> Result<Vec<Score>, StoreError> {
+        let tx = self.transaction();
+        let rows = sqlx::query("SELECT kind AS subject, number, document, status, submitted_by, submitted_at, decided_by, decided_at, comment FROM model_versions WHERE status = $1 ORDER BY kind")
+            .bind(crate::VersionStatus::Approved.key())
+            .fetch_all(&mut **tx)
+            .await?;
+        let mut live = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let (entry, document) = MODELS.entry(row)?;
+            live.push(parse(entry, &document)?);
+        }
+        scores_from(&mut **tx, customer_id, &live).await
+    }
+}
+
+/// Score the customer with each of `models`, reading and filling the cache.
+async fn scores_from(conn: &mut sqlx::AnyConnection, customer_id: &str, models: &[ModelVersion]) -> Result<Vec<Score>, StoreError> {
+    if models.is_empty() {
+        return Ok(Vec::new());
+    }
+    let row = sqlx::query("SELECT profile, updated_at FROM customers WHERE id = $1")
+        .bind(customer_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::Unknown { what: "customer", id: customer_id.chars().take(100).collect() })?;
+    let updated_at: i64 = row.try_get("updated_at")?;
+    let corrupt = |message: String| StoreError::Corrupt { id: format!("customer '{customer_id}'"), message };
+    let mut customer: Option<Customer> = None;
+    let mut scores = Vec::with_capacity(models.len());
+    for live in models {
+        let (kind, version) = (&live.entry.subject, live.entry.number);
+        let cached = sqlx::query("SELECT score FROM score_cache WHERE customer_id = $1 AND kind = $2 AND model_version = $3 AND profile_updated_at = $4")
+            .bind(customer_id)
+            .bind(kind)
+            .bind(version)
+            .bind(updated_at)
+            .fetch_optional(&mut *conn)
+            .await?;
+        if let Some(r) = cached {
+            scores.push(Score { kind: kind.clone(), value: r.try_get("score")?, model_version: version, cached: true });
+            continue;
+        }
+        if customer.is_none() {
+            let profile: String = row.try_get("profile")?;
+            customer = Some(serde_json::from_str(&profile).map_err(|e| corrupt(e.to_string()))?);
+        }
+        let Some(profile) = customer.as_ref() else { continue };
+        let value = live.model.model.score_customer(profile).map_err(|e| corrupt(format!("{}: {e}", live.entry.reference())))?;
+        sqlx::query(
+            "INSERT INTO score_cache (customer_id, kind, model_version, score, profile_updated_at, computed_at) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (customer_id, kind, model_version) DO UPDATE SET score = excluded.score, profile_updated_at = excluded.profile_updated_at, computed_at = excluded.computed_at",
+        )
+        .bind(customer_id)
+        .bind(kind)
+        .bind(version)
+        .bind(value)
+        .bind(updated_at)
+        .bind(now_ms())
+        .execute(&mut *conn)
+        .await?;
+        scores.push(Score { kind: kind.clone(), value, model_version: version, cached: false });
+    }
+    Ok(scores)
 }

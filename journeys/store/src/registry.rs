@@ -51,7 +51,7 @@ impl Registry {
         format!("{} AS subject, number, document, status, submitted_by, submitted_at, decided_by, decided_at, comment", self.key)
     }
 
-    fn entry(&self, r: &sqlx::any::AnyRow) -> Result<(RegistryEntry, String), StoreError> {
+    pub(crate) fn entry(&self, r: &sqlx::any::AnyRow) -> Result<(RegistryEntry, String), StoreError> {
         let subject: String = r.try_get("subject")?;
         let status: String = r.try_get("status")?;
         let status = VersionStatus::from_key(&status).ok_or_else(|| StoreError::Corrupt { id: subject.clone(), message: format!("status {status}") })?;
