@@ -145,7 +145,7 @@ impl Store {
     pub(crate) async fn registry_decide(&self, reg: Registry, reference: &str, actor: &str, comment: &str, approve: bool) -> Result<RegistryEntry, StoreError> {
         let (subject, number) = parse_reference(reference)?;
         let verb = if approve { "approve" } else { "reject" };
-        self.require(actor, &[Role::Reviewer], &format!("{verb} a {} version", reg.what)).await?;
+        self.require(actor, &[Role::Reviewer], &format!("{verb} {} versions", reg.what)).await?;
         let (version, _) = self.registry_version(reg, &subject, number).await?;
         if version.submitted_by == actor {
             return Err(StoreError::FourEyes { actor: actor.to_string(), reference: reference.to_string() });
