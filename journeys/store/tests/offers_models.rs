@@ -182,3 +182,29 @@ async fn decisions_are_logged_with_the_transaction_and_explained() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn stored_customers_and_outcome_events_make_a_training_population() {
+    each_backend(|db: TestDb| async move {
+        let store = db.store;
+        let rows: Vec<(String, String)> = (0..3)
+            .map(|i| {
+                let mut c = generate_customer(2, i);
+                c.id = format!("C{i}");
+                (c.id.clone(), serde_json::to_string(&c).expect("json"))
+            })
+            .collect();
+        store.upsert_customers(&rows, 1_000).await.expect("customers");
+        let mut tx = store.engine_tx().await.expect("tx");
+        for (id, customer, kind) in [("e1", "C1", "account_closed"), ("e2", "C1", "account_closed"), ("e3", "C2", "app_login")] {
+            let event = journeys_store::EventRecord { id: id.into(), customer_id: customer.into(), event_type: kind.into(), time: 5, attributes: "{}".into() };
+            assert!(tx.insert_event(&event, 6).await.expect("event"));
+        }
+        tx.commit().await.expect("commit");
+        let profiles = store.customer_profiles(2).await.expect("profiles");
+        assert_eq!(profiles.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["C0", "C1"], "by id, at most the limit");
+        assert_eq!(store.customers_with_event("account_closed").await.expect("outcomes"), std::collections::HashSet::from(["C1".to_string()]));
+        assert!(store.customers_with_event("policy_lapsed").await.expect("outcomes").is_empty());
+    })
+    .await;
+}
