@@ -72,7 +72,8 @@ fn now_ms() -> i64 {
 fn has_product(customer: &Map, product: &str) -> bool {
     customer
         .get("products")
-        .and_then(|p| p.read_lock::<Array>().map(|a| a.iter().any(|x| x.to_string() == product)))
+        // Compare strings in place (no copy per product; this runs in every eligibility rule).
+        .and_then(|p| p.read_lock::<Array>().map(|a| a.iter().any(|x| x.clone().into_immutable_string().map_or_else(|_| x.to_string() == product, |s| s.as_str() == product))))
         .unwrap_or(false)
 }
 

@@ -120,7 +120,7 @@ impl crate::EngineTx {
             let (entry, document) = MODELS.entry(row)?;
             live.push(parse(entry, &document)?);
         }
-        scores_from(&mut **tx, customer_id, &live).await
+        scores_from(tx, customer_id, &live).await
     }
 }
 

@@ -74,20 +74,15 @@ pub struct DecisionOutcome {
     pub reason: String,
 }
 
-/// Decide among `ids`: each is looked up, filtered (validity, contact policy against
-/// `ctx.offer_history()`, then `eligible`), weighed and ranked.
-pub fn decide<'a>(
-    ids: &[String],
-    lookup: impl Fn(&str) -> Option<&'a Offer>,
-    objective: Objective,
-    ctx: &mut Context,
-    mut eligible: impl FnMut(&Offer, &mut Context) -> Result<bool, String>,
-) -> DecisionOutcome {
+/// Decide among `ids`: each is looked up (the offer and its compiled eligibility rule),
+/// filtered (validity, contact policy against `ctx.offer_history()`, then the rule), weighed
+/// and ranked.
+pub fn decide<'a>(ids: &[String], lookup: impl Fn(&str) -> Option<(&'a Offer, Option<&'a AST>)>, objective: Objective, ctx: &mut Context) -> DecisionOutcome {
     let now = ctx.now();
     let mut ranking = Vec::with_capacity(ids.len());
     let mut excluded = Vec::new();
     for id in ids {
-        let Some(offer) = lookup(id) else {
+        let Some((offer, rule)) = lookup(id) else {
             excluded.push(Excluded { offer: id.clone(), why: Exclusion::UnknownOffer });
             continue;
         };
@@ -96,10 +91,10 @@ pub fn decide<'a>(
         } else if let Some(policy) = offer.contact_policy.filter(|p| p.suppresses(&offer.id, ctx.offer_history(), now)) {
             Some(Exclusion::ContactPolicy { ignores: policy.ignores(&offer.id, ctx.offer_history(), now), window_days: policy.window_days })
         } else {
-            match eligible(offer, ctx) {
+            match rule.map_or(Ok(true), |ast| expr::eval_bool(ast, ctx)) {
                 Ok(true) => None,
                 Ok(false) => Some(Exclusion::NotEligible { rule: offer.eligibility.clone().unwrap_or_default() }),
-                Err(message) => Some(Exclusion::RuleFailed { message }),
+                Err(e) => Some(Exclusion::RuleFailed { message: format!("offer '{}': {e}", offer.id) }),
             }
         };
         if let Some(why) = why {
@@ -121,7 +116,7 @@ pub fn decide<'a>(
 /// The eligible offers among `offers` of a journey, best first for `objective`.
 pub fn rank(journey: &CompiledJourney, offers: &[String], objective: Objective, ctx: &mut Context) -> DecisionOutcome {
     let catalogue = &journey.journey().offers;
-    decide(offers, |id| catalogue.iter().find(|o| o.id == id), objective, ctx, |offer, ctx| journey.eligible(&offer.id, ctx))
+    decide(offers, |id| catalogue.iter().find(|o| o.id == id).map(|o| (o, journey.eligibility_rule(id))), objective, ctx)
 }
 
 fn key(r: &RankedOffer, objective: Objective) -> f64 {
@@ -199,12 +194,7 @@ impl CompiledOffers {
 
     /// Decide among `ids` of this catalogue.
     pub fn decide(&self, ids: &[String], objective: Objective, ctx: &mut Context) -> DecisionOutcome {
-        decide(ids, |id| self.index.get(id).map(|&i| &self.offers[i]), objective, ctx, |offer, ctx| {
-            match self.index.get(&offer.id).and_then(|&i| self.rules[i].as_ref()) {
-                None => Ok(true),
-                Some(ast) => expr::eval_bool(ast, ctx).map_err(|e| format!("offer '{}': {e}", offer.id)),
-            }
-        })
+        decide(ids, |id| self.index.get(id).map(|&i| (&self.offers[i], self.rules[i].as_ref())), objective, ctx)
     }
 }
 
