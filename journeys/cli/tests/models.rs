@@ -126,3 +126,32 @@ fn offers_catalogue_and_explained_decisions() {
     assert!(code == 2 && err.contains("bad.json:1:") && err.contains("at channel"), "{err}");
     assert!(Path::new(&db.dir.path().join("j.db")).exists());
 }
+
+#[test]
+fn train_on_stored_outcomes_and_check_the_stored_population_for_drift() {
+    let db = db();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    runtime.block_on(async {
+        let store = Store::open(&db.url).await.expect("store");
+        store.add_user("ana", Role::Analyst, None).await.expect("analyst");
+        store.add_user("rui", Role::Reviewer, None).await.expect("reviewer");
+        let customers: Vec<_> = (0..400).map(|i| journeys_core::population::generate_customer(5, i)).collect();
+        let rows: Vec<(String, String)> = customers.iter().map(|c| (c.id.clone(), serde_json::to_string(c).expect("json"))).collect();
+        store.upsert_customers(&rows, 0).await.expect("customers");
+        // The outcome follows inactivity: the long-inactive closed their accounts.
+        let mut tx = store.engine_tx().await.expect("tx");
+        for c in customers.iter().filter(|c| c.last_activity_days_ago > 30) {
+            let event = journeys_store::EventRecord { id: format!("x{}", c.id), customer_id: c.id.clone(), event_type: "account_closed".into(), time: 1, attributes: "{}".into() };
+            tx.insert_event(&event, 1).await.expect("event");
+        }
+        tx.commit().await.expect("commit");
+        store.close().await;
+    });
+    let report = ok(&db, &["models", "train", "--kind", "churn", "--outcome-event", "account_closed", "--as", "ana"]);
+    assert!(report.contains("400 rows from store (outcome account_closed)"), "{report}");
+    let auc: f64 = report.split("held-out AUC ").nth(1).and_then(|s| s.split_whitespace().next()).and_then(|s| s.parse().ok()).expect("AUC in the report");
+    assert!(auc > 0.9, "the outcome is a function of one feature: {report}");
+    ok(&db, &["models", "approve", "churn@1", "--as", "rui", "--comment", "fine"]);
+    let drift = ok(&db, &["models", "drift", "--kind", "churn"]);
+    assert!(drift.starts_with("drift of store (400 rows) against the training population of churn@1\n") && drift.ends_with("overall: stable\n"), "{drift}");
+}
