@@ -23,6 +23,15 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 5_000)]
         events: u64,
     },
+    /// Next best action: decisions per second on one thread over a catalogue of offers.
+    Decide {
+        #[arg(long, default_value_t = 20)]
+        offers: usize,
+        #[arg(long, default_value_t = 1_000_000)]
+        decisions: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Simulate generated customers through a template over 90 days.
     Sim {
         #[arg(long, default_value_t = 1_000_000)]
@@ -37,6 +46,7 @@ pub enum BenchCommand {
 pub fn run(command: BenchCommand) -> ExitCode {
     match command {
         BenchCommand::Engine { events } => crate::report(crate::bench_engine::run(events)),
+        BenchCommand::Decide { offers, decisions, seed } => crate::report(crate::bench_decide::run(offers, decisions, seed)),
         BenchCommand::Sim { customers, threads, template } => {
             use journeys_core::simulate::{simulate, Options, Population, Scenario};
             let Some(journey) = journeys_core::catalog::sample_journeys().into_iter().find(|j| j.id == template) else {

@@ -4,6 +4,7 @@
 
 mod clock;
 mod contact;
+mod decisions;
 mod error;
 pub mod http;
 mod live;

@@ -156,6 +156,12 @@ impl EngineTx {
         Ok(())
     }
 
+    /// The open transaction, for the store's other modules that write with the engine (they
+    /// write at once; this transaction's own rows go out at commit, in the same transaction).
+    pub(crate) fn transaction(&mut self) -> &mut Transaction<'static, Any> {
+        &mut self.tx
+    }
+
     pub async fn commit(mut self) -> Result<(), StoreError> {
         self.flush().await?;
         Ok(self.tx.commit().await?)
