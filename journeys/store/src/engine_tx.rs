@@ -49,6 +49,8 @@ pub struct EngineTx {
     outbox_keys: HashSet<String>,
     next_action: Option<i64>,
     next_outbox: Option<i64>,
+    /// The approved models, read once per transaction.
+    pub(crate) live_models: Option<Vec<crate::models::ModelVersion>>,
 }
 
 impl EngineTx {
@@ -69,6 +71,7 @@ impl EngineTx {
             outbox_keys: HashSet::new(),
             next_action: None,
             next_outbox: None,
+            live_models: None,
         }
     }
 

@@ -110,17 +110,21 @@ impl crate::EngineTx {
     /// Scores from every live model for the customer, inside the engine's transaction (cached
     /// like `Store::customer_scores`).
     pub async fn live_scores(&mut self, customer_id: &str) -> Result<Vec<Score>, StoreError> {
-        let tx = self.transaction();
-        let rows = sqlx::query("SELECT kind AS subject, number, document, status, submitted_by, submitted_at, decided_by, decided_at, comment FROM model_versions WHERE status = $1 ORDER BY kind")
-            .bind(crate::VersionStatus::Approved.key())
-            .fetch_all(&mut **tx)
-            .await?;
-        let mut live = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let (entry, document) = MODELS.entry(row)?;
-            live.push(parse(entry, &document)?);
+        // Read once per transaction: a model approved meanwhile scores from the next one on.
+        if self.live_models.is_none() {
+            let rows = sqlx::query("SELECT kind AS subject, number, document, status, submitted_by, submitted_at, decided_by, decided_at, comment FROM model_versions WHERE status = $1 ORDER BY kind")
+                .bind(crate::VersionStatus::Approved.key())
+                .fetch_all(&mut **self.transaction())
+                .await?;
+            let mut live = Vec::with_capacity(rows.len());
+            for row in &rows {
+                let (entry, document) = MODELS.entry(row)?;
+                live.push(parse(entry, &document)?);
+            }
+            self.live_models = Some(live);
         }
-        scores_from(tx, customer_id, &live).await
+        let live = self.live_models.clone().unwrap_or_default();
+        scores_from(self.transaction(), customer_id, &live).await
     }
 }
 
