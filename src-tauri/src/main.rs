@@ -3,6 +3,7 @@
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod catalogue;
 mod commands;
 mod gallery;
 mod review;
@@ -61,6 +62,9 @@ fn main() {
             trial::trial_advance,
             trial::trial_send_events,
             trial::trial_customer,
+            catalogue::catalogue,
+            catalogue::model_drift,
+            catalogue::decide_catalogue,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -845,3 +845,73 @@ async fn run_the_engine_locally_for_a_trial_and_read_a_customer_page() {
     assert_eq!(store.event_count().await.expect("events"), 40);
     store.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn review_a_model_and_an_offer_and_see_the_drift_alert() {
+    let Some(setup) = setup() else { return };
+    let Launched { _one, _dir, database_url, driver, client } = launch(&setup).await;
+    // An analyst trained a churn model; a designer submitted a catalogue offer; the engine has
+    // customers from another population than the model was trained on.
+    let store = Store::open(&database_url).await.expect("open the app's database");
+    let data = journeys_models::synthetic(3_000, 7, 0.0);
+    let trained = journeys_models::train("churn", &data, 7).expect("train");
+    let auc = trained.report.auc;
+    store.register_model(&trained, "ana").await.expect("register");
+    let offer = journeys_core::settings::Offer {
+        id: "platinum_card".into(),
+        name: "Platinum card".into(),
+        product: "credit_card".into(),
+        channel: journeys_core::Channel::Email,
+        cost: 0.75,
+        value: 152.55,
+        propensity_score: Some("cross_sell_credit_card".into()),
+        eligibility: Some("customer.tenure_months > 6".into()),
+        mandatory: false,
+        value_score: None,
+        lever: None,
+        contact_policy: None,
+        valid_from: None,
+        valid_until: None,
+    };
+    store.submit_offer(&offer, "dana").await.expect("submit offer");
+    let customers: Vec<(String, String)> = (0..400).map(|i| journeys_core::population::generate_customer(5, i)).map(|c| (c.id.clone(), serde_json::to_string(&c).expect("json"))).collect();
+    store.upsert_customers(&customers, 0).await.expect("customers");
+
+    sign_in(&client, "rey").await;
+    find(&client, "#open-catalogue").await.click().await.expect("open models & offers");
+    find(&client, "#model-detail[data-reference='churn@1']").await;
+    wait_for_text(&client, "#model-auc", &format!("{auc:.3}")).await;
+    assert!(count(&client, "#calibration-plot .calibration-point").await >= 3, "the calibration plot has its bins");
+    find(&client, "#model-comment").await.send_keys("AUC and calibration checked").await.expect("comment");
+    find(&client, "#approve-model").await.click().await.expect("approve");
+    wait_for_text(&client, "tr.model-row[data-reference='churn@1']", "live").await;
+    find(&client, "#check-drift").await.click().await.expect("check drift");
+    wait_for_count(&client, "#drift-report, #drift-error", 1).await;
+    if count(&client, "#drift-error").await > 0 {
+        panic!("drift check failed: {}", text(&client, "#drift-error").await);
+    }
+    find(&client, "#offers-table tr[data-reference='platinum_card@1'] button").await.click().await.expect("approve offer");
+    wait_for_text(&client, "#offers-table tr[data-reference='platinum_card@1']", "live").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    screenshot(&client, &setup, "19-models-and-offers.png").await;
+    let shown_band = find(&client, "#drift-report").await.attr("data-band").await.expect("attr").unwrap_or_default();
+    client.close().await.expect("end session");
+    drop(driver);
+
+    // The screen said what the store and core say.
+    let live = store.live_model("churn").await.expect("live").expect("churn is live");
+    assert_eq!(live.entry.decided_by.as_deref(), Some("rey"));
+    assert_eq!(store.live_offers().await.expect("offers").len(), 1);
+    let rows: Vec<Vec<f64>> = (0..400)
+        .map(|i| journeys_core::population::generate_customer(5, i))
+        .map(|c| live.model.model.features.iter().map(|f| journeys_core::scoring::customer_feature(&c, f).unwrap_or(f64::NAN)).collect())
+        .collect();
+    let report = journeys_core::scoring::drift(&live.model, &rows).expect("drift");
+    let expected = match report.band {
+        journeys_core::scoring::DriftBand::Stable => "stable",
+        journeys_core::scoring::DriftBand::Watch => "watch",
+        journeys_core::scoring::DriftBand::Retrain => "retrain",
+    };
+    assert_eq!(shown_band, expected);
+    store.close().await;
+}

@@ -341,3 +341,65 @@ pub async fn trial_send_events(count: u32) -> Result<usize, ApiError> {
 pub async fn trial_customer(id: &str) -> Result<serde_json::Value, ApiError> {
     invoke("trial_customer", IdArg { id }).await
 }
+
+/// A model's or an offer's version record in the registry.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct RegistryEntry {
+    pub subject: String,
+    pub number: i64,
+    pub status: journeys_core::review::VersionStatus,
+    pub submitted_by: String,
+    pub decided_by: Option<String>,
+    pub comment: Option<String>,
+}
+
+impl RegistryEntry {
+    pub fn reference(&self) -> String {
+        format!("{}@{}", self.subject, self.number)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ModelVersion {
+    pub entry: RegistryEntry,
+    pub model: journeys_core::scoring::TrainedModel,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct OfferVersion {
+    pub entry: RegistryEntry,
+    pub offer: journeys_core::settings::Offer,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Catalogue {
+    pub models: Vec<ModelVersion>,
+    pub offers: Vec<OfferVersion>,
+}
+
+pub async fn catalogue() -> Result<Catalogue, ApiError> {
+    invoke("catalogue", NoArgs {}).await
+}
+
+#[derive(Serialize)]
+struct KindArg<'a> {
+    kind: &'a str,
+}
+
+/// Drift of the stored customers against the live model's training population.
+pub async fn model_drift(kind: &str) -> Result<journeys_core::scoring::DriftReport, ApiError> {
+    invoke("model_drift", KindArg { kind }).await
+}
+
+#[derive(Serialize)]
+struct DecideCatalogueArgs<'a> {
+    what: &'a str,
+    reference: &'a str,
+    approve: bool,
+    comment: &'a str,
+}
+
+/// Approve or reject a model (`what` = "model") or offer ("offer") version.
+pub async fn decide_catalogue(what: &str, reference: &str, approve: bool, comment: &str) -> Result<(), ApiError> {
+    invoke("decide_catalogue", DecideCatalogueArgs { what, reference, approve, comment }).await
+}

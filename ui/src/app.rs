@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::User;
-use crate::{editor::Editor, gallery::Gallery, list::JourneyList, review::Review, sign_in::SignIn, trial::Trial};
+use crate::{catalogue::Catalogue, editor::Editor, gallery::Gallery, list::JourneyList, review::Review, sign_in::SignIn, trial::Trial};
 
 #[derive(Clone, PartialEq)]
 pub enum Screen {
@@ -15,6 +15,8 @@ pub enum Screen {
     Gallery,
     /// The run-time engine running locally for a trial.
     Trial,
+    /// Models and offers in the registry.
+    Catalogue,
 }
 
 /// The signed-in user, provided to every screen.
@@ -69,6 +71,7 @@ pub fn App() -> impl IntoView {
                     Screen::Review(id) => view! { <Review id=id screen=screen /> }.into_any(),
                     Screen::Gallery => view! { <Gallery screen=screen /> }.into_any(),
                     Screen::Trial => view! { <Trial screen=screen /> }.into_any(),
+                    Screen::Catalogue => view! { <Catalogue screen=screen /> }.into_any(),
                 },
             }}
         </div>

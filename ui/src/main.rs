@@ -2,6 +2,7 @@
 
 mod api;
 mod app;
+mod catalogue;
 mod editor;
 mod gallery;
 mod graph_view;
