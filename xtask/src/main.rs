@@ -58,10 +58,10 @@ fn cargo() -> Command {
 
 /// Build the Leptos UI to wasm and lay out `ui/dist` (the desktop app embeds it).
 fn build_ui() -> Result<(), String> {
-    run_cmd(cargo().args(["build", "-p", "ui", "--target", "wasm32-unknown-unknown", "--release"]))?;
+    run_cmd(cargo().args(["build", "-p", "ui", "--target", "wasm32-unknown-unknown", "--profile", "wasm-release"]))?;
     let dist = root().join("ui/dist");
     std::fs::create_dir_all(&dist).map_err(|e| format!("cannot create {}: {e}", dist.display()))?;
-    let wasm = target_dir().join("wasm32-unknown-unknown/release/ui.wasm");
+    let wasm = target_dir().join("wasm32-unknown-unknown/wasm-release/ui.wasm");
     run_cmd(
         Command::new("wasm-bindgen")
             .args(["--target", "web", "--no-typescript", "--out-name", "ui", "--out-dir"])
