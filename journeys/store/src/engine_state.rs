@@ -212,6 +212,7 @@ impl EngineTx {
             .bind(&action.request)
             .execute(&mut *self.tx)
             .await?;
+        self.count_action(action).await?;
         Ok(seq)
     }
 
@@ -241,7 +242,11 @@ impl EngineTx {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn next_seq(&mut self, table: &'static str) -> Result<i64, StoreError> {
+    pub(crate) fn conn(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.tx
+    }
+
+    pub(crate) async fn next_seq(&mut self, table: &'static str) -> Result<i64, StoreError> {
         let last: i64 = sqlx::query(&format!("SELECT COALESCE(MAX(seq), 0) AS last FROM {table}")).fetch_one(&mut *self.tx).await?.try_get("last")?;
         Ok(last + 1)
     }

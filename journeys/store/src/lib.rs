@@ -1,6 +1,7 @@
 //! The Journeys store: one set of migrations and queries over sqlx's `Any` driver, so the
 //! embedded SQLite default and a shared PostgreSQL behave the same.
 
+mod analytics;
 mod audit;
 mod drafts;
 mod engine_state;
@@ -14,6 +15,7 @@ mod versions;
 pub use journeys_core::{DraftSummary, StoredDraft};
 pub use error::StoreError;
 pub use location::{default_database_url, sqlite_url_for};
+pub use analytics::{JourneyCustomer, StepRecord};
 pub use audit::AuditEntry;
 pub use engine_state::{ActionRow, EngineTx, EventRecord, InstanceRow, OutboxRow};
 pub use journeys_core::{RunParameters, RunSummary};

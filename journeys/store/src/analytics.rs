@@ -1,0 +1,335 @@
+//! Journey analytics on the engine's tables (migration 0008): the step log, who entered and
+//! converted, and per-day counters kept in the engine's transaction (`EngineTx`), read back as
+//! core's `analytics::LiveReport` and `Portfolio` (plain serde types for the dashboard).
+
+use journeys_core::analytics::{self, metric, LiveReport, Portfolio, RollupRow};
+use sqlx::Row;
+
+use crate::engine_state::EngineTx;
+use crate::{Store, StoreError};
+
+/// One row of the step log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepRecord {
+    pub journey_id: String,
+    pub version: i64,
+    pub customer_id: String,
+    pub at: i64,
+    /// moved, contact, held_out, decided, goal, exited, converted.
+    pub kind: String,
+    pub node: String,
+    pub port: Option<String>,
+    pub to_node: Option<String>,
+    pub detail: Option<String>,
+}
+
+/// A customer's standing in one version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JourneyCustomer {
+    pub first_entered_at: i64,
+    pub entered_at: i64,
+    pub converted_at: Option<i64>,
+    pub contacts: i64,
+}
+
+const BUMP: &str = "INSERT INTO journey_rollup (journey_id, version, day, metric, k1, k2, n) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+     ON CONFLICT (journey_id, version, day, metric, k1, k2) DO UPDATE SET n = journey_rollup.n + excluded.n";
+
+impl EngineTx {
+    /// Append a step to the log.
+    pub async fn record_step(&mut self, step: &StepRecord) -> Result<(), StoreError> {
+        let seq = self.next_seq("journey_steps").await?;
+        sqlx::query(
+            "INSERT INTO journey_steps (seq, journey_id, version, customer_id, at, kind, node, port, to_node, detail) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(seq)
+        .bind(&step.journey_id)
+        .bind(step.version)
+        .bind(&step.customer_id)
+        .bind(step.at)
+        .bind(&step.kind)
+        .bind(&step.node)
+        .bind(&step.port)
+        .bind(&step.to_node)
+        .bind(&step.detail)
+        .execute(self.conn())
+        .await?;
+        Ok(())
+    }
+
+    /// Add `n` to a counter of the UTC day of `at`.
+    /// `of` is (journey id, version number).
+    pub async fn bump(&mut self, of: (&str, i64), at: i64, metric: &str, k1: &str, k2: &str, n: i64) -> Result<(), StoreError> {
+        self.bump_day(of, analytics::day_of(at), metric, k1, k2, n).await
+    }
+
+    async fn bump_day(&mut self, (journey_id, version): (&str, i64), day: i64, metric: &str, k1: &str, k2: &str, n: i64) -> Result<(), StoreError> {
+        sqlx::query(BUMP).bind(journey_id).bind(version).bind(day).bind(metric).bind(k1).bind(k2).bind(n).execute(self.conn()).await?;
+        Ok(())
+    }
+
+    pub async fn journey_customer(&mut self, journey_id: &str, version: i64, customer_id: &str) -> Result<Option<JourneyCustomer>, StoreError> {
+        let row = sqlx::query(
+            "SELECT first_entered_at, entered_at, converted_at, contacts FROM journey_customers WHERE journey_id = $1 AND version = $2 AND customer_id = $3",
+        )
+        .bind(journey_id)
+        .bind(version)
+        .bind(customer_id)
+        .fetch_optional(self.conn())
+        .await?;
+        row.map(|r| {
+            Ok(JourneyCustomer {
+                first_entered_at: r.try_get("first_entered_at")?,
+                entered_at: r.try_get("entered_at")?,
+                converted_at: r.try_get("converted_at")?,
+                contacts: r.try_get("contacts")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// The customer entered the version at `at`: the first entry counts a customer (with no
+    /// contacts yet); every entry moves their goal window.
+    pub async fn note_entry(&mut self, journey_id: &str, version: i64, customer_id: &str, at: i64) -> Result<(), StoreError> {
+        if self.journey_customer(journey_id, version, customer_id).await?.is_some() {
+            sqlx::query("UPDATE journey_customers SET entered_at = $1 WHERE journey_id = $2 AND version = $3 AND customer_id = $4")
+                .bind(at)
+                .bind(journey_id)
+                .bind(version)
+                .bind(customer_id)
+                .execute(self.conn())
+                .await?;
+            return Ok(());
+        }
+        sqlx::query("INSERT INTO journey_customers (journey_id, version, customer_id, first_entered_at, entered_at, converted_at, contacts) VALUES ($1, $2, $3, $4, $4, NULL, 0)")
+            .bind(journey_id)
+            .bind(version)
+            .bind(customer_id)
+            .bind(at)
+            .execute(self.conn())
+            .await?;
+        self.bump((journey_id, version), at, metric::CUSTOMERS, "", "", 1).await?;
+        self.bump((journey_id, version), at, metric::CONTACTS_HISTOGRAM, "0", "", 1).await
+    }
+
+    /// The customer left branching step `node` by `port`; the first time counts them in the
+    /// branch (and as converted there when they already are).
+    pub async fn note_branch(&mut self, journey_id: &str, version: i64, customer_id: &str, node: &str, port: &str, at: i64) -> Result<(), StoreError> {
+        let day = analytics::day_of(at);
+        let inserted = sqlx::query(
+            "INSERT INTO journey_customer_branches (journey_id, version, customer_id, node, port, day) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (journey_id, version, customer_id, node, port) DO NOTHING",
+        )
+        .bind(journey_id)
+        .bind(version)
+        .bind(customer_id)
+        .bind(node)
+        .bind(port)
+        .bind(day)
+        .execute(self.conn())
+        .await?
+        .rows_affected()
+            == 1;
+        if inserted {
+            self.bump_day((journey_id, version), day, metric::BRANCH_CUSTOMERS, node, port, 1).await?;
+            if self.journey_customer(journey_id, version, customer_id).await?.is_some_and(|c| c.converted_at.is_some()) {
+                self.bump_day((journey_id, version), day, metric::BRANCH_CONVERTED, node, port, 1).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The customer converted at `at` with `value_micros` attributed: counted once per
+    /// customer and version, and credited to every branch they took. False when they had
+    /// converted already (or never entered).
+    pub async fn note_conversion(&mut self, journey_id: &str, version: i64, customer_id: &str, at: i64, value_micros: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE journey_customers SET converted_at = $1 WHERE journey_id = $2 AND version = $3 AND customer_id = $4 AND converted_at IS NULL",
+        )
+        .bind(at)
+        .bind(journey_id)
+        .bind(version)
+        .bind(customer_id)
+        .execute(self.conn())
+        .await?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        self.bump((journey_id, version), at, metric::CONVERTED, "", "", 1).await?;
+        if value_micros != 0 {
+            self.bump((journey_id, version), at, metric::VALUE_MICROS, "", "", value_micros).await?;
+        }
+        let branches = sqlx::query("SELECT node, port, day FROM journey_customer_branches WHERE journey_id = $1 AND version = $2 AND customer_id = $3")
+            .bind(journey_id)
+            .bind(version)
+            .bind(customer_id)
+            .fetch_all(self.conn())
+            .await?;
+        for b in branches {
+            let (node, port, day): (String, String, i64) = (b.try_get("node")?, b.try_get("port")?, b.try_get("day")?);
+            self.bump_day((journey_id, version), day, metric::BRANCH_CONVERTED, &node, &port, 1).await?;
+        }
+        Ok(true)
+    }
+
+    /// The request (JSON) of the latest contact sent to the customer by this version.
+    pub async fn last_sent_request(&mut self, journey_id: &str, version: i64, customer_id: &str) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query(
+            "SELECT request FROM action_log WHERE customer_id = $1 AND journey_id = $2 AND version = $3 AND outcome = 'sent' ORDER BY seq DESC LIMIT 1",
+        )
+        .bind(customer_id)
+        .bind(journey_id)
+        .bind(version)
+        .fetch_optional(self.conn())
+        .await?;
+        Ok(row.map(|r| r.try_get("request")).transpose()?)
+    }
+
+    /// Count an action-log row: sent (per channel, its cost, the customer's contacts),
+    /// suppressed (per reason) or deferred.
+    pub(crate) async fn count_action(&mut self, action: &crate::ActionRow) -> Result<(), StoreError> {
+        let (j, v, at) = (action.journey_id.as_str(), action.version, action.at);
+        match action.outcome.as_str() {
+            "sent" => {
+                self.bump((j, v), at, metric::SENT, &action.channel, "", 1).await?;
+                let cost = serde_json::from_str::<serde_json::Value>(&action.request).ok().and_then(|r| r.get("cost").and_then(|c| c.as_f64())).unwrap_or(0.0);
+                let micros = (cost * 1e6).round() as i64;
+                if micros != 0 {
+                    self.bump((j, v), at, metric::COST_MICROS, "", "", micros).await?;
+                }
+                if let Some(c) = self.journey_customer(j, v, &action.customer_id).await? {
+                    sqlx::query("UPDATE journey_customers SET contacts = contacts + 1 WHERE journey_id = $1 AND version = $2 AND customer_id = $3")
+                        .bind(j)
+                        .bind(v)
+                        .bind(&action.customer_id)
+                        .execute(self.conn())
+                        .await?;
+                    let cohort = analytics::day_of(c.first_entered_at);
+                    self.bump_day((j, v), cohort, metric::CONTACTS_HISTOGRAM, &c.contacts.to_string(), "", -1).await?;
+                    self.bump_day((j, v), cohort, metric::CONTACTS_HISTOGRAM, &(c.contacts + 1).to_string(), "", 1).await?;
+                }
+            }
+            "suppressed" => self.bump((j, v), at, metric::SUPPRESSED, action.reason.as_deref().unwrap_or(""), "", 1).await?,
+            "deferred" => self.bump((j, v), at, metric::DEFERRED, "", "", 1).await?,
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Every counter row of a version (all days: the report filters, and counts who is still
+    /// waiting over all time).
+    pub async fn journey_rollup(&self, journey_id: &str, version: i64) -> Result<Vec<RollupRow>, StoreError> {
+        let rows = sqlx::query("SELECT day, metric, k1, k2, n FROM journey_rollup WHERE journey_id = $1 AND version = $2 ORDER BY day, metric, k1, k2")
+            .bind(journey_id)
+            .bind(version)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok(RollupRow { day: r.try_get("day")?, metric: r.try_get("metric")?, k1: r.try_get("k1")?, k2: r.try_get("k2")?, n: r.try_get("n")? }))
+            .collect()
+    }
+
+    /// The report of version `version` of `journey_id` over UTC days `from_day..=to_day`
+    /// (`analytics::day_of_date`); open bounds default to the first/last day with data.
+    pub async fn live_report(&self, journey_id: &str, version: i64, from_day: Option<i64>, to_day: Option<i64>) -> Result<LiveReport, StoreError> {
+        let journey = self.load_version(journey_id, version).await?;
+        let rows = self.journey_rollup(journey_id, version).await?;
+        Ok(analytics::live_report(&journey, version, &rows, from_day, to_day))
+    }
+
+    /// The versions that have recorded anything, by journey and number.
+    pub async fn reported_versions(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows = sqlx::query("SELECT DISTINCT journey_id, version FROM journey_customers ORDER BY journey_id, version").fetch_all(&self.pool).await?;
+        rows.iter().map(|r| Ok((r.try_get("journey_id")?, r.try_get("version")?))).collect()
+    }
+
+    /// Products held by each stored customer (their profile's `;`-separated `products`).
+    pub async fn products_per_customer(&self) -> Result<Vec<u64>, StoreError> {
+        let rows = sqlx::query("SELECT id, profile FROM customers ORDER BY id").fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| {
+                let (id, profile): (String, String) = (r.try_get("id")?, r.try_get("profile")?);
+                let value: serde_json::Value = serde_json::from_str(&profile).map_err(|e| StoreError::Corrupt { id: id.clone(), message: e.to_string() })?;
+                let products = value.get("products").and_then(|p| p.as_str()).unwrap_or("");
+                Ok(products.split(';').filter(|p| !p.trim().is_empty()).count() as u64)
+            })
+            .collect()
+    }
+
+    /// CAC, activation rate, cross-sell ratio and churn rate over every version with recorded
+    /// activity, over UTC days `from_day..=to_day` (see `analytics::Portfolio`).
+    pub async fn portfolio(&self, from_day: Option<i64>, to_day: Option<i64>) -> Result<Portfolio, StoreError> {
+        let mut reports = Vec::new();
+        for (journey_id, version) in self.reported_versions().await? {
+            let journey = self.load_version(&journey_id, version).await?;
+            let rows = self.journey_rollup(&journey_id, version).await?;
+            let live = analytics::live_report(&journey, version, &rows, from_day, to_day);
+            reports.push((version, journey, live.report));
+        }
+        let products = self.products_per_customer().await?;
+        let first = from_day.map(analytics::date_of_day).unwrap_or_default();
+        let last = to_day.map(analytics::date_of_day).unwrap_or_default();
+        let parts: Vec<(i64, &journeys_core::Journey, &journeys_core::simulate::Report)> = reports.iter().map(|(v, j, r)| (*v, j, r)).collect();
+        Ok(analytics::portfolio(&first, &last, &parts, &products))
+    }
+
+    /// The highest step number so far (bulk loads number their rows after it).
+    pub async fn last_step_seq(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query("SELECT COALESCE(MAX(seq), 0) AS last FROM journey_steps").fetch_one(&self.pool).await?.try_get("last")?)
+    }
+
+    /// Load step records as they are (benchmarks, back-fills) in one multi-row insert, numbered
+    /// `first_seq`, `first_seq + 1`, …; keep each call's rows under 5,000.
+    pub async fn bulk_load_steps(&self, first_seq: i64, steps: &[StepRecord]) -> Result<(), StoreError> {
+        if steps.is_empty() {
+            return Ok(());
+        }
+        let mut sql = String::from("INSERT INTO journey_steps (seq, journey_id, version, customer_id, at, kind, node, port, to_node, detail) VALUES ");
+        for i in 0..steps.len() {
+            let b = i * 10;
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!("(${},${},${},${},${},${},${},${},${},${})", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9, b + 10));
+        }
+        let mut query = sqlx::query(&sql);
+        for (seq, step) in (first_seq..).zip(steps) {
+            query = query
+                .bind(seq)
+                .bind(&step.journey_id)
+                .bind(step.version)
+                .bind(&step.customer_id)
+                .bind(step.at)
+                .bind(&step.kind)
+                .bind(&step.node)
+                .bind(&step.port)
+                .bind(&step.to_node)
+                .bind(&step.detail);
+        }
+        query.execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Add counter rows of a version (added to existing ones), in one transaction.
+    pub async fn bulk_add_rollup(&self, journey_id: &str, version: i64, rows: &[RollupRow]) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        for r in rows {
+            sqlx::query(BUMP).bind(journey_id).bind(version).bind(r.day).bind(&r.metric).bind(&r.k1).bind(&r.k2).bind(r.n).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Count step-log rows of a version (benchmark check).
+    pub async fn step_count(&self, journey_id: &str, version: i64) -> Result<i64, StoreError> {
+        Ok(sqlx::query("SELECT COUNT(*) AS n FROM journey_steps WHERE journey_id = $1 AND version = $2")
+            .bind(journey_id)
+            .bind(version)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?)
+    }
+}
