@@ -23,6 +23,15 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 5_000)]
         events: u64,
     },
+    /// Report query time: bulk-load recorded steps of one version (and the per-day counters beside
+    /// them) into the database given by --database-url, then time `journeys report` on it.
+    Report {
+        #[arg(long, default_value_t = 10_000_000)]
+        steps: u64,
+        /// How many times the report query is timed.
+        #[arg(long, default_value_t = 5)]
+        repeats: usize,
+    },
     /// Simulate generated customers through a template over 90 days.
     Sim {
         #[arg(long, default_value_t = 1_000_000)]
@@ -34,8 +43,9 @@ pub enum BenchCommand {
     },
 }
 
-pub fn run(command: BenchCommand) -> ExitCode {
+pub fn run(command: BenchCommand, database_url: Option<String>) -> ExitCode {
     match command {
+        BenchCommand::Report { steps, repeats } => crate::report(crate::bench_report::run(database_url, steps, repeats)),
         BenchCommand::Engine { events } => crate::report(crate::bench_engine::run(events)),
         BenchCommand::Sim { customers, threads, template } => {
             use journeys_core::simulate::{simulate, Options, Population, Scenario};
