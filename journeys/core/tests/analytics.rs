@@ -59,6 +59,8 @@ fn live_report_is_the_simulators_report_of_the_counters() {
     assert_eq!((uplift.treated_rate, uplift.control_rate, uplift.uplift), (0.25, 0.1, 0.15));
     assert_eq!(r.daily.iter().map(|d| d.conversions).collect::<Vec<_>>(), vec![0, 15, 6]);
     // A range keeps its days' counts; who is waiting is still counted over all time.
+    // The whole shape, as the CLI's JSON and the dashboard get it.
+    insta::assert_json_snapshot!("live_report_card_application_abandonment", live);
     let last = live_report(&journey, 1, &rows(d), Some(d + 2), Some(d + 2));
     assert_eq!((last.report.totals.entered, last.report.totals.converted, last.report.deferred_for_quiet_hours), (0, 6, 3));
     assert_eq!(last.report.nodes.iter().find(|n| n.id == "w_1h").map(|n| n.waiting), Some(88));
