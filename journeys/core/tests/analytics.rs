@@ -69,6 +69,17 @@ fn live_report_is_the_simulators_report_of_the_counters() {
     assert_eq!((acquire.key.as_str(), acquire.entered, acquire.dropped, acquire.waiting), ("acquire", 100, 0, 88));
 }
 
+#[test]
+fn a_version_with_nothing_recorded_has_no_days() {
+    let journey = template("card-application-abandonment");
+    let live = live_report(&journey, 1, &[], None, None);
+    assert_eq!((live.from.as_str(), live.to.as_str(), live.report.days, live.report.daily.len()), ("", "", 0, 0));
+    assert_eq!((live.report.totals.entered, live.report.nodes.len()), (0, journey.nodes.len()));
+    let d = analytics::day_of_date("2026-03-01").expect("date");
+    let asked = live_report(&journey, 1, &[], Some(d), Some(d + 6));
+    assert_eq!((asked.from.as_str(), asked.to.as_str(), asked.report.daily.len()), ("2026-03-01", "2026-03-07", 7));
+}
+
 fn round6(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
 }

@@ -111,6 +111,7 @@ pub struct LiveReport {
     pub journey_id: String,
     pub version: i64,
     /// First and last UTC day covered (`YYYY-MM-DD`, inclusive); `report.daily[0]` is `from`.
+    /// Both empty when nothing has been recorded and no range was asked for.
     pub from: String,
     pub to: String,
     /// The same type the simulator produces (`seed` is 0; `customers` = customers entered).
@@ -125,7 +126,9 @@ pub struct LiveReport {
 pub fn live_report(journey: &Journey, version: i64, rows: &[RollupRow], from_day: Option<i64>, to_day: Option<i64>) -> LiveReport {
     let first = from_day.or_else(|| rows.iter().map(|r| r.day).min()).unwrap_or(0);
     let last = to_day.or_else(|| rows.iter().map(|r| r.day).max()).unwrap_or(first).max(first);
-    let days = u32::try_from(last - first + 1).unwrap_or(u32::MAX).min(crate::simulate::MAX_DAYS);
+    // Nothing recorded and no range asked for: no days at all (not one day in 1970).
+    let nothing = rows.is_empty() && from_day.is_none() && to_day.is_none();
+    let days = if nothing { 0 } else { u32::try_from(last - first + 1).unwrap_or(u32::MAX).min(crate::simulate::MAX_DAYS) };
     let node_at: HashMap<&str, usize> = journey.nodes.iter().enumerate().map(|(i, n)| (n.id.as_str(), i)).collect();
     let edge_at: HashMap<(&str, &str), usize> = journey.edges.iter().enumerate().map(|(i, e)| ((e.from.as_str(), e.port.as_str()), i)).collect();
     let triggers: Vec<bool> = journey.nodes.iter().map(|n| matches!(n.kind, NodeKind::Trigger(_))).collect();
@@ -208,8 +211,8 @@ pub fn live_report(journey: &Journey, version: i64, rows: &[RollupRow], from_day
     LiveReport {
         journey_id: journey.id.clone(),
         version,
-        from: date_of_day(first),
-        to: date_of_day(first + i64::from(days) - 1),
+        from: if nothing { String::new() } else { date_of_day(first) },
+        to: if nothing { String::new() } else { date_of_day(first + i64::from(days) - 1) },
         funnel: funnel(journey, &report),
         ab_tests: ab_tests(journey, &report),
         report,
