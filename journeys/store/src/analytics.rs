@@ -92,25 +92,30 @@ impl EngineTx {
     /// The customer entered the version at `at`: the first entry counts a customer (with no
     /// contacts yet); every entry moves their goal window.
     pub async fn note_entry(&mut self, journey_id: &str, version: i64, customer_id: &str, at: i64) -> Result<(), StoreError> {
-        if self.journey_customer(journey_id, version, customer_id).await?.is_some() {
-            sqlx::query("UPDATE journey_customers SET entered_at = $1 WHERE journey_id = $2 AND version = $3 AND customer_id = $4")
-                .bind(at)
-                .bind(journey_id)
-                .bind(version)
-                .bind(customer_id)
-                .execute(self.conn())
-                .await?;
-            return Ok(());
+        let first = sqlx::query(
+            "INSERT INTO journey_customers (journey_id, version, customer_id, first_entered_at, entered_at, converted_at, contacts) \
+             VALUES ($1, $2, $3, $4, $4, NULL, 0) ON CONFLICT (journey_id, version, customer_id) DO NOTHING",
+        )
+        .bind(journey_id)
+        .bind(version)
+        .bind(customer_id)
+        .bind(at)
+        .execute(self.conn())
+        .await?
+        .rows_affected()
+            == 1;
+        if first {
+            self.bump((journey_id, version), at, metric::CUSTOMERS, "", "", 1).await?;
+            return self.bump((journey_id, version), at, metric::CONTACTS_HISTOGRAM, "0", "", 1).await;
         }
-        sqlx::query("INSERT INTO journey_customers (journey_id, version, customer_id, first_entered_at, entered_at, converted_at, contacts) VALUES ($1, $2, $3, $4, $4, NULL, 0)")
+        sqlx::query("UPDATE journey_customers SET entered_at = $1 WHERE journey_id = $2 AND version = $3 AND customer_id = $4")
+            .bind(at)
             .bind(journey_id)
             .bind(version)
             .bind(customer_id)
-            .bind(at)
             .execute(self.conn())
             .await?;
-        self.bump((journey_id, version), at, metric::CUSTOMERS, "", "", 1).await?;
-        self.bump((journey_id, version), at, metric::CONTACTS_HISTOGRAM, "0", "", 1).await
+        Ok(())
     }
 
     /// The customer left branching step `node` by `port`; the first time counts them in the
