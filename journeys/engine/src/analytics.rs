@@ -10,7 +10,6 @@ use journeys_core::interpret::{Effect, ExitReason, Instance};
 use journeys_core::model::NodeKind;
 use journeys_store::{EngineTx, StepRecord};
 
-use crate::contact::ContactRequest;
 use crate::live::LiveVersion;
 use crate::wire::Event;
 use crate::EngineError;
@@ -84,14 +83,9 @@ pub async fn on_event(tx: &mut EngineTx, live: &LiveVersion, instance: Option<&I
         return Ok(());
     }
     let (j, v) = (live.journey_id.as_str(), live.version);
-    if tx.journey_customer(j, v, &event.customer_id).await?.is_none_or(|c| c.converted_at.is_some()) {
-        return Ok(());
-    }
-    let offer = match tx.last_sent_request(j, v, &event.customer_id).await? {
-        Some(request) => serde_json::from_str::<ContactRequest>(&request).ok().and_then(|r| r.offer),
-        None => None,
-    };
-    let value = offer.and_then(|o| journey.offers.iter().find(|x| x.id == o)).map(|o| o.value).unwrap_or(0.0);
+    let Some(customer) = tx.journey_customer(j, v, &event.customer_id).await?.filter(|c| c.converted_at.is_none()) else { return Ok(()) };
+    let offer = customer.last_offer.and_then(|o| journey.offers.iter().find(|x| x.id == o));
+    let value = offer.map(|o| o.value).unwrap_or(0.0);
     if tx.note_conversion(j, v, &event.customer_id, event.time, (value * 1e6).round() as i64).await? {
         let step = StepRecord {
             journey_id: j.to_string(),

@@ -203,3 +203,56 @@ async fn branch_conversion_holdout_uplift_and_ab_test_follow_the_paths_taken() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conversions_are_valued_at_the_offer_last_sent() {
+    const TEMPLATE: &str = "credit-card-for-savings-holders";
+    each_backend(|db| async move {
+        let store = db.store.clone();
+        // Savers without a card log in (the trigger); next best action picks an offer for the
+        // treated ones; everyone opens a product an hour later, so everyone converts.
+        let customers: Vec<_> = (0..40)
+            .map(|i| {
+                let mut c = customer(&format!("S{i:02}"), "Europe/London");
+                c.products = "current_account;savings".into();
+                c.savings_balance = 5_000.0 + 100.0 * i as f64;
+                c
+            })
+            .collect();
+        add_customers(&store, &customers).await;
+        store.add_user("dana", Role::Designer, None).await.expect("designer");
+        store.add_user("rui", Role::Reviewer, None).await.expect("reviewer");
+        let template = journeys_core::catalog::template(TEMPLATE).expect("template");
+        let journey = journeys_core::template::instantiate(&template, TEMPLATE);
+        let v = store.submit(&journey, "dana").await.expect("submit");
+        store.approve(&v.reference(), "rui", "ok").await.expect("approve");
+        store.publish(&v.reference(), "rui").await.expect("publish");
+        let clock = Clock::manual(T0);
+        let engine = Processor::new(store.clone(), clock.clone());
+        engine.refresh_versions().await.expect("versions");
+        for (i, c) in customers.iter().enumerate() {
+            ingest_at(&engine, &clock, event(&format!("l{i}"), &c.id, "app_login", T0 + i as i64 * 1_000)).await;
+        }
+        for (i, c) in customers.iter().enumerate() {
+            ingest_at(&engine, &clock, event(&format!("p{i}"), &c.id, "product_opened", T0 + HOUR + i as i64 * 1_000)).await;
+        }
+
+        // The oracle: the offer in each customer's sent contact, as the action log has it.
+        let (mut value, mut offered) = (0.0, 0);
+        for c in &customers {
+            let sent: Vec<_> = store.customer_actions(&c.id).await.expect("actions").into_iter().filter(|a| a.outcome == "sent").collect();
+            let offer = sent.last().and_then(|a| serde_json::from_str::<serde_json::Value>(&a.request).ok()?.get("offer")?.as_str().map(str::to_string));
+            if let Some(o) = offer.and_then(|o| journey.offers.iter().find(|x| x.id == o)) {
+                value += o.value;
+                offered += 1;
+            }
+        }
+        assert!(offered > 0, "some customers were sent an offer");
+        let live = store.live_report(TEMPLATE, v.number, None, None).await.expect("report");
+        let t = &live.report.totals;
+        assert_eq!((t.entered, t.converted), (40, 40));
+        assert_eq!(t.value, round(value));
+        assert_eq!(t.roi, (t.cost > 0.0).then(|| round((value - t.cost) / t.cost)));
+    })
+    .await;
+}

@@ -22,7 +22,8 @@ CREATE INDEX journey_steps_version ON journey_steps (journey_id, version, at);
 CREATE INDEX journey_steps_customer ON journey_steps (customer_id, at);
 
 -- One row per customer who ever entered a version: first and latest entry, conversion, the
--- number of contacts sent (for the contacts-per-customer histogram).
+-- number of contacts sent (for the contacts-per-customer histogram) and the offer of the latest
+-- one that carried an offer (a conversion is valued at it).
 CREATE TABLE journey_customers (
     journey_id        TEXT NOT NULL,
     version           BIGINT NOT NULL,
@@ -31,6 +32,7 @@ CREATE TABLE journey_customers (
     entered_at        BIGINT NOT NULL,
     converted_at      BIGINT,
     contacts          BIGINT NOT NULL DEFAULT 0,
+    last_offer        TEXT,
     PRIMARY KEY (journey_id, version, customer_id)
 );
 

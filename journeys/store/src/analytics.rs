@@ -24,12 +24,14 @@ pub struct StepRecord {
 }
 
 /// A customer's standing in one version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JourneyCustomer {
     pub first_entered_at: i64,
     pub entered_at: i64,
     pub converted_at: Option<i64>,
     pub contacts: i64,
+    /// The offer of the latest sent contact that carried one.
+    pub last_offer: Option<String>,
 }
 
 const BUMP: &str = "INSERT INTO journey_rollup (journey_id, version, day, metric, k1, k2, n) VALUES ($1, $2, $3, $4, $5, $6, $7) \
@@ -71,7 +73,7 @@ impl EngineTx {
 
     pub async fn journey_customer(&mut self, journey_id: &str, version: i64, customer_id: &str) -> Result<Option<JourneyCustomer>, StoreError> {
         let row = sqlx::query(
-            "SELECT first_entered_at, entered_at, converted_at, contacts FROM journey_customers WHERE journey_id = $1 AND version = $2 AND customer_id = $3",
+            "SELECT first_entered_at, entered_at, converted_at, contacts, last_offer FROM journey_customers WHERE journey_id = $1 AND version = $2 AND customer_id = $3",
         )
         .bind(journey_id)
         .bind(version)
@@ -84,6 +86,7 @@ impl EngineTx {
                 entered_at: r.try_get("entered_at")?,
                 converted_at: r.try_get("converted_at")?,
                 contacts: r.try_get("contacts")?,
+                last_offer: r.try_get("last_offer")?,
             })
         })
         .transpose()
@@ -178,36 +181,29 @@ impl EngineTx {
         Ok(true)
     }
 
-    /// The request (JSON) of the latest contact sent to the customer by this version.
-    pub async fn last_sent_request(&mut self, journey_id: &str, version: i64, customer_id: &str) -> Result<Option<String>, StoreError> {
-        let row = sqlx::query(
-            "SELECT request FROM action_log WHERE customer_id = $1 AND journey_id = $2 AND version = $3 AND outcome = 'sent' ORDER BY seq DESC LIMIT 1",
-        )
-        .bind(customer_id)
-        .bind(journey_id)
-        .bind(version)
-        .fetch_optional(self.conn())
-        .await?;
-        Ok(row.map(|r| r.try_get("request")).transpose()?)
-    }
-
-    /// Count an action-log row: sent (per channel, its cost, the customer's contacts),
+    /// Count an action-log row: sent (per channel, its cost, the customer's contacts and offer),
     /// suppressed (per reason) or deferred.
     pub(crate) async fn count_action(&mut self, action: &crate::ActionRow) -> Result<(), StoreError> {
         let (j, v, at) = (action.journey_id.as_str(), action.version, action.at);
         match action.outcome.as_str() {
             "sent" => {
                 self.bump((j, v), at, metric::SENT, &action.channel, "", 1).await?;
-                let cost = serde_json::from_str::<serde_json::Value>(&action.request).ok().and_then(|r| r.get("cost").and_then(|c| c.as_f64())).unwrap_or(0.0);
+                let request = serde_json::from_str::<serde_json::Value>(&action.request).ok();
+                let cost = request.as_ref().and_then(|r| r.get("cost")?.as_f64()).unwrap_or(0.0);
+                let offer = request.as_ref().and_then(|r| r.get("offer")?.as_str().map(str::to_string));
                 let micros = (cost * 1e6).round() as i64;
                 if micros != 0 {
                     self.bump((j, v), at, metric::COST_MICROS, "", "", micros).await?;
                 }
                 if let Some(c) = self.journey_customer(j, v, &action.customer_id).await? {
-                    sqlx::query("UPDATE journey_customers SET contacts = contacts + 1 WHERE journey_id = $1 AND version = $2 AND customer_id = $3")
-                        .bind(j)
-                        .bind(v)
-                        .bind(&action.customer_id)
+                    sqlx::query(
+                        "UPDATE journey_customers SET contacts = contacts + 1, last_offer = COALESCE($1, last_offer) \
+                         WHERE journey_id = $2 AND version = $3 AND customer_id = $4",
+                    )
+                    .bind(offer)
+                    .bind(j)
+                    .bind(v)
+                    .bind(&action.customer_id)
                         .execute(self.conn())
                         .await?;
                     let cohort = analytics::day_of(c.first_entered_at);

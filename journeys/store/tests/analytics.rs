@@ -37,7 +37,7 @@ fn action(customer: &str, version: i64, outcome: &str, reason: Option<&str>, at:
         at,
         due_at: None,
         pending: false,
-        request: serde_json::json!({ "channel": "email", "cost": cost, "content": "", "mandatory": false }).to_string(),
+        request: serde_json::json!({ "channel": "email", "cost": cost, "content": "", "mandatory": false, "offer": "fee_waiver" }).to_string(),
     }
 }
 
@@ -65,6 +65,10 @@ async fn counters_follow_entries_branches_conversions_and_contacts() {
         tx.commit().await.expect("commit");
         let customer = store.engine_tx().await.expect("tx").journey_customer(JOURNEY, v, "A").await.expect("read").expect("A");
         assert_eq!((customer.first_entered_at, customer.entered_at, customer.converted_at, customer.contacts), (T0, T0 + 3_600_000, Some(T0 + DAY_MS), 1));
+        // The offer of the contact sent (the deferred one does not count).
+        assert_eq!(customer.last_offer.as_deref(), Some("fee_waiver"));
+        let b = store.engine_tx().await.expect("tx").journey_customer(JOURNEY, v, "B").await.expect("read").expect("B");
+        assert_eq!((b.contacts, b.last_offer), (0, None));
 
         // Nothing of a transaction dropped without commit is counted.
         let mut tx = store.engine_tx().await.expect("tx");
