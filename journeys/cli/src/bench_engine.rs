@@ -1,18 +1,27 @@
 //! `journeys bench engine`: events per second through core's interpreter in memory, through the
-//! durable engine on SQLite (one transaction per event), and a raw batched insert of the same
-//! event rows as the floor the durable path is compared with.
+//! durable engine on SQLite (group commit of `INGEST_BATCH` events per transaction, as the HTTP
+//! API and `journeys ingest` do; and one transaction per event for comparison), and a raw
+//! batched insert of the very rows the durable run wrote, the floor it is compared with; then
+//! due wake-ups fired per second, and the latency from an event offered (one per request, as
+//! concurrent HTTP clients send them, at half the durable throughput) to its commit.
 
 use std::process::ExitCode;
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use journeys_core::interpret::{self, CompiledJourney, Input};
-use journeys_core::population::generate_customer;
+use journeys_core::model::Journey;
+use journeys_core::population::{generate_customer, Customer};
 use journeys_engine::wire::{Event, Position};
 use journeys_engine::{Clock, Processor};
-use journeys_store::{sqlite_url_for, EventRecord, Role, Store};
+use journeys_store::{sqlite_url_for, Role, Store};
 
-const JOURNEY: &str = "loan-application-abandonment";
+/// Entry sends a service email at once: each event enters one customer and queues one action.
+const JOURNEY: &str = "current-account-onboarding";
+const EVENT: &str = "account_opened";
+/// Events processed one transaction each, for comparison (it is slow by design).
+const SINGLE_EVENTS: u64 = 2_000;
 /// 2026-01-12 09:00 UTC.
 const T0: i64 = 1_768_208_400_000;
 
@@ -21,7 +30,7 @@ fn events(n: u64) -> Vec<Event> {
         .map(|i| Event {
             id: format!("e{i}"),
             customer_id: format!("C{i:08}"),
-            event_type: "application_abandoned".into(),
+            event_type: EVENT.into(),
             time: T0 + i64::try_from(i).unwrap_or(0),
             attributes: serde_json::json!({}),
             position: Position::Line(0),
@@ -44,51 +53,141 @@ pub fn run(count: u64) -> anyhow::Result<ExitCode> {
         if let Some(trigger) = interpret::entry_trigger(&compiled, &event.event_type, &mut ctx) {
             let step = interpret::enter(&compiled, &customer.id, trigger, &mut ctx, event.time)?;
             if let Some(at) = step.instance.wake_at {
-                std::hint::black_box(interpret::step(&compiled, &step.instance, &Input::Timer, &mut ctx, at)?);
+                std::hint::black_box(interpret::step(
+                    &compiled,
+                    &step.instance,
+                    &Input::Timer,
+                    &mut ctx,
+                    at,
+                )?);
             }
         }
     }
     let memory = count as f64 / start.elapsed().as_secs_f64();
 
     let dir = tempfile_dir()?;
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    let (durable, raw) = runtime.block_on(async {
-        let store = Store::open(&sqlite_url_for(&dir.join("durable.db"))).await?;
-        store.add_user("bench-designer", Role::Designer, None).await?;
-        store.add_user("bench-reviewer", Role::Reviewer, None).await?;
-        let v = store.submit(&journey, "bench-designer").await?;
-        store.approve(&v.reference(), "bench-reviewer", "bench").await?;
-        store.publish(&v.reference(), "bench-reviewer").await?;
-        let rows: Vec<(String, String)> = customers.iter().map(|c| Ok((c.id.clone(), serde_json::to_string(c)?))).collect::<anyhow::Result<_>>()?;
-        store.upsert_customers(&rows, T0).await?;
-        let processor = Processor::new(store.clone(), Clock::manual(T0));
-        processor.refresh_versions().await?;
-        let start = Instant::now();
-        for event in &events {
-            processor.ingest(event).await?;
-        }
-        let durable = count as f64 / start.elapsed().as_secs_f64();
-        store.close().await;
-
-        let raw_store = Store::open(&sqlite_url_for(&dir.join("raw.db"))).await?;
-        let records: Vec<EventRecord> = events.iter().map(Event::record).collect();
-        let start = Instant::now();
-        raw_store.insert_events_raw(&records, T0, 1_000).await?;
-        let raw = count as f64 / start.elapsed().as_secs_f64();
-        raw_store.close().await;
-        anyhow::Ok((durable, raw))
-    })?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let figures = runtime.block_on(durable_figures(&dir, &journey, &customers, &events));
     let _ = std::fs::remove_dir_all(&dir);
-    println!("engine: {JOURNEY}, {count} events (each a new entry), SQLite");
-    println!("  in memory (core enter + step):        {memory:>10.0} events/s");
-    println!("  durable (one transaction per event):  {durable:>10.0} events/s");
-    println!("  raw batched insert (1,000 per tx):    {raw:>10.0} events/s");
-    println!("  durable / raw: {:.3}", durable / raw);
+    let f = figures?;
+    let batch = journeys_engine::INGEST_BATCH;
+    println!("engine: {JOURNEY}, {count} '{EVENT}' events (each enters a new customer), SQLite");
+    println!("  in memory (core enter + step):                {memory:>10.0} events/s");
+    println!("  durable, group commit ({batch} per transaction):  {:>10.0} events/s  ({} instances, {:.2} outbox rows per event)", f.durable, f.instances, f.outbox_per_event);
+    println!("  durable, one transaction per event:           {:>10.0} events/s  (first {} events)", f.single, SINGLE_EVENTS.min(count));
+    println!("  raw batched insert of the same rows:          {:>10.0} events/s  (1,000 events' rows per transaction)", f.raw);
+    println!("  durable / raw: {:.3}", f.durable / f.raw);
+    println!("  timers: {:.0} due wake-ups fired/s ({} fired)", f.timers_per_second, f.timers_fired);
+    println!("  latency, offered {:.0} events/s one per request (half the durable rate): p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms", f.offered, f.p50_ms, f.p99_ms, f.max_ms);
     Ok(ExitCode::SUCCESS)
+}
+
+struct Figures {
+    durable: f64,
+    single: f64,
+    raw: f64,
+    outbox_per_event: f64,
+    instances: usize,
+    timers_per_second: f64,
+    timers_fired: usize,
+    offered: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    max_ms: f64,
+}
+
+async fn durable_figures(dir: &std::path::Path, journey: &Journey, customers: &[Customer], events: &[Event]) -> anyhow::Result<Figures> {
+    let count = events.len();
+    let batched = durable_run(&dir.join("batched.db"), journey, customers, events, journeys_engine::INGEST_BATCH).await?;
+    let singles = usize::try_from(SINGLE_EVENTS)?.min(count);
+    let single = durable_run(&dir.join("single.db"), journey, &customers[..singles], &events[..singles], 1).await?;
+    single.processor.store().close().await;
+    let rows = batched.processor.store().engine_rows().await?;
+    let raw_store = Store::open(&sqlite_url_for(&dir.join("raw.db"))).await?;
+    let start = Instant::now();
+    raw_store.insert_rows_raw(&rows, 1_000).await?;
+    let raw = count as f64 / start.elapsed().as_secs_f64();
+    raw_store.close().await;
+
+    // Every customer is waiting; a week later all their wake-ups are due.
+    batched.processor.clock().set(T0 + 7 * 24 * 3_600_000);
+    let start = Instant::now();
+    let mut timers_fired = 0;
+    loop {
+        let fired = batched.processor.fire_due(journeys_engine::TIMER_BATCH).await?;
+        if fired == 0 {
+            break;
+        }
+        timers_fired += fired;
+    }
+    let timers_per_second = timers_fired as f64 / start.elapsed().as_secs_f64();
+    batched.processor.store().close().await;
+
+    // Open loop: event i is offered at start + i / rate whether or not earlier ones are done.
+    let latency = durable_run(&dir.join("latency.db"), journey, customers, &[], 1).await?;
+    let offered = batched.rate / 2.0;
+    let processor = Arc::new(latency.processor);
+    let start = tokio::time::Instant::now();
+    let mut waiting = Vec::with_capacity(count);
+    for (i, event) in events.iter().enumerate() {
+        let due = start + Duration::from_secs_f64(i as f64 / offered);
+        tokio::time::sleep_until(due).await;
+        let processor = Arc::clone(&processor);
+        let event = event.clone();
+        waiting.push(tokio::spawn(async move {
+            processor.submit(vec![event]).await.map(|_| due.elapsed())
+        }));
+    }
+    let mut latencies = Vec::with_capacity(count);
+    for task in waiting {
+        latencies.push(task.await??.as_secs_f64() * 1_000.0);
+    }
+    latencies.sort_by(f64::total_cmp);
+    let at = |q: f64| latencies.get(((latencies.len() as f64 - 1.0) * q).round() as usize).copied().unwrap_or(0.0);
+    processor.store().close().await;
+    Ok(Figures {
+        durable: batched.rate,
+        single: single.rate,
+        raw,
+        outbox_per_event: rows.outbox.len() as f64 / count as f64,
+        instances: rows.instances.len(),
+        timers_per_second,
+        timers_fired,
+        offered,
+        p50_ms: at(0.5),
+        p99_ms: at(0.99),
+        max_ms: at(1.0),
+    })
 }
 
 fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
     let dir = std::env::temp_dir().join(format!("journeys-bench-engine-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
+}
+
+struct DurableRun {
+    processor: Processor,
+    rate: f64,
+}
+
+/// Publish the journey in a fresh database, load the customers, then time the engine over the
+/// events, `batch` per transaction.
+async fn durable_run(db: &std::path::Path, journey: &Journey, customers: &[Customer], events: &[Event], batch: usize) -> anyhow::Result<DurableRun> {
+    let store = Store::open(&sqlite_url_for(db)).await?;
+    store.add_user("bench-designer", Role::Designer, None).await?;
+    store.add_user("bench-reviewer", Role::Reviewer, None).await?;
+    let v = store.submit(journey, "bench-designer").await?;
+    store.approve(&v.reference(), "bench-reviewer", "bench").await?;
+    store.publish(&v.reference(), "bench-reviewer").await?;
+    let rows: Vec<(String, String)> = customers.iter().map(|c| Ok((c.id.clone(), serde_json::to_string(c)?))).collect::<anyhow::Result<_>>()?;
+    store.upsert_customers(&rows, T0).await?;
+    let processor = Processor::new(store, Clock::manual(T0));
+    processor.refresh_versions().await?;
+    let start = Instant::now();
+    for chunk in events.chunks(batch) {
+        processor.ingest_batch(chunk).await?;
+    }
+    let rate = events.len() as f64 / start.elapsed().as_secs_f64();
+    Ok(DurableRun { processor, rate })
 }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use journeys_engine::wire::{self, BodyFormat};
-use journeys_engine::{Clock, Engine, EngineConfig, Outcome, Processor};
+use journeys_engine::{Clock, Engine, EngineConfig, Processor};
 use journeys_store::{default_database_url, Store};
 
 #[derive(clap::Args)]
@@ -17,6 +17,38 @@ pub struct ServeArgs {
     /// Deliver actions as NDJSON lines to DIR/<channel>.ndjson (without it they stay in the outbox).
     #[arg(long, value_name = "DIR")]
     sink_dir: Option<PathBuf>,
+    /// POST actions of the --webhook-channels to URL, signed with HMAC-SHA256 (headers
+    /// X-Journeys-Timestamp, X-Journeys-Signature: v1=HEX over "TIMESTAMP.BODY", Idempotency-Key).
+    #[arg(long, value_name = "URL")]
+    webhook_url: Option<String>,
+    /// The environment variable holding the webhook's shared secret (kept out of the command line).
+    #[arg(long, value_name = "VAR", default_value = "JOURNEYS_WEBHOOK_SECRET")]
+    webhook_secret_env: String,
+    /// Channels delivered through the webhook; the file sink takes the others.
+    #[arg(long, value_name = "CHANNEL,…", value_delimiter = ',', default_value = "webhook")]
+    webhook_channels: Vec<String>,
+    /// How long a webhook call may take before it counts as failed (and is retried).
+    #[arg(long, value_name = "MS", default_value_t = 10_000)]
+    webhook_timeout_ms: u64,
+}
+
+impl ServeArgs {
+    fn webhook(&self) -> anyhow::Result<Option<journeys_engine::webhook::WebhookConfig>> {
+        let Some(url) = self.webhook_url.clone() else { return Ok(None) };
+        let secret = std::env::var(&self.webhook_secret_env)
+            .with_context(|| format!("--webhook-url needs the shared secret in the environment variable {}", self.webhook_secret_env))?;
+        anyhow::ensure!(secret.len() >= 16, "the webhook secret in {} is shorter than 16 characters", self.webhook_secret_env);
+        let known: Vec<&str> = journeys_core::kinds::Channel::ALL.iter().map(|c| c.key()).collect();
+        if let Some(bad) = self.webhook_channels.iter().find(|c| !known.contains(&c.as_str())) {
+            anyhow::bail!("--webhook-channels: unknown channel '{bad}' (known: {})", known.join(", "));
+        }
+        Ok(Some(journeys_engine::webhook::WebhookConfig {
+            url,
+            secret,
+            channels: self.webhook_channels.clone(),
+            timeout: std::time::Duration::from_millis(self.webhook_timeout_ms),
+        }))
+    }
 }
 
 fn url(database_url: Option<String>) -> anyhow::Result<String> {
@@ -32,7 +64,8 @@ pub fn serve(database_url: Option<String>, args: ServeArgs) -> anyhow::Result<Ex
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     runtime.block_on(async move {
         let store = Store::open(&url).await?;
-        let config = EngineConfig { listen: args.listen, sink_dir: args.sink_dir, ..EngineConfig::default() };
+        let webhook = args.webhook()?;
+        let config = EngineConfig { listen: args.listen, sink_dir: args.sink_dir, webhook, ..EngineConfig::default() };
         let engine = Engine::start(store.clone(), config).await?;
         eprintln!("journeys engine listening on http://{} (database {})", engine.local_addr(), store.location());
         shutdown_signal().await;
@@ -94,13 +127,34 @@ pub fn ingest(database_url: Option<String>, file: PathBuf) -> anyhow::Result<Exi
         let processor = Processor::new(store, Clock::System);
         processor.refresh_versions().await?;
         let (mut accepted, mut duplicates) = (0, 0);
-        for event in &events {
-            match processor.ingest(event).await.with_context(|| format!("event '{}'", event.id))? {
-                Outcome::Accepted => accepted += 1,
-                Outcome::Duplicate => duplicates += 1,
-            }
+        for batch in events.chunks(journeys_engine::INGEST_BATCH) {
+            let tally = processor.ingest_batch(batch).await.with_context(|| format!("events from '{}'", batch[0].id))?;
+            accepted += tally.accepted;
+            duplicates += tally.duplicates;
         }
         println!("{accepted} accepted, {duplicates} duplicates");
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// `journeys import-customers FILE`: CSV (by the `.csv` extension) or NDJSON, checked whole
+/// first (exit 1 with every bad line, nothing written), then stored in one transaction.
+pub fn import_customers(database_url: Option<String>, file: PathBuf) -> anyhow::Result<ExitCode> {
+    let body = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+    let format = if file.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) { BodyFormat::Csv } else { BodyFormat::Ndjson };
+    let customers = match wire::parse_customers(&body, format) {
+        Ok(customers) => customers,
+        Err(errors) => {
+            for e in errors {
+                eprintln!("{}:{}: {}", file.display(), e.line.unwrap_or(0), e.error);
+            }
+            return Ok(ExitCode::from(1));
+        }
+    };
+    crate::db::with_store(database_url, |store| async move {
+        let rows: Vec<(String, String)> = customers.iter().map(|c| Ok((c.id.clone(), serde_json::to_string(c)?))).collect::<anyhow::Result<_>>()?;
+        store.upsert_customers(&rows, Clock::System.now()).await?;
+        println!("{} customers imported", rows.len());
         Ok(ExitCode::SUCCESS)
     })
 }

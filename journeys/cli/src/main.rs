@@ -63,6 +63,9 @@ enum Command {
     Serve(engine_cmd::ServeArgs),
     /// Process an NDJSON file of events through the engine (no HTTP); actions wait in the outbox for `serve`.
     Ingest { file: std::path::PathBuf },
+    /// Import customer profiles for the engine from CSV (the `population generate` columns) or
+    /// NDJSON, all or none: every bad row is reported with its line and column.
+    ImportCustomers { file: std::path::PathBuf },
     /// Sample customer populations.
     #[command(subcommand)]
     Population(simulate_cmd::PopulationCommand),
@@ -177,6 +180,7 @@ fn main() -> ExitCode {
         Command::Simulate(args) => report(simulate_cmd::simulate_cmd(args)),
         Command::Serve(args) => report(engine_cmd::serve(cli.database_url, args)),
         Command::Ingest { file } => report(engine_cmd::ingest(cli.database_url, file)),
+        Command::ImportCustomers { file } => report(engine_cmd::import_customers(cli.database_url, file)),
         Command::Drafts(command) => report(drafts::run(cli.database_url, command)),
         Command::Templates(command) => report(templates_cmd::run(cli.database_url, command)),
         Command::Report(args) => report(report_cmd::report(cli.database_url, args)),

@@ -127,11 +127,74 @@ fn ingest_then_serve_survives_kill_9_and_delivers_each_action_once() {
 }
 
 #[test]
-fn bench_engine_reports_the_three_rates_and_their_ratio() {
-    let out = Command::new(env!("CARGO_BIN_EXE_journeys")).args(["bench", "engine", "--events", "50"]).output().expect("run bench");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+fn bench_engine_reports_the_rates_and_their_ratio() {
+    let out = Command::new(env!("CARGO_BIN_EXE_journeys"))
+        .args(["bench", "engine", "--events", "600"])
+        .output()
+        .expect("run bench");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout);
-    for label in ["in memory", "durable (one transaction per event)", "raw batched insert", "durable / raw: "] {
+    for label in [
+        "in memory",
+        "durable, group commit",
+        "durable, one transaction per event",
+        "raw batched insert",
+        "durable / raw: ",
+        "due wake-ups fired/s",
+        "latency, offered",
+    ] {
         assert!(text.contains(label), "{label} missing from:\n{text}");
     }
+    // Every event entered a customer and the onboarding email was queued for most of them.
+    assert!(text.contains("(600 instances,"), "{text}");
+    let per_event: f64 = text
+        .split(" outbox rows per event")
+        .next()
+        .and_then(|s| s.rsplit(", ").next())
+        .and_then(|s| s.parse().ok())
+        .expect("outbox rows per event");
+    assert!(per_event > 0.5 && per_event <= 1.0, "{per_event}");
+}
+
+#[test]
+fn import_customers_from_csv_all_or_nothing_with_line_and_column() {
+    let dir = tempfile::tempdir().expect("dir");
+    let url = journeys_store::sqlite_url_for(&dir.path().join("j.db"));
+    let csv = dir.path().join("customers.csv");
+    let out = journeys(&url).args(["population", "generate", "--customers", "50", "--out"]).arg(&csv).output().expect("generate");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // Line 4 (the third customer) gets a balance that is not a number.
+    let text = std::fs::read_to_string(&csv).expect("read");
+    let header: Vec<&str> = text.lines().next().expect("header").split(',').collect();
+    let column = header.iter().position(|h| *h == "balance").expect("a balance column");
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let mut cells: Vec<String> = lines[3].split(',').map(str::to_string).collect();
+    cells[column] = "lots".into();
+    lines[3] = cells.join(",");
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, lines.join("\n") + "\n").expect("write");
+    let out = journeys(&url).arg("import-customers").arg(&bad).output().expect("import");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("bad.csv:4: column balance:"), "{stderr}");
+
+    let count = || {
+        runtime().block_on(async {
+            let store = Store::open(&url).await.expect("store");
+            let ids: Vec<String> = (0..50).map(|i| journeys_core::population::generate_customer(1, i).id).collect();
+            let known = store.known_customers(&ids.iter().map(String::as_str).collect::<Vec<_>>()).await.expect("known").len();
+            store.close().await;
+            known
+        })
+    };
+    assert_eq!(count(), 0, "nothing is written when a row is bad");
+    let out = journeys(&url).arg("import-customers").arg(&csv).output().expect("import");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "50 customers imported\n");
+    assert_eq!(count(), 50);
 }

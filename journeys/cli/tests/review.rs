@@ -58,7 +58,7 @@ fn submit_review_publish_and_audit() {
     let dir = tempfile::tempdir().expect("temp dir");
     let changed = dir.path().join("v2.json");
     let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../templates/credit-card-activation.json")).expect("template");
-    std::fs::write(&changed, text.replace("\"control_percent\"", "\"control_percent\"").replace("\"max\": 1", "\"max\": 2")).expect("write");
+    std::fs::write(&changed, text.replace("\"max\": 1", "\"max\": 2")).expect("write");
     assert_eq!(ok(&["submit", changed.to_str().expect("utf-8"), "--as", "dana"], ""), "credit-card-activation@2\n");
     let diff = ok(&["diff", "credit-card-activation@1", "credit-card-activation@2"], "");
     assert!(diff.contains("~ settings frequency_caps") && diff.contains("[compliance]"), "{diff}");

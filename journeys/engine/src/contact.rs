@@ -1,6 +1,8 @@
 //! Governing one contact a journey asked for and writing what became of it: the action log
-//! always, the outbox when it may be sent. Order: journey paused → core's `governance::judge`
-//! (consent → quiet hours defer → frequency caps across all journeys).
+//! always, the outbox when it may be sent. Order: journey paused → consent (core) → the
+//! suppression list → quiet hours deferral and frequency caps across all journeys (core's
+//! `governance::judge`) → cross-journey arbitration. Mandatory service messages skip caps and
+//! arbitration, never consent or the suppression list.
 
 use journeys_core::governance::{judge, Request, Verdict};
 use journeys_core::kinds::{Channel, Purpose};
@@ -14,6 +16,12 @@ use crate::EngineError;
 /// Why a contact was not sent beyond what core's governance says.
 pub const PAUSED: &str = "journey_paused";
 pub const RETIRED: &str = "journey_retired";
+pub const SUPPRESSION_LIST: &str = "suppression_list";
+pub const ARBITRATION: &str = "arbitration";
+/// Two journeys never both contact a customer within this window (marketing contacts): the
+/// later one is suppressed. Within one event, journeys act in priority order, so the
+/// higher-priority journey is the one that gets through.
+pub const ARBITRATION_WINDOW_MS: i64 = 24 * 3_600_000;
 
 /// What the action node asked for; kept with a deferral so it can be judged again.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -30,14 +38,31 @@ pub struct ContactRequest {
 pub struct Recipient {
     pub customer: Customer,
     pub zone: chrono_tz::Tz,
+    /// (time, channel) of every contact sent, for frequency caps.
     pub history: Vec<(i64, Channel)>,
+    /// (time, journey) of the same contacts, for arbitration.
+    pub senders: Vec<(i64, String)>,
+    /// Channels (or `*`) on the suppression list.
+    pub suppressed: Vec<String>,
 }
 
 impl Recipient {
     pub async fn load(tx: &mut EngineTx, customer: Customer) -> Result<Recipient, EngineError> {
-        let history = tx.sent_history(&customer.id).await?.into_iter().filter_map(|(at, c)| Some((at, Channel::from_key(&c)?))).collect();
+        let sent = tx.sent_history(&customer.id).await?;
+        let history = sent.iter().filter_map(|s| Some((s.at, Channel::from_key(&s.channel)?))).collect();
+        let senders = sent.into_iter().map(|s| (s.at, s.journey_id)).collect();
+        let suppressed = tx.suppressed_channels(&customer.id).await?;
         let zone = customer.time_zone.parse().unwrap_or(chrono_tz::UTC);
-        Ok(Recipient { customer, zone, history })
+        Ok(Recipient { customer, zone, history, senders, suppressed })
+    }
+
+    fn on_suppression_list(&self, channel: Channel) -> bool {
+        self.suppressed.iter().any(|c| c == "*" || c == channel.key())
+    }
+
+    /// Another journey contacted the customer within the arbitration window before `at`.
+    fn contacted_by_another(&self, journey_id: &str, at: i64) -> bool {
+        self.senders.iter().any(|(when, by)| by != journey_id && *when > at - ARBITRATION_WINDOW_MS && *when <= at)
     }
 }
 
@@ -64,10 +89,16 @@ pub async fn govern(tx: &mut EngineTx, recipient: &mut Recipient, origin: &Origi
             let consents = recipient.customer.consents_to(request.channel);
             let settings = &live.compiled.journey().settings;
             let asked = Request { channel: request.channel, purpose: request.purpose, mandatory: request.mandatory };
-            match judge(asked, consents, settings, recipient.zone, &recipient.history, at) {
-                Verdict::Send => Ok(None),
-                Verdict::Defer(until) => Ok(Some(until)),
-                Verdict::Suppress(reason) => Err(serde_json::to_value(reason).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_else(|| format!("{reason:?}"))),
+            let service = request.mandatory && request.purpose == Some(Purpose::Service);
+            if consents && recipient.on_suppression_list(request.channel) {
+                Err(SUPPRESSION_LIST.to_string())
+            } else {
+                match judge(asked, consents, settings, recipient.zone, &recipient.history, at) {
+                    Verdict::Send if !service && recipient.contacted_by_another(origin.journey_id, at) => Err(ARBITRATION.to_string()),
+                    Verdict::Send => Ok(None),
+                    Verdict::Defer(until) => Ok(Some(until)),
+                    Verdict::Suppress(reason) => Err(serde_json::to_value(reason).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_else(|| format!("{reason:?}"))),
+                }
             }
         }
     };
@@ -106,6 +137,7 @@ pub async fn govern(tx: &mut EngineTx, recipient: &mut Recipient, origin: &Origi
             row.outcome = "sent".into();
             tx.log_action(&row).await?;
             recipient.history.push((at, request.channel));
+            recipient.senders.push((at, origin.journey_id.to_string()));
             let payload = serde_json::json!({
                 "content": request.content,
                 "purpose": request.purpose,

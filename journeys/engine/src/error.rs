@@ -10,6 +10,10 @@ pub enum EngineError {
     Corrupt { what: String, message: String },
     #[error("cannot listen on {address}: {source}")]
     Listen { address: String, source: std::io::Error },
+    #[error("the engine stopped before the events were committed; send them again")]
+    Interrupted,
+    #[error("connector: {0}")]
+    Connector(String),
     #[error("sink directory {path}: {source}")]
     Sink { path: String, source: std::io::Error },
 }

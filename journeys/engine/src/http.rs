@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::process::{InstanceState, Outcome};
+use crate::process::InstanceState;
 use crate::wire::{self, BodyFormat, LineError};
 use crate::{EngineError, Processor};
 
@@ -23,6 +23,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/customers"),
     ("GET", "/v1/customers/{id}"),
     ("POST", "/v1/events"),
+    ("POST", "/v1/suppressions"),
 ];
 
 pub fn router(processor: Arc<Processor>, body_limit: usize) -> Router {
@@ -32,6 +33,7 @@ pub fn router(processor: Arc<Processor>, body_limit: usize) -> Router {
         .route("/v1/customers", post(post_customers))
         .route("/v1/customers/{id}", get(get_customer))
         .route("/v1/events", post(post_events))
+        .route("/v1/suppressions", post(post_suppressions))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
@@ -40,6 +42,11 @@ pub fn router(processor: Arc<Processor>, body_limit: usize) -> Router {
 
 fn error(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(json!({ "error": message.into() }))).into_response()
+}
+
+/// CSV is for customer profiles only.
+fn csv_refused() -> Response {
+    error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "text/csv is accepted for customers only; send application/json or application/x-ndjson")
 }
 
 fn line_errors(status: StatusCode, errors: Vec<LineError>) -> Response {
@@ -87,7 +94,8 @@ fn body_of(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<(
     let format = match essence.as_str() {
         "application/json" | "" => BodyFormat::Json,
         "application/x-ndjson" => BodyFormat::Ndjson,
-        other => return Err(Box::new(error(StatusCode::UNSUPPORTED_MEDIA_TYPE, format!("content type '{other}' is not accepted; use application/json or application/x-ndjson")))),
+        "text/csv" => BodyFormat::Csv,
+        other => return Err(Box::new(error(StatusCode::UNSUPPORTED_MEDIA_TYPE, format!("content type '{other}' is not accepted; use application/json, application/x-ndjson or (customers) text/csv")))),
     };
     Ok((body, format))
 }
@@ -119,6 +127,9 @@ async fn post_events(State(processor): State<Arc<Processor>>, headers: HeaderMap
         Ok(b) => b,
         Err(refusal) => return *refusal,
     };
+    if format == BodyFormat::Csv {
+        return csv_refused();
+    }
     let events = match wire::parse_events(&body, format) {
         Ok(e) => e,
         Err(errors) => return line_errors(StatusCode::BAD_REQUEST, errors),
@@ -138,18 +149,40 @@ async fn post_events(State(processor): State<Arc<Processor>>, headers: HeaderMap
         return line_errors(StatusCode::UNPROCESSABLE_ENTITY, unknown);
     }
     let (mut accepted, mut duplicates) = (0_usize, 0_usize);
-    for event in &events {
-        match processor.ingest(event).await {
-            Ok(Outcome::Accepted) => accepted += 1,
-            Ok(Outcome::Duplicate) => duplicates += 1,
+    for batch in events.chunks(crate::INGEST_BATCH) {
+        match processor.submit(batch.to_vec()).await {
+            Ok(tally) => {
+                accepted += tally.accepted;
+                duplicates += tally.duplicates;
+            }
             Err(e) => {
-                tracing::error!(error = %e, event = %event.id, "processing failed");
-                let body = json!({ "error": format!("event '{}': {e}", event.id), "accepted": accepted, "duplicates": duplicates });
+                tracing::error!(error = %e, first = %batch[0].id, "processing failed");
+                let body = json!({ "error": e.to_string(), "accepted": accepted, "duplicates": duplicates });
                 return (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response();
             }
         }
     }
     Json(json!({ "accepted": accepted, "duplicates": duplicates, "errors": [] })).into_response()
+}
+
+async fn post_suppressions(State(processor): State<Arc<Processor>>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
+    let (body, format) = match body_of(&headers, body) {
+        Ok(b) => b,
+        Err(refusal) => return *refusal,
+    };
+    if format == BodyFormat::Csv {
+        return csv_refused();
+    }
+    let entries = match wire::parse_suppressions(&body, format) {
+        Ok(e) => e,
+        Err(errors) => return line_errors(StatusCode::BAD_REQUEST, errors),
+    };
+    let rows: Vec<(String, String, String)> = entries.into_iter().map(|s| (s.customer_id, s.channel, s.reason)).collect();
+    // Under the writer lock: a batch in flight has read the list already and keeps that view.
+    match processor.suppress(&rows).await {
+        Ok(()) => Json(json!({ "accepted": rows.len() })).into_response(),
+        Err(e) => internal(&e),
+    }
 }
 
 fn rfc3339(ms: i64) -> Value {
@@ -164,10 +197,11 @@ async fn get_customer(State(processor): State<Arc<Processor>>, Path(id): Path<St
         Ok(None) => return error(StatusCode::NOT_FOUND, format!("no customer '{id}'")),
         Err(e) => return internal(&e.into()),
     };
-    let (instances, actions) = match (store.customer_instances(&id).await, store.customer_actions(&id).await) {
-        (Ok(i), Ok(a)) => (i, a),
-        (Err(e), _) | (_, Err(e)) => return internal(&e.into()),
+    let (instances, actions, suppressions) = match (store.customer_instances(&id).await, store.customer_actions(&id).await, store.customer_suppressions(&id).await) {
+        (Ok(i), Ok(a), Ok(s)) => (i, a, s),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return internal(&e.into()),
     };
+    let suppressions: Vec<Value> = suppressions.iter().map(|(channel, reason, at)| json!({ "channel": channel, "reason": reason, "since": rfc3339(*at) })).collect();
     let instances: Vec<Value> = instances
         .iter()
         .map(|i| {
@@ -188,5 +222,5 @@ async fn get_customer(State(processor): State<Arc<Processor>>, Path(id): Path<St
             })
         })
         .collect();
-    Json(json!({ "customer": profile, "instances": instances, "actions": actions })).into_response()
+    Json(json!({ "customer": profile, "instances": instances, "actions": actions, "suppressions": suppressions })).into_response()
 }

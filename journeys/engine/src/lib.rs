@@ -12,6 +12,7 @@ mod metrics;
 mod process;
 mod relay;
 mod sink;
+pub mod webhook;
 pub mod wire;
 
 use std::net::SocketAddr;
@@ -27,19 +28,23 @@ pub use clock::Clock;
 pub use contact::{idempotency_key, PAUSED, RETIRED};
 pub use error::EngineError;
 pub use metrics::Metrics;
-pub use process::{InstanceState, Outcome, Processor};
+pub use process::{BatchTally, InstanceState, Outcome, Processor};
 pub use sink::FileSink;
 
+/// Events committed together (one transaction) when a request or file brings many.
+pub const INGEST_BATCH: usize = 500;
 /// Default request body limit (413 beyond it).
 pub const DEFAULT_BODY_LIMIT: usize = 8 * 1024 * 1024;
 /// How many due wake-ups (and deferrals) one timer round pulls.
-const TIMER_BATCH: i64 = 200;
+pub const TIMER_BATCH: i64 = 500;
 
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
     pub listen: String,
     /// Where the file sink writes; without it nothing is delivered (the outbox keeps it).
     pub sink_dir: Option<PathBuf>,
+    /// A signed webhook for some channels (they then skip the file sink).
+    pub webhook: Option<webhook::WebhookConfig>,
     pub clock: Clock,
     pub body_limit: usize,
     /// How often published, paused and retired versions are picked up.
@@ -53,6 +58,7 @@ impl Default for EngineConfig {
         EngineConfig {
             listen: "127.0.0.1:8787".into(),
             sink_dir: None,
+            webhook: None,
             clock: Clock::System,
             body_limit: DEFAULT_BODY_LIMIT,
             version_poll: Duration::from_millis(500),
@@ -84,9 +90,16 @@ impl Engine {
         let mut tasks = Vec::new();
         tasks.push(tokio::spawn(poll_versions(Arc::clone(&processor), config.version_poll, watcher.clone())));
         tasks.push(tokio::spawn(fire_timers(Arc::clone(&processor), config.timer_poll, watcher.clone())));
-        match sink {
-            Some(sink) => tasks.push(tokio::spawn(relay::run(Arc::clone(&processor), sink, watcher.clone()))),
-            None => tracing::warn!("no sink directory: actions stay in the outbox undelivered"),
+        let webhook = match config.webhook.clone() {
+            Some(c) => Some(webhook::Webhook::new(c).map_err(EngineError::Connector)?),
+            None => None,
+        };
+        let routes = relay::routes(sink, webhook);
+        if routes.is_empty() {
+            tracing::warn!("no connector (sink directory or webhook): actions stay in the outbox undelivered");
+        }
+        for route in routes {
+            tasks.push(tokio::spawn(relay::run(Arc::clone(&processor), route, watcher.clone())));
         }
         let app = http::router(Arc::clone(&processor), config.body_limit);
         let mut stop = watcher;

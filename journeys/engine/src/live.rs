@@ -62,6 +62,9 @@ impl LiveSet {
             };
             next.push(LiveVersion { journey_id: v.journey_id, version: v.number, paused, compiled });
         }
+        // Journeys see each event in priority order (then by id), so when two would contact a
+        // customer at once, arbitration lets the higher-priority one through.
+        next.sort_by(|a, b| b.compiled.journey().settings.priority.cmp(&a.compiled.journey().settings.priority).then_with(|| a.journey_id.cmp(&b.journey_id)).then(a.version.cmp(&b.version)));
         match self.current.write() {
             Ok(mut current) => *current = Arc::new(next),
             Err(poisoned) => *poisoned.into_inner() = Arc::new(next),

@@ -17,12 +17,12 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    pub fn accepted(&self) {
-        self.events_accepted.fetch_add(1, Ordering::Relaxed);
+    pub fn accepted_many(&self, n: usize) {
+        self.events_accepted.fetch_add(n as u64, Ordering::Relaxed);
     }
 
-    pub fn duplicate(&self) {
-        self.events_duplicate.fetch_add(1, Ordering::Relaxed);
+    pub fn duplicates(&self, n: usize) {
+        self.events_duplicate.fetch_add(n as u64, Ordering::Relaxed);
     }
 
     pub fn delivered(&self) {

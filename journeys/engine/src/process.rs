@@ -2,7 +2,7 @@
 //! transaction that moves instances through core's `interpret::enter`/`step` (never a second
 //! implementation of node semantics) and records every contact with its verdict.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use journeys_core::interpret::{self, Effect, Input, Instance, Status, Step};
@@ -34,6 +34,13 @@ pub struct InstanceState {
     pub path: Vec<String>,
 }
 
+/// What became of a batch of events.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct BatchTally {
+    pub accepted: usize,
+    pub duplicates: usize,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     Accepted,
@@ -47,11 +54,19 @@ pub struct Processor {
     pub(crate) metrics: Arc<Metrics>,
     /// One writer at a time: the engine owns all customers in this slice (no partitions yet).
     lock: tokio::sync::Mutex<()>,
+    /// Events offered through `submit`, waiting for the next writer to commit them together.
+    pending: std::sync::Mutex<Vec<Job>>,
+}
+
+/// Events one caller submitted, and where their tally goes.
+struct Job {
+    events: Vec<Event>,
+    reply: tokio::sync::oneshot::Sender<Result<BatchTally, EngineError>>,
 }
 
 impl Processor {
     pub fn new(store: Store, clock: Clock) -> Processor {
-        Processor { store, live: LiveSet::default(), clock, metrics: Arc::default(), lock: tokio::sync::Mutex::new(()) }
+        Processor { store, live: LiveSet::default(), clock, metrics: Arc::default(), lock: tokio::sync::Mutex::new(()), pending: Default::default() }
     }
 
     pub fn store(&self) -> &Store {
@@ -73,88 +88,249 @@ impl Processor {
     /// Process one event: stored once (a repeated id changes nothing), then every live version
     /// sees it, all in one transaction.
     pub async fn ingest(&self, event: &Event) -> Result<Outcome, EngineError> {
-        let _one_writer = self.lock.lock().await;
-        let received = self.clock.now();
-        let mut tx = self.store.engine_tx().await?;
-        if !tx.insert_event(&event.record(), received).await? {
-            self.metrics.duplicate();
-            return Ok(Outcome::Duplicate);
-        }
-        let unknown = || EngineError::UnknownCustomer { event: event.id.clone(), customer: event.customer_id.clone() };
-        let customer = load_customer(&mut tx, &event.customer_id).await?.ok_or_else(unknown)?;
-        let mut recipient = Recipient::load(&mut tx, customer).await?;
-        for live in self.live.snapshot().iter() {
-            on_event(&mut tx, &mut recipient, live, event, received).await?;
-        }
-        tx.commit().await?;
-        self.metrics.accepted();
-        Ok(Outcome::Accepted)
+        let tally = self.ingest_batch(std::slice::from_ref(event)).await?;
+        Ok(if tally.accepted == 1 { Outcome::Accepted } else { Outcome::Duplicate })
     }
 
-    /// Fire wake-ups and judge deferrals due at the clock's now, at most `limit` of each.
-    /// Returns how many were handled.
+    /// Process events in order in ONE transaction (one durable write for the lot). Any
+    /// failure — an unknown customer, a database error — keeps none of them.
+    pub async fn ingest_batch(&self, events: &[Event]) -> Result<BatchTally, EngineError> {
+        let _one_writer = self.lock.lock().await;
+        let outcomes = self.process(events).await?;
+        Ok(tally(&outcomes))
+    }
+
+    /// Group commit for concurrent callers (the HTTP API): the caller's events join a queue;
+    /// whoever holds the writer lock next commits everything queued in one transaction and
+    /// hands each caller its tally. Under load many requests share one durable write; alone, a
+    /// request is committed at once. If a shared transaction fails, each caller's events are
+    /// retried in a transaction of their own, so one caller's bad event fails only that caller.
+    pub async fn submit(&self, events: Vec<Event>) -> Result<BatchTally, EngineError> {
+        let (reply, mut answer) = tokio::sync::oneshot::channel();
+        self.pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(Job { events, reply });
+        tokio::select! {
+            biased;
+            // Committed by another caller's transaction: no need to queue for the lock.
+            result = &mut answer => return result.unwrap_or(Err(EngineError::Interrupted)),
+            _one_writer = self.lock.lock() => {
+                let jobs = std::mem::take(&mut *self.pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+                if !jobs.is_empty() {
+                    self.commit_together(jobs).await;
+                }
+            }
+        }
+        // Whoever took our job answered before releasing the lock we have just held.
+        answer.await.unwrap_or(Err(EngineError::Interrupted))
+    }
+
+    async fn commit_together(&self, jobs: Vec<Job>) {
+        let all: Vec<Event> = jobs.iter().flat_map(|j| j.events.iter().cloned()).collect();
+        match self.process(&all).await {
+            Ok(outcomes) => {
+                let mut rest = outcomes.as_slice();
+                for job in jobs {
+                    let (mine, others) = rest.split_at(job.events.len().min(rest.len()));
+                    rest = others;
+                    let _ = job.reply.send(Ok(tally(mine)));
+                }
+            }
+            Err(e) if jobs.len() == 1 => {
+                if let Some(job) = jobs.into_iter().next() {
+                    let _ = job.reply.send(Err(e));
+                }
+            }
+            Err(_) => {
+                for job in jobs {
+                    let result = self.process(&job.events).await.map(|outcomes| tally(&outcomes));
+                    let _ = job.reply.send(result);
+                }
+            }
+        }
+    }
+
+    /// The work of a batch; the caller holds the writer lock.
+    async fn process(&self, events: &[Event]) -> Result<Vec<Outcome>, EngineError> {
+        let received = self.clock.now();
+        let snapshot = self.live.snapshot();
+        let mut tx = self.store.engine_tx().await?;
+        let ids: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
+        let customers: Vec<&str> = events.iter().map(|e| e.customer_id.as_str()).collect();
+        tx.prefetch(&ids, &customers).await?;
+        let mut outcomes = Vec::with_capacity(events.len());
+        for event in events {
+            if !tx.insert_event(&event.record(), received).await? {
+                outcomes.push(Outcome::Duplicate);
+                continue;
+            }
+            let unknown = || EngineError::UnknownCustomer { event: event.id.clone(), customer: event.customer_id.clone() };
+            let customer = load_customer(&mut tx, &event.customer_id).await?.ok_or_else(unknown)?;
+            let mut recipient = Recipient::load(&mut tx, customer).await?;
+            for live in snapshot.iter() {
+                on_event(&mut tx, &mut recipient, live, event, received).await?;
+            }
+            outcomes.push(Outcome::Accepted);
+        }
+        tx.commit().await?;
+        let tally = tally(&outcomes);
+        self.metrics.accepted_many(tally.accepted);
+        self.metrics.duplicates(tally.duplicates);
+        Ok(outcomes)
+    }
+
+    /// Put customers on the suppression list (customer, channel or `*`, reason). Taken under
+    /// the writer lock, so no batch is half-way between reading and using the list.
+    pub async fn suppress(&self, rows: &[(String, String, String)]) -> Result<(), EngineError> {
+        let _one_writer = self.lock.lock().await;
+        Ok(self.store.add_suppressions(rows, self.clock.now()).await?)
+    }
+
+    /// Fire wake-ups and judge deferrals due at the clock's now, at most `limit` of each, each
+    /// kind in one transaction. Returns how many were handled.
     pub async fn fire_due(&self, limit: i64) -> Result<usize, EngineError> {
         let now = self.clock.now();
         let mut handled = 0;
-        for row in self.store.due_instances(now, limit).await? {
-            handled += usize::from(self.fire_timer(&row, now).await?);
-        }
-        for deferral in self.store.due_deferrals(now, limit).await? {
+        let mut due = self.store.due_instances(now, limit).await?;
+        if !due.is_empty() {
+            let snapshot = self.live.snapshot();
+            // Wake-ups of one customer at one moment fire in the journeys' priority order (the
+            // snapshot's), so arbitration lets the higher-priority journey through.
+            let rank = |row: &InstanceRow| snapshot.iter().position(|l| l.journey_id == row.journey_id && l.version == row.version).unwrap_or(usize::MAX);
+            due.sort_by(|a, b| a.wake_at.cmp(&b.wake_at).then_with(|| a.customer_id.cmp(&b.customer_id)).then_with(|| rank(a).cmp(&rank(b))));
+            // Asked before the transaction: the store's pool may have a single connection.
+            let retired = self
+                .retired_among(due.iter().map(|r| (&r.journey_id, r.version)), &snapshot)
+                .await?;
             let _one_writer = self.lock.lock().await;
             let mut tx = self.store.engine_tx().await?;
-            let Some(customer) = load_customer(&mut tx, &deferral.customer_id).await? else { continue };
-            let mut recipient = Recipient::load(&mut tx, customer).await?;
-            let request: ContactRequest = serde_json::from_str(&deferral.request).map_err(|e| corrupt(format!("action {}", deferral.seq), e))?;
-            let snapshot = self.live.snapshot();
-            let live = snapshot.iter().find(|l| l.journey_id == deferral.journey_id && l.version == deferral.version);
-            if live.is_none() && !self.is_retired(&deferral.journey_id, deferral.version).await? {
-                continue; // published but not loaded yet: next round
+            let customers: Vec<&str> = due.iter().map(|r| r.customer_id.as_str()).collect();
+            tx.prefetch(&[], &customers).await?;
+            for row in &due {
+                handled += usize::from(fire_timer(&mut tx, &snapshot, &retired, row, now).await?);
             }
-            tx.resolve_deferral(deferral.seq).await?;
-            let at = deferral.due_at.unwrap_or(now);
-            let origin = Origin { journey_id: &deferral.journey_id, version: deferral.version, live, node: &deferral.node, key: &deferral.idempotency_key };
-            govern(&mut tx, &mut recipient, &origin, &request, at).await?;
             tx.commit().await?;
-            handled += 1;
+        }
+        let deferrals = self.store.due_deferrals(now, limit).await?;
+        if !deferrals.is_empty() {
+            let snapshot = self.live.snapshot();
+            let retired = self
+                .retired_among(
+                    deferrals.iter().map(|d| (&d.journey_id, d.version)),
+                    &snapshot,
+                )
+                .await?;
+            let _one_writer = self.lock.lock().await;
+            let mut tx = self.store.engine_tx().await?;
+            let customers: Vec<&str> = deferrals.iter().map(|d| d.customer_id.as_str()).collect();
+            tx.prefetch(&[], &customers).await?;
+            for deferral in &deferrals {
+                let live = snapshot
+                    .iter()
+                    .find(|l| l.journey_id == deferral.journey_id && l.version == deferral.version);
+                if live.is_none()
+                    && !retired.contains(&(deferral.journey_id.clone(), deferral.version))
+                {
+                    continue; // published but not loaded yet: next round
+                }
+                let Some(customer) = load_customer(&mut tx, &deferral.customer_id).await? else {
+                    continue;
+                };
+                let mut recipient = Recipient::load(&mut tx, customer).await?;
+                let request: ContactRequest = serde_json::from_str(&deferral.request)
+                    .map_err(|e| corrupt(format!("action {}", deferral.seq), e))?;
+                tx.resolve_deferral(deferral.seq).await?;
+                let at = deferral.due_at.unwrap_or(now);
+                let origin = Origin {
+                    journey_id: &deferral.journey_id,
+                    version: deferral.version,
+                    live,
+                    node: &deferral.node,
+                    key: &deferral.idempotency_key,
+                };
+                govern(&mut tx, &mut recipient, &origin, &request, at).await?;
+                handled += 1;
+            }
+            tx.commit().await?;
         }
         Ok(handled)
     }
 
-    async fn fire_timer(&self, due: &InstanceRow, now: i64) -> Result<bool, EngineError> {
-        let _one_writer = self.lock.lock().await;
-        let snapshot = self.live.snapshot();
-        let live = snapshot.iter().find(|l| l.journey_id == due.journey_id && l.version == due.version);
-        let mut tx = self.store.engine_tx().await?;
-        // Read again under the lock: an event may have moved the instance since the query.
-        let Some(row) = tx.instance(&due.customer_id, &due.journey_id, due.version).await? else { return Ok(false) };
-        let Some(live) = live else {
-            if self.is_retired(&row.journey_id, row.version).await? {
-                // A retired version's customers leave it where they are.
-                let mut retired = row.clone();
-                retired.status = "retired".into();
-                retired.wake_at = None;
-                retired.updated_at = now;
-                tx.put_instance(&retired).await?;
-                tx.commit().await?;
-                return Ok(true);
+    /// Of these versions, the retired ones that are not live.
+    async fn retired_among<'a>(
+        &self,
+        versions: impl Iterator<Item = (&'a String, i64)>,
+        live: &[LiveVersion],
+    ) -> Result<HashSet<(String, i64)>, EngineError> {
+        let mut retired = HashSet::new();
+        let not_live: HashSet<(&String, i64)> = versions
+            .filter(|(j, v)| !live.iter().any(|l| &l.journey_id == *j && l.version == *v))
+            .collect();
+        for (journey_id, version) in not_live {
+            if self.is_retired(journey_id, version).await? {
+                retired.insert((journey_id.clone(), version));
             }
-            return Ok(false);
-        };
-        let mut state = parse_state(&row)?;
-        let Some(at) = state.instance.wake_at.filter(|at| *at <= now && state.instance.status == Status::Waiting) else { return Ok(false) };
-        let Some(customer) = load_customer(&mut tx, &row.customer_id).await? else { return Ok(false) };
-        let mut recipient = Recipient::load(&mut tx, customer).await?;
-        let mut ctx = recipient.customer.context(at);
-        let step = interpret::step(&live.compiled, &state.instance, &Input::Timer, &mut ctx, at).map_err(|e| corrupt("instance", e))?;
-        apply(&mut tx, &mut recipient, live, &mut state, step, at).await?;
-        put(&mut tx, live, &state, now).await?;
-        tx.commit().await?;
-        Ok(true)
+        }
+        Ok(retired)
     }
 
     async fn is_retired(&self, journey_id: &str, version: i64) -> Result<bool, EngineError> {
         Ok(matches!(self.store.version(journey_id, version).await, Ok(v) if v.status == VersionStatus::Retired))
     }
+}
+
+/// One due wake-up, read again inside the transaction: an event may have moved the instance
+/// since the due query. A retired version's customers are left where they are.
+async fn fire_timer(
+    tx: &mut EngineTx,
+    live: &[LiveVersion],
+    retired: &HashSet<(String, i64)>,
+    due: &InstanceRow,
+    now: i64,
+) -> Result<bool, EngineError> {
+    let Some(row) = tx
+        .instance(&due.customer_id, &due.journey_id, due.version)
+        .await?
+    else {
+        return Ok(false);
+    };
+    let Some(live) = live
+        .iter()
+        .find(|l| l.journey_id == row.journey_id && l.version == row.version)
+    else {
+        if retired.contains(&(row.journey_id.clone(), row.version)) {
+            let retired = InstanceRow {
+                status: "retired".into(),
+                wake_at: None,
+                updated_at: now,
+                ..row
+            };
+            tx.put_instance(&retired).await?;
+            return Ok(true);
+        }
+        return Ok(false);
+    };
+    let mut state = parse_state(&row)?;
+    let Some(at) = state
+        .instance
+        .wake_at
+        .filter(|at| *at <= now && state.instance.status == Status::Waiting)
+    else {
+        return Ok(false);
+    };
+    let Some(customer) = load_customer(tx, &row.customer_id).await? else {
+        return Ok(false);
+    };
+    let mut recipient = Recipient::load(tx, customer).await?;
+    let mut ctx = recipient.customer.context(at);
+    let step = interpret::step(&live.compiled, &state.instance, &Input::Timer, &mut ctx, at)
+        .map_err(|e| corrupt("instance", e))?;
+    apply(tx, &mut recipient, live, &mut state, step, at).await?;
+    put(tx, live, &state, now).await?;
+    Ok(true)
+}
+
+fn tally(outcomes: &[Outcome]) -> BatchTally {
+    let accepted = outcomes.iter().filter(|o| **o == Outcome::Accepted).count();
+    BatchTally { accepted, duplicates: outcomes.len() - accepted }
 }
 
 async fn load_customer(tx: &mut EngineTx, id: &str) -> Result<Option<Customer>, EngineError> {

@@ -10,6 +10,22 @@ use std::path::{Path, PathBuf};
 use journeys_store::OutboxRow;
 use serde_json::Value;
 
+/// What every connector delivers for an action: the file sink's line, the webhook's body.
+pub fn action_json(row: &OutboxRow) -> Value {
+    let payload: Value = serde_json::from_str(&row.payload).unwrap_or(Value::Null);
+    serde_json::json!({
+        "idempotency_key": row.idempotency_key,
+        "channel": row.channel,
+        "customer_id": row.customer_id,
+        "journey": row.journey_id,
+        "version": row.version,
+        "node": row.node,
+        "content": payload.get("content").cloned().unwrap_or(Value::Null),
+        "offer": payload.get("offer").cloned().unwrap_or(Value::Null),
+        "at": payload.get("at").cloned().unwrap_or(Value::Null),
+    })
+}
+
 pub struct FileSink {
     dir: PathBuf,
     written: HashSet<String>,
@@ -49,18 +65,7 @@ impl FileSink {
         if self.written.contains(&row.idempotency_key) {
             return Ok(false);
         }
-        let payload: Value = serde_json::from_str(&row.payload).unwrap_or(Value::Null);
-        let line = serde_json::json!({
-            "idempotency_key": row.idempotency_key,
-            "channel": row.channel,
-            "customer_id": row.customer_id,
-            "journey": row.journey_id,
-            "version": row.version,
-            "node": row.node,
-            "content": payload.get("content").cloned().unwrap_or(Value::Null),
-            "offer": payload.get("offer").cloned().unwrap_or(Value::Null),
-            "at": payload.get("at").cloned().unwrap_or(Value::Null),
-        });
+        let line = action_json(row);
         // Channel keys are fixed snake_case words, so they are safe file names.
         let path = self.dir.join(format!("{}.ndjson", row.channel));
         let mut file = OpenOptions::new().create(true).append(true).open(path)?;

@@ -16,6 +16,8 @@ pub enum BodyFormat {
     Json,
     /// One JSON object per line; blank lines are skipped.
     Ndjson,
+    /// Customers only: CSV with a header row, the columns of `journeys population` files.
+    Csv,
 }
 
 /// One bad item: its 1-based line (NDJSON, or a JSON syntax error) or array position (JSON).
@@ -99,6 +101,7 @@ fn parse_items<T: DeserializeOwned>(body: &[u8], format: BodyFormat) -> Result<V
                 }
             }
         }
+        BodyFormat::Csv => return Err(vec![LineError { error: "CSV is accepted for customers only; send JSON or NDJSON".into(), line: None, item: None }]),
         BodyFormat::Ndjson => {
             for (i, line) in text.lines().enumerate() {
                 if line.trim().is_empty() {
@@ -159,7 +162,10 @@ pub fn parse_events(body: &[u8], format: BodyFormat) -> Result<Vec<Event>, Vec<L
 }
 
 pub fn parse_customers(body: &[u8], format: BodyFormat) -> Result<Vec<Customer>, Vec<LineError>> {
-    let items: Vec<(Position, Customer)> = parse_items(body, format)?;
+    let items: Vec<(Position, Customer)> = match format {
+        BodyFormat::Csv => parse_customer_csv(body)?,
+        _ => parse_items(body, format)?,
+    };
     let mut errors = Vec::new();
     for (position, c) in &items {
         if let Err(message) = check_id("id", &c.id) {
@@ -170,6 +176,53 @@ pub fn parse_customers(body: &[u8], format: BodyFormat) -> Result<Vec<Customer>,
     }
     if errors.is_empty() {
         Ok(items.into_iter().map(|(_, c)| c).collect())
+    } else {
+        Err(errors)
+    }
+}
+
+/// Customers from CSV (core's reader: every bad row with its line and column).
+fn parse_customer_csv(body: &[u8]) -> Result<Vec<(Position, Customer)>, Vec<LineError>> {
+    use journeys_core::population::{read_csv, PopulationError};
+    match read_csv(body, false) {
+        // The header is line 1, so customer i is on line i + 2 (quoted line breaks aside).
+        Ok((customers, _)) => Ok(customers.into_iter().enumerate().map(|(i, c)| (Position::Line(i + 2), c)).collect()),
+        Err(PopulationError::BadRows(rows)) => Err(rows
+            .into_iter()
+            .map(|r| LineError { error: r.column.map_or(r.message.clone(), |c| format!("column {c}: {}", r.message)), line: usize::try_from(r.row).ok(), item: None })
+            .collect()),
+        Err(e) => Err(vec![LineError { error: e.to_string(), line: None, item: None }]),
+    }
+}
+
+/// A suppression-list entry as posted: no contact on `channel` (`*` or absent: any channel).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Suppression {
+    pub customer_id: String,
+    #[serde(default = "any_channel")]
+    pub channel: String,
+    pub reason: String,
+}
+
+fn any_channel() -> String {
+    "*".into()
+}
+
+pub fn parse_suppressions(body: &[u8], format: BodyFormat) -> Result<Vec<Suppression>, Vec<LineError>> {
+    let items: Vec<(Position, Suppression)> = parse_items(body, format)?;
+    let mut errors = Vec::new();
+    for (position, s) in &items {
+        if let Err(message) = check_id("customer_id", &s.customer_id) {
+            errors.push(position.error(format!("suppression: {message}")));
+        } else if s.channel != "*" && journeys_core::kinds::Channel::from_key(&s.channel).is_none() {
+            errors.push(position.error(format!("suppression of '{}': unknown channel '{}'", s.customer_id, s.channel)));
+        } else if s.reason.trim().is_empty() || s.reason.len() > 500 {
+            errors.push(position.error(format!("suppression of '{}': a reason of 1 to 500 characters is required", s.customer_id)));
+        }
+    }
+    if errors.is_empty() {
+        Ok(items.into_iter().map(|(_, s)| s).collect())
     } else {
         Err(errors)
     }

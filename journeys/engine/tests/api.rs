@@ -157,6 +157,12 @@ async fn bad_requests_get_json_errors_and_write_nothing() {
 
         let (status, body) = request(addr, "POST", "/v1/events", "text/csv", b"a,b").await;
         assert_eq!(status, 415, "{body}");
+        let mut csv = Vec::new();
+        journeys_core::population::write_csv(&[customer("C7", "Europe/London"), customer("C8", "Mars/Olympus")], &mut csv).expect("csv");
+        let (status, body) = request(addr, "POST", "/v1/customers", "text/csv", &csv).await;
+        let body: Value = serde_json::from_str(&body).expect("json error body");
+        assert_eq!((status, body["line"].as_u64()), (400, Some(3)), "{body}");
+        assert!(body["error"].as_str().is_some_and(|e| e.contains("Mars/Olympus")), "{body}");
         let (status, body) = post_json(addr, "/v1/customers", &json!([{ "id": "C9" }])).await;
         assert_eq!((status, body["item"].as_u64()), (400, Some(1)), "{body}");
         let (status, body) = get_json(addr, "/v1/customers/NOBODY").await;
@@ -167,6 +173,7 @@ async fn bad_requests_get_json_errors_and_write_nothing() {
         assert_eq!(db.store.event_count().await.expect("count"), 0, "nothing was written");
         assert!(db.store.customer_instances("C1").await.expect("instances").is_empty());
         assert!(db.store.customer_profile("C9").await.expect("profile").is_none());
+        assert!(db.store.customer_profile("C7").await.expect("profile").is_none(), "a bad CSV row keeps the good ones out too");
         engine.shutdown().await;
     })
     .await;

@@ -3,8 +3,9 @@
 //! Writes that must commit together go through one `EngineTx`.
 
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
+use sqlx::Row;
 
+pub use crate::engine_tx::{EngineTx, SentContact};
 use crate::{Store, StoreError};
 
 /// An event as stored. `attributes` is a JSON object as text.
@@ -15,6 +16,15 @@ pub struct EventRecord {
     pub event_type: String,
     pub time: i64,
     pub attributes: String,
+}
+
+/// Everything the engine wrote, as read back (events with their `received_at`).
+#[derive(Debug, Clone, Default)]
+pub struct EngineRows {
+    pub events: Vec<(EventRecord, i64)>,
+    pub instances: Vec<InstanceRow>,
+    pub actions: Vec<ActionRow>,
+    pub outbox: Vec<OutboxRow>,
 }
 
 /// One customer's place in one journey version. `state` is the engine's JSON.
@@ -69,11 +79,11 @@ pub struct OutboxRow {
     pub attempts: i64,
 }
 
-const INSTANCE_COLUMNS: &str = "customer_id, journey_id, version, node, status, wake_at, state, entered_at, updated_at";
-const ACTION_COLUMNS: &str = "seq, customer_id, journey_id, version, node, idempotency_key, channel, outcome, reason, at, due_at, pending, request";
-const OUTBOX_COLUMNS: &str = "seq, idempotency_key, channel, customer_id, journey_id, version, node, payload, created_at, delivered_at, attempts";
+pub(crate) const INSTANCE_COLUMNS: &str = "customer_id, journey_id, version, node, status, wake_at, state, entered_at, updated_at";
+pub(crate) const ACTION_COLUMNS: &str = "seq, customer_id, journey_id, version, node, idempotency_key, channel, outcome, reason, at, due_at, pending, request";
+pub(crate) const OUTBOX_COLUMNS: &str = "seq, idempotency_key, channel, customer_id, journey_id, version, node, payload, created_at, delivered_at, attempts";
 
-fn instance_from_row(r: &AnyRow) -> Result<InstanceRow, StoreError> {
+pub(crate) fn instance_from_row(r: &AnyRow) -> Result<InstanceRow, StoreError> {
     Ok(InstanceRow {
         customer_id: r.try_get("customer_id")?,
         journey_id: r.try_get("journey_id")?,
@@ -121,140 +131,9 @@ fn outbox_from_row(r: &AnyRow) -> Result<OutboxRow, StoreError> {
     })
 }
 
-/// Writes that commit together: an event with every state change, action and outbox row it
-/// causes. Dropped without `commit`, nothing of it is kept.
-pub struct EngineTx {
-    tx: Transaction<'static, Any>,
-}
-
-impl EngineTx {
-    pub async fn commit(self) -> Result<(), StoreError> {
-        Ok(self.tx.commit().await?)
-    }
-
-    /// Record an event; false (and nothing written) when its id was seen before.
-    pub async fn insert_event(&mut self, event: &EventRecord, received_at: i64) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "INSERT INTO events (id, customer_id, type, time, attributes, received_at) VALUES ($1, $2, $3, $4, $5, $6) \
-             ON CONFLICT (id) DO NOTHING",
-        )
-        .bind(&event.id)
-        .bind(&event.customer_id)
-        .bind(&event.event_type)
-        .bind(event.time)
-        .bind(&event.attributes)
-        .bind(received_at)
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    pub async fn customer_profile(&mut self, id: &str) -> Result<Option<String>, StoreError> {
-        let row = sqlx::query("SELECT profile FROM customers WHERE id = $1").bind(id).fetch_optional(&mut *self.tx).await?;
-        Ok(row.map(|r| r.try_get("profile")).transpose()?)
-    }
-
-    pub async fn instance(&mut self, customer_id: &str, journey_id: &str, version: i64) -> Result<Option<InstanceRow>, StoreError> {
-        let row = sqlx::query(&format!("SELECT {INSTANCE_COLUMNS} FROM instances WHERE customer_id = $1 AND journey_id = $2 AND version = $3"))
-            .bind(customer_id)
-            .bind(journey_id)
-            .bind(version)
-            .fetch_optional(&mut *self.tx)
-            .await?;
-        row.as_ref().map(instance_from_row).transpose()
-    }
-
-    pub async fn put_instance(&mut self, row: &InstanceRow) -> Result<(), StoreError> {
-        sqlx::query(&format!(
-            "INSERT INTO instances ({INSTANCE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-             ON CONFLICT (customer_id, journey_id, version) DO UPDATE SET node = excluded.node, status = excluded.status, \
-             wake_at = excluded.wake_at, state = excluded.state, entered_at = excluded.entered_at, updated_at = excluded.updated_at"
-        ))
-        .bind(&row.customer_id)
-        .bind(&row.journey_id)
-        .bind(row.version)
-        .bind(&row.node)
-        .bind(&row.status)
-        .bind(row.wake_at)
-        .bind(&row.state)
-        .bind(row.entered_at)
-        .bind(row.updated_at)
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(())
-    }
-
-    /// Contacts sent to the customer by any journey: (time, channel), for frequency caps.
-    pub async fn sent_history(&mut self, customer_id: &str) -> Result<Vec<(i64, String)>, StoreError> {
-        let rows = sqlx::query("SELECT at, channel FROM action_log WHERE customer_id = $1 AND outcome = 'sent'")
-            .bind(customer_id)
-            .fetch_all(&mut *self.tx)
-            .await?;
-        rows.iter().map(|r| Ok((r.try_get("at")?, r.try_get("channel")?))).collect()
-    }
-
-    /// Append to the action log; `seq` is assigned here and returned.
-    pub async fn log_action(&mut self, action: &ActionRow) -> Result<i64, StoreError> {
-        let seq = self.next_seq("action_log").await?;
-        sqlx::query(&format!("INSERT INTO action_log ({ACTION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"))
-            .bind(seq)
-            .bind(&action.customer_id)
-            .bind(&action.journey_id)
-            .bind(action.version)
-            .bind(&action.node)
-            .bind(&action.idempotency_key)
-            .bind(&action.channel)
-            .bind(&action.outcome)
-            .bind(&action.reason)
-            .bind(action.at)
-            .bind(action.due_at)
-            .bind(i64::from(action.pending))
-            .bind(&action.request)
-            .execute(&mut *self.tx)
-            .await?;
-        self.count_action(action).await?;
-        Ok(seq)
-    }
-
-    /// A deferral has been judged again (its outcome is a newer row).
-    pub async fn resolve_deferral(&mut self, seq: i64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE action_log SET pending = 0 WHERE seq = $1").bind(seq).execute(&mut *self.tx).await?;
-        Ok(())
-    }
-
-    /// Queue an action for delivery; false when its idempotency key is queued already.
-    pub async fn enqueue(&mut self, row: &OutboxRow) -> Result<bool, StoreError> {
-        let seq = self.next_seq("outbox").await?;
-        let done = sqlx::query(&format!(
-            "INSERT INTO outbox ({OUTBOX_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, 0) ON CONFLICT (idempotency_key) DO NOTHING"
-        ))
-        .bind(seq)
-        .bind(&row.idempotency_key)
-        .bind(&row.channel)
-        .bind(&row.customer_id)
-        .bind(&row.journey_id)
-        .bind(row.version)
-        .bind(&row.node)
-        .bind(&row.payload)
-        .bind(row.created_at)
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    pub(crate) fn conn(&mut self) -> &mut sqlx::AnyConnection {
-        &mut self.tx
-    }
-
-    pub(crate) async fn next_seq(&mut self, table: &'static str) -> Result<i64, StoreError> {
-        let last: i64 = sqlx::query(&format!("SELECT COALESCE(MAX(seq), 0) AS last FROM {table}")).fetch_one(&mut *self.tx).await?.try_get("last")?;
-        Ok(last + 1)
-    }
-}
-
 impl Store {
     pub async fn engine_tx(&self) -> Result<EngineTx, StoreError> {
-        Ok(EngineTx { tx: self.pool.begin().await? })
+        Ok(EngineTx::new(self.pool.begin().await?, self.backend))
     }
 
     /// Insert or replace customer profiles (id, profile JSON), all in one transaction.
@@ -311,7 +190,7 @@ impl Store {
     /// Waiting instances whose wake-up is due at `now`, earliest first.
     pub async fn due_instances(&self, now: i64, limit: i64) -> Result<Vec<InstanceRow>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {INSTANCE_COLUMNS} FROM instances WHERE wake_at IS NOT NULL AND wake_at <= $1 AND status = 'waiting' ORDER BY wake_at, customer_id LIMIT $2"
+            "SELECT {INSTANCE_COLUMNS} FROM instances WHERE wake_at IS NOT NULL AND wake_at <= $1 AND status = 'waiting' ORDER BY wake_at LIMIT $2"
         ))
         .bind(now)
         .bind(limit)
@@ -332,21 +211,82 @@ impl Store {
 
     /// Undelivered outbox rows in seq order.
     pub async fn undelivered(&self, limit: i64) -> Result<Vec<OutboxRow>, StoreError> {
-        let rows = sqlx::query(&format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE delivered_at IS NULL ORDER BY seq LIMIT $1"))
+        let rows = sqlx::query(&format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE delivered_at IS NULL AND failed_at IS NULL ORDER BY seq LIMIT $1"))
             .bind(limit)
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(outbox_from_row).collect()
     }
 
+    /// Undelivered rows of these channels due for an attempt at `now`, in seq order.
+    pub async fn deliverable(&self, channels: &[String], now: i64, limit: i64) -> Result<Vec<OutboxRow>, StoreError> {
+        if channels.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list: Vec<String> = (0..channels.len()).map(|i| format!("${}", i + 3)).collect();
+        let sql = format!(
+            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE delivered_at IS NULL AND failed_at IS NULL \
+             AND (next_attempt_at IS NULL OR next_attempt_at <= $1) AND channel IN ({}) ORDER BY seq LIMIT $2",
+            list.join(", ")
+        );
+        let query = channels.iter().fold(sqlx::query(&sql).bind(now).bind(limit), |q, c| q.bind(c.clone()));
+        query.fetch_all(&self.pool).await?.iter().map(outbox_from_row).collect()
+    }
+
     pub async fn mark_delivered(&self, seq: i64, at: i64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE outbox SET delivered_at = $1, attempts = attempts + 1 WHERE seq = $2").bind(at).bind(seq).execute(&self.pool).await?;
+        sqlx::query("UPDATE outbox SET delivered_at = $1, attempts = attempts + 1, last_error = NULL WHERE seq = $2").bind(at).bind(seq).execute(&self.pool).await?;
         Ok(())
     }
 
-    pub async fn record_failed_attempt(&self, seq: i64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE outbox SET attempts = attempts + 1 WHERE seq = $1").bind(seq).execute(&self.pool).await?;
+    /// A failed attempt: try again at `retry_at`, or with `None` give up (dead letter).
+    pub async fn record_failed_attempt(&self, seq: i64, error: &str, now: i64, retry_at: Option<i64>) -> Result<(), StoreError> {
+        let failed_at = if retry_at.is_none() { Some(now) } else { None };
+        sqlx::query("UPDATE outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2, failed_at = $3 WHERE seq = $4")
+            .bind(error.chars().take(1_000).collect::<String>())
+            .bind(retry_at)
+            .bind(failed_at)
+            .bind(seq)
+            .execute(&self.pool)
+            .await?;
         Ok(())
+    }
+
+    /// Actions set aside after failed delivery: (idempotency key, channel, attempts, last error).
+    pub async fn failed_deliveries(&self) -> Result<Vec<(String, String, i64, Option<String>)>, StoreError> {
+        let rows = sqlx::query("SELECT idempotency_key, channel, attempts, last_error FROM outbox WHERE failed_at IS NOT NULL ORDER BY seq").fetch_all(&self.pool).await?;
+        rows.iter().map(|r| Ok((r.try_get("idempotency_key")?, r.try_get("channel")?, r.try_get("attempts")?, r.try_get("last_error")?))).collect()
+    }
+
+    /// Put customers on the suppression list (or update the reason): (customer, channel or
+    /// `*`, reason), all in one transaction.
+    pub async fn add_suppressions(&self, rows: &[(String, String, String)], now: i64) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        for (customer, channel, reason) in rows {
+            sqlx::query(
+                "INSERT INTO suppressions (customer_id, channel, reason, added_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (customer_id, channel) DO UPDATE SET reason = excluded.reason, added_at = excluded.added_at",
+            )
+            .bind(customer)
+            .bind(channel)
+            .bind(reason)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Take a customer off the suppression list for a channel; false when they were not on it.
+    pub async fn remove_suppression(&self, customer_id: &str, channel: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM suppressions WHERE customer_id = $1 AND channel = $2").bind(customer_id).bind(channel).execute(&self.pool).await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// The customer's suppression-list entries: (channel or `*`, reason, added at).
+    pub async fn customer_suppressions(&self, customer_id: &str) -> Result<Vec<(String, String, i64)>, StoreError> {
+        let rows = sqlx::query("SELECT channel, reason, added_at FROM suppressions WHERE customer_id = $1 ORDER BY channel").bind(customer_id).fetch_all(&self.pool).await?;
+        rows.iter().map(|r| Ok((r.try_get("channel")?, r.try_get("reason")?, r.try_get("added_at")?))).collect()
     }
 
     /// Instances per status, for metrics.
@@ -368,20 +308,68 @@ impl Store {
         Ok(sqlx::query("SELECT COUNT(*) AS n FROM events").fetch_one(&self.pool).await?.try_get("n")?)
     }
 
-    /// Write event rows in batches without processing them: the benchmark's baseline.
-    pub async fn insert_events_raw(&self, events: &[EventRecord], received_at: i64, batch: usize) -> Result<(), StoreError> {
-        for chunk in events.chunks(batch.max(1)) {
-            let mut tx = self.pool.begin().await?;
-            for event in chunk {
-                sqlx::query("INSERT INTO events (id, customer_id, type, time, attributes, received_at) VALUES ($1, $2, $3, $4, $5, $6)")
-                    .bind(&event.id)
-                    .bind(&event.customer_id)
-                    .bind(&event.event_type)
-                    .bind(event.time)
-                    .bind(&event.attributes)
-                    .bind(received_at)
-                    .execute(&mut *tx)
-                    .await?;
+    /// Every row the engine wrote: the benchmark copies them into another database raw.
+    pub async fn engine_rows(&self) -> Result<EngineRows, StoreError> {
+        let events = sqlx::query("SELECT id, customer_id, type, time, attributes, received_at FROM events ORDER BY received_at, id")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                let record = EventRecord { id: r.try_get("id")?, customer_id: r.try_get("customer_id")?, event_type: r.try_get("type")?, time: r.try_get("time")?, attributes: r.try_get("attributes")? };
+                Ok((record, r.try_get("received_at")?))
+            })
+            .collect::<Result<_, StoreError>>()?;
+        let instances = sqlx::query(&format!("SELECT {INSTANCE_COLUMNS} FROM instances"))
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(instance_from_row)
+            .collect::<Result<_, _>>()?;
+        let actions = sqlx::query(&format!(
+            "SELECT {ACTION_COLUMNS} FROM action_log ORDER BY seq"
+        ))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(action_from_row)
+        .collect::<Result<_, _>>()?;
+        let outbox = sqlx::query(&format!("SELECT {OUTBOX_COLUMNS} FROM outbox ORDER BY seq"))
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(outbox_from_row)
+            .collect::<Result<_, _>>()?;
+        Ok(EngineRows {
+            events,
+            instances,
+            actions,
+            outbox,
+        })
+    }
+
+    /// Write rows with the engine's own statements, `batch` events' worth per transaction and
+    /// no processing: the floor the durable engine is measured against.
+    pub async fn insert_rows_raw(&self, rows: &EngineRows, batch: usize) -> Result<(), StoreError> {
+        let transactions = rows.events.len().div_ceil(batch.max(1)).max(1);
+        // The i-th of `transactions` equal slices of a table.
+        fn slice<T>(all: &[T], i: usize, of: usize) -> &[T] {
+            let size = all.len().div_ceil(of);
+            all.get(i * size..((i + 1) * size).min(all.len()))
+                .unwrap_or_default()
+        }
+        for i in 0..transactions {
+            let mut tx = self.engine_tx().await?;
+            for (event, received_at) in slice(&rows.events, i, transactions) {
+                tx.insert_event(event, *received_at).await?;
+            }
+            for row in slice(&rows.instances, i, transactions) {
+                tx.put_instance(row).await?;
+            }
+            for row in slice(&rows.actions, i, transactions) {
+                tx.log_action(row).await?;
+            }
+            for row in slice(&rows.outbox, i, transactions) {
+                tx.enqueue(row).await?;
             }
             tx.commit().await?;
         }

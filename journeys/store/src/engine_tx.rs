@@ -1,0 +1,512 @@
+//! The engine's unit of work. Reads go to the database once and are kept; writes are kept in
+//! memory and go out at `commit` as multi-row statements, in the same transaction. One writer
+//! owns the engine's tables while an `EngineTx` is open (the engine's writer lock), so what
+//! this transaction has read and written is the truth until it commits.
+//!
+//! Why buffer: a batch of events touches each table a few hundred times; a round trip per
+//! row made the database driver, not the engine, the bottleneck. `prefetch` loads what a batch
+//! will read in a handful of `IN (…)` queries.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
+use sqlx::{Any, Row, Transaction};
+
+use crate::engine_state::{
+    instance_from_row, ActionRow, EventRecord, InstanceRow, OutboxRow, INSTANCE_COLUMNS,
+};
+use crate::{Backend, StoreError};
+
+type AnyQuery<'q> = Query<'q, Any, AnyArguments<'q>>;
+type InstanceKey = (String, String, i64);
+
+/// Rows per multi-row statement: far below SQLite's and PostgreSQL's parameter limits.
+const ROWS_PER_STATEMENT: usize = 200;
+/// Ids per `IN (…)` list.
+const IDS_PER_QUERY: usize = 500;
+
+/// Writes that commit together: events with every state change, action and outbox row they
+/// cause. Dropped without `commit`, nothing of it is kept.
+pub struct EngineTx {
+    tx: Transaction<'static, Any>,
+    placeholders: Placeholders,
+    /// Event id → stored (before or in this transaction).
+    events_seen: HashMap<String, bool>,
+    new_events: Vec<(EventRecord, i64)>,
+    profiles: HashMap<String, Option<String>>,
+    instances: HashMap<InstanceKey, Option<InstanceRow>>,
+    /// Customers all of whose instances are in `instances`.
+    instances_loaded: HashSet<String>,
+    /// Changed instances, written at commit (ordered so writes are deterministic).
+    dirty: BTreeMap<InstanceKey, ()>,
+    /// Customer → contacts sent (time, channel, journey), including this transaction's.
+    history: HashMap<String, Vec<SentContact>>,
+    /// Customer → channels (or `*`) on the suppression list.
+    suppressed: HashMap<String, Vec<String>>,
+    actions: Vec<ActionRow>,
+    outbox: Vec<OutboxRow>,
+    outbox_keys: HashSet<String>,
+    next_action: Option<i64>,
+    next_outbox: Option<i64>,
+}
+
+impl EngineTx {
+    pub(crate) fn new(tx: Transaction<'static, Any>, backend: Backend) -> EngineTx {
+        EngineTx {
+            tx,
+            placeholders: Placeholders::of(backend),
+            events_seen: HashMap::new(),
+            new_events: Vec::new(),
+            profiles: HashMap::new(),
+            instances: HashMap::new(),
+            instances_loaded: HashSet::new(),
+            dirty: BTreeMap::new(),
+            history: HashMap::new(),
+            suppressed: HashMap::new(),
+            actions: Vec::new(),
+            outbox: Vec::new(),
+            outbox_keys: HashSet::new(),
+            next_action: None,
+            next_outbox: None,
+        }
+    }
+
+    /// Load in bulk what processing these events for these customers will read.
+    pub async fn prefetch(
+        &mut self,
+        event_ids: &[&str],
+        customer_ids: &[&str],
+    ) -> Result<(), StoreError> {
+        let events: Vec<&str> = unique(event_ids)
+            .into_iter()
+            .filter(|id| !self.events_seen.contains_key(*id))
+            .collect();
+        for chunk in events.chunks(IDS_PER_QUERY) {
+            for id in chunk {
+                self.events_seen.insert((*id).to_string(), false);
+            }
+            let sql = in_list(
+                self.placeholders,
+                "SELECT id FROM events WHERE id IN",
+                chunk.len(),
+                "",
+            );
+            for row in bind_ids(&sql, chunk).fetch_all(&mut *self.tx).await? {
+                self.events_seen.insert(row.try_get("id")?, true);
+            }
+        }
+        let customers: Vec<&str> = unique(customer_ids)
+            .into_iter()
+            .filter(|id| !self.instances_loaded.contains(*id))
+            .collect();
+        for chunk in customers.chunks(IDS_PER_QUERY) {
+            // What this transaction read or wrote before stays as it is.
+            let fresh_history: HashSet<&str> = chunk
+                .iter()
+                .copied()
+                .filter(|id| !self.history.contains_key(*id))
+                .collect();
+            for id in chunk {
+                self.profiles.entry((*id).to_string()).or_insert(None);
+                self.history.entry((*id).to_string()).or_default();
+                self.instances_loaded.insert((*id).to_string());
+            }
+            let sql = in_list(
+                self.placeholders,
+                "SELECT id, profile FROM customers WHERE id IN",
+                chunk.len(),
+                "",
+            );
+            for row in bind_ids(&sql, chunk).fetch_all(&mut *self.tx).await? {
+                self.profiles
+                    .insert(row.try_get("id")?, Some(row.try_get("profile")?));
+            }
+            let sql = in_list(
+                self.placeholders,
+                &format!("SELECT {INSTANCE_COLUMNS} FROM instances WHERE customer_id IN"),
+                chunk.len(),
+                "",
+            );
+            for row in bind_ids(&sql, chunk).fetch_all(&mut *self.tx).await? {
+                let row = instance_from_row(&row)?;
+                self.instances.entry(key_of(&row)).or_insert(Some(row));
+            }
+            let sql = in_list(
+                self.placeholders,
+                "SELECT customer_id, at, channel, journey_id FROM action_log WHERE customer_id IN",
+                chunk.len(),
+                " AND outcome = 'sent' ORDER BY seq",
+            );
+            for row in bind_ids(&sql, chunk).fetch_all(&mut *self.tx).await? {
+                let customer: String = row.try_get("customer_id")?;
+                if fresh_history.contains(customer.as_str()) {
+                    self.history.entry(customer).or_default().push(sent_contact(&row)?);
+                }
+            }
+            for id in chunk {
+                self.suppressed.entry((*id).to_string()).or_default();
+            }
+            let sql = in_list(self.placeholders, "SELECT customer_id, channel FROM suppressions WHERE customer_id IN", chunk.len(), "");
+            for row in bind_ids(&sql, chunk).fetch_all(&mut *self.tx).await? {
+                let customer: String = row.try_get("customer_id")?;
+                self.suppressed.entry(customer).or_default().push(row.try_get("channel")?);
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn commit(mut self) -> Result<(), StoreError> {
+        self.flush().await?;
+        Ok(self.tx.commit().await?)
+    }
+
+    /// Record an event; false (and nothing written) when its id was seen before.
+    pub async fn insert_event(
+        &mut self,
+        event: &EventRecord,
+        received_at: i64,
+    ) -> Result<bool, StoreError> {
+        let stored = match self.events_seen.get(&event.id) {
+            Some(stored) => *stored,
+            None => sqlx::query("SELECT 1 AS one FROM events WHERE id = $1")
+                .bind(&event.id)
+                .fetch_optional(&mut *self.tx)
+                .await?
+                .is_some(),
+        };
+        self.events_seen.insert(event.id.clone(), true);
+        if stored {
+            return Ok(false);
+        }
+        self.new_events.push((event.clone(), received_at));
+        Ok(true)
+    }
+
+    pub async fn customer_profile(&mut self, id: &str) -> Result<Option<String>, StoreError> {
+        if let Some(profile) = self.profiles.get(id) {
+            return Ok(profile.clone());
+        }
+        let row = sqlx::query("SELECT profile FROM customers WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        let profile: Option<String> = row.map(|r| r.try_get("profile")).transpose()?;
+        self.profiles.insert(id.to_string(), profile.clone());
+        Ok(profile)
+    }
+
+    pub async fn instance(
+        &mut self,
+        customer_id: &str,
+        journey_id: &str,
+        version: i64,
+    ) -> Result<Option<InstanceRow>, StoreError> {
+        let key = (customer_id.to_string(), journey_id.to_string(), version);
+        if let Some(row) = self.instances.get(&key) {
+            return Ok(row.clone());
+        }
+        if self.instances_loaded.contains(customer_id) {
+            return Ok(None);
+        }
+        let row = sqlx::query(&format!("SELECT {INSTANCE_COLUMNS} FROM instances WHERE customer_id = $1 AND journey_id = $2 AND version = $3"))
+            .bind(customer_id)
+            .bind(journey_id)
+            .bind(version)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        let row = row.as_ref().map(instance_from_row).transpose()?;
+        self.instances.insert(key, row.clone());
+        Ok(row)
+    }
+
+    pub async fn put_instance(&mut self, row: &InstanceRow) -> Result<(), StoreError> {
+        let key = key_of(row);
+        self.dirty.insert(key.clone(), ());
+        self.instances.insert(key, Some(row.clone()));
+        Ok(())
+    }
+
+    /// Contacts sent to the customer by any journey, for frequency caps and arbitration.
+    pub async fn sent_history(&mut self, customer_id: &str) -> Result<Vec<SentContact>, StoreError> {
+        if let Some(history) = self.history.get(customer_id) {
+            return Ok(history.clone());
+        }
+        let rows = sqlx::query("SELECT at, channel, journey_id FROM action_log WHERE customer_id = $1 AND outcome = 'sent' ORDER BY seq")
+            .bind(customer_id)
+            .fetch_all(&mut *self.tx)
+            .await?;
+        let mut history = rows.iter().map(sent_contact).collect::<Result<Vec<SentContact>, StoreError>>()?;
+        history.extend(self.actions.iter().filter(|a| a.customer_id == customer_id && a.outcome == "sent").map(SentContact::of));
+        self.history.insert(customer_id.to_string(), history.clone());
+        Ok(history)
+    }
+
+    /// The channels (or `*`) the customer must not be contacted on.
+    pub async fn suppressed_channels(&mut self, customer_id: &str) -> Result<Vec<String>, StoreError> {
+        if let Some(channels) = self.suppressed.get(customer_id) {
+            return Ok(channels.clone());
+        }
+        let rows = sqlx::query("SELECT channel FROM suppressions WHERE customer_id = $1").bind(customer_id).fetch_all(&mut *self.tx).await?;
+        let channels = rows.iter().map(|r| r.try_get("channel")).collect::<Result<Vec<String>, _>>()?;
+        self.suppressed.insert(customer_id.to_string(), channels.clone());
+        Ok(channels)
+    }
+
+    /// Append to the action log; `seq` is assigned here and returned.
+    pub async fn log_action(&mut self, action: &ActionRow) -> Result<i64, StoreError> {
+        let seq = match self.next_action {
+            Some(seq) => seq,
+            None => self.last_seq("action_log").await? + 1,
+        };
+        self.next_action = Some(seq + 1);
+        if action.outcome == "sent" {
+            if let Some(history) = self.history.get_mut(&action.customer_id) {
+                history.push(SentContact::of(action));
+            }
+        }
+        self.count_action(action).await?;
+        self.actions.push(ActionRow {
+            seq,
+            ..action.clone()
+        });
+        Ok(seq)
+    }
+
+    /// A deferral has been judged again (its outcome is a newer row).
+    pub async fn resolve_deferral(&mut self, seq: i64) -> Result<(), StoreError> {
+        match self.actions.iter_mut().find(|a| a.seq == seq) {
+            Some(buffered) => buffered.pending = false,
+            None => {
+                sqlx::query("UPDATE action_log SET pending = 0 WHERE seq = $1")
+                    .bind(seq)
+                    .execute(&mut *self.tx)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Queue an action for delivery; false when this transaction queued its idempotency key
+    /// already. (A key stored by an earlier transaction is kept, not doubled: the insert is
+    /// `ON CONFLICT DO NOTHING`.)
+    pub async fn enqueue(&mut self, row: &OutboxRow) -> Result<bool, StoreError> {
+        if !self.outbox_keys.insert(row.idempotency_key.clone()) {
+            return Ok(false);
+        }
+        let seq = match self.next_outbox {
+            Some(seq) => seq,
+            None => self.last_seq("outbox").await? + 1,
+        };
+        self.next_outbox = Some(seq + 1);
+        self.outbox.push(OutboxRow {
+            seq,
+            delivered_at: None,
+            attempts: 0,
+            ..row.clone()
+        });
+        Ok(true)
+    }
+
+    /// The open transaction, for statements outside the buffered tables (analytics).
+    pub(crate) fn conn(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.tx
+    }
+
+    /// The next sequence number of a table written directly (not buffered here).
+    pub(crate) async fn next_seq(&mut self, table: &'static str) -> Result<i64, StoreError> {
+        Ok(self.last_seq(table).await? + 1)
+    }
+
+    async fn last_seq(&mut self, table: &'static str) -> Result<i64, StoreError> {
+        Ok(sqlx::query(&format!(
+            "SELECT COALESCE(MAX(seq), 0) AS last FROM {table}"
+        ))
+        .fetch_one(&mut *self.tx)
+        .await?
+        .try_get("last")?)
+    }
+
+    async fn flush(&mut self) -> Result<(), StoreError> {
+        let events = std::mem::take(&mut self.new_events);
+        insert_many(
+            &mut self.tx,
+            self.placeholders,
+            "INSERT INTO events (id, customer_id, type, time, attributes, received_at) VALUES",
+            6,
+            " ON CONFLICT (id) DO NOTHING",
+            &events,
+            |q, (e, received_at)| {
+                q.bind(e.id.clone())
+                    .bind(e.customer_id.clone())
+                    .bind(e.event_type.clone())
+                    .bind(e.time)
+                    .bind(e.attributes.clone())
+                    .bind(*received_at)
+            },
+        )
+        .await?;
+        let dirty: Vec<InstanceRow> = std::mem::take(&mut self.dirty)
+            .into_keys()
+            .filter_map(|key| self.instances.get(&key).cloned().flatten())
+            .collect();
+        let head = format!("INSERT INTO instances ({INSTANCE_COLUMNS}) VALUES");
+        let upsert = " ON CONFLICT (customer_id, journey_id, version) DO UPDATE SET node = excluded.node, status = excluded.status, \
+                      wake_at = excluded.wake_at, state = excluded.state, entered_at = excluded.entered_at, updated_at = excluded.updated_at";
+        insert_many(
+            &mut self.tx,
+            self.placeholders,
+            &head,
+            9,
+            upsert,
+            &dirty,
+            |q, r| {
+                q.bind(r.customer_id.clone())
+                    .bind(r.journey_id.clone())
+                    .bind(r.version)
+                    .bind(r.node.clone())
+                    .bind(r.status.clone())
+                    .bind(r.wake_at)
+                    .bind(r.state.clone())
+                    .bind(r.entered_at)
+                    .bind(r.updated_at)
+            },
+        )
+        .await?;
+        let actions = std::mem::take(&mut self.actions);
+        let head = "INSERT INTO action_log (seq, customer_id, journey_id, version, node, idempotency_key, channel, outcome, reason, at, due_at, pending, request) VALUES";
+        insert_many(
+            &mut self.tx,
+            self.placeholders,
+            head,
+            13,
+            "",
+            &actions,
+            |q, a| {
+                q.bind(a.seq)
+                    .bind(a.customer_id.clone())
+                    .bind(a.journey_id.clone())
+                    .bind(a.version)
+                    .bind(a.node.clone())
+                    .bind(a.idempotency_key.clone())
+                    .bind(a.channel.clone())
+                    .bind(a.outcome.clone())
+                    .bind(a.reason.clone())
+                    .bind(a.at)
+                    .bind(a.due_at)
+                    .bind(i64::from(a.pending))
+                    .bind(a.request.clone())
+            },
+        )
+        .await?;
+        let outbox = std::mem::take(&mut self.outbox);
+        let head = "INSERT INTO outbox (seq, idempotency_key, channel, customer_id, journey_id, version, node, payload, created_at) VALUES";
+        insert_many(
+            &mut self.tx,
+            self.placeholders,
+            head,
+            9,
+            " ON CONFLICT (idempotency_key) DO NOTHING",
+            &outbox,
+            |q, o| {
+                q.bind(o.seq)
+                    .bind(o.idempotency_key.clone())
+                    .bind(o.channel.clone())
+                    .bind(o.customer_id.clone())
+                    .bind(o.journey_id.clone())
+                    .bind(o.version)
+                    .bind(o.node.clone())
+                    .bind(o.payload.clone())
+                    .bind(o.created_at)
+            },
+        )
+        .await
+    }
+}
+
+/// A contact that was sent: when, on which channel, by which journey.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentContact {
+    pub at: i64,
+    pub channel: String,
+    pub journey_id: String,
+}
+
+impl SentContact {
+    fn of(action: &ActionRow) -> SentContact {
+        SentContact { at: action.at, channel: action.channel.clone(), journey_id: action.journey_id.clone() }
+    }
+}
+
+fn sent_contact(row: &sqlx::any::AnyRow) -> Result<SentContact, StoreError> {
+    Ok(SentContact { at: row.try_get("at")?, channel: row.try_get("channel")?, journey_id: row.try_get("journey_id")? })
+}
+
+fn key_of(row: &InstanceRow) -> InstanceKey {
+    (row.customer_id.clone(), row.journey_id.clone(), row.version)
+}
+
+fn unique<'a>(ids: &[&'a str]) -> Vec<&'a str> {
+    let mut seen = HashSet::new();
+    ids.iter().copied().filter(|id| seen.insert(*id)).collect()
+}
+
+/// How a long statement numbers its parameters. SQLite looks numbered or named parameters
+/// up in a list, once per parameter (quadratic in a statement with thousands of them), so
+/// long statements use plain positional `?` there; PostgreSQL needs `$n`.
+#[derive(Debug, Clone, Copy)]
+enum Placeholders {
+    Positional,
+    Numbered,
+}
+
+impl Placeholders {
+    fn of(backend: Backend) -> Placeholders {
+        match backend {
+            Backend::Sqlite => Placeholders::Positional,
+            Backend::Postgres => Placeholders::Numbered,
+        }
+    }
+
+    /// `(p, p, …)` for parameters `first..first + n` (1-based).
+    fn tuple(self, first: usize, n: usize) -> String {
+        let each: Vec<String> = (first..first + n)
+            .map(|i| match self {
+                Placeholders::Positional => "?".to_string(),
+                Placeholders::Numbered => format!("${i}"),
+            })
+            .collect();
+        format!("({})", each.join(", "))
+    }
+}
+
+/// `{head} (p1, …, pn){tail}` for `n` ids.
+fn in_list(placeholders: Placeholders, head: &str, n: usize, tail: &str) -> String {
+    format!("{head} {}{tail}", placeholders.tuple(1, n))
+}
+
+fn bind_ids<'q>(sql: &'q str, ids: &[&str]) -> AnyQuery<'q> {
+    ids.iter()
+        .fold(sqlx::query(sql), |q, id| q.bind(id.to_string()))
+}
+
+/// `{head} (…), (…){tail}` for `rows`, `ROWS_PER_STATEMENT` rows per statement.
+async fn insert_many<T>(
+    tx: &mut Transaction<'static, Any>,
+    placeholders: Placeholders,
+    head: &str,
+    columns: usize,
+    tail: &str,
+    rows: &[T],
+    bind: impl for<'q> Fn(AnyQuery<'q>, &T) -> AnyQuery<'q>,
+) -> Result<(), StoreError> {
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|row| placeholders.tuple(row * columns + 1, columns))
+            .collect();
+        let sql = format!("{head} {}{tail}", values.join(", "));
+        let query = chunk.iter().fold(sqlx::query(&sql), &bind);
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
