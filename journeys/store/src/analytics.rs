@@ -2,10 +2,13 @@
 //! converted, and per-day counters kept in the engine's transaction (`EngineTx`), read back as
 //! core's `analytics::LiveReport` and `Portfolio` (plain serde types for the dashboard).
 
+use std::collections::BTreeMap;
+
 use journeys_core::analytics::{self, metric, LiveReport, Portfolio, RollupRow};
-use sqlx::Row;
+use sqlx::{Any, Row, Transaction};
 
 use crate::engine_state::EngineTx;
+use crate::engine_tx::{insert_many, Placeholders};
 use crate::{Store, StoreError};
 
 /// One row of the step log.
@@ -34,29 +37,53 @@ pub struct JourneyCustomer {
     pub last_offer: Option<String>,
 }
 
+/// What a transaction adds to the counters and the step log, written at commit as multi-row
+/// statements (like the engine's other buffered tables): counter deltas summed per key.
+#[derive(Debug, Default)]
+pub(crate) struct Pending {
+    /// (journey, version, day, metric, k1, k2) → delta.
+    counters: BTreeMap<(String, i64, i64, String, String, String), i64>,
+    steps: Vec<(i64, StepRecord)>,
+    next_step: Option<i64>,
+}
+
+/// Write a transaction's pending counters and steps (from `EngineTx::commit`).
+pub(crate) async fn flush(tx: &mut Transaction<'static, Any>, placeholders: Placeholders, pending: Pending) -> Result<(), StoreError> {
+    let head = "INSERT INTO journey_steps (seq, journey_id, version, customer_id, at, kind, node, port, to_node, detail) VALUES";
+    insert_many(tx, placeholders, head, 10, "", &pending.steps, |q, (seq, s)| {
+        q.bind(*seq)
+            .bind(s.journey_id.clone())
+            .bind(s.version)
+            .bind(s.customer_id.clone())
+            .bind(s.at)
+            .bind(s.kind.clone())
+            .bind(s.node.clone())
+            .bind(s.port.clone())
+            .bind(s.to_node.clone())
+            .bind(s.detail.clone())
+    })
+    .await?;
+    let counters: Vec<_> = pending.counters.into_iter().filter(|(_, n)| *n != 0).collect();
+    let head = "INSERT INTO journey_rollup (journey_id, version, day, metric, k1, k2, n) VALUES";
+    let tail = " ON CONFLICT (journey_id, version, day, metric, k1, k2) DO UPDATE SET n = journey_rollup.n + excluded.n";
+    insert_many(tx, placeholders, head, 7, tail, &counters, |q, ((j, v, day, m, k1, k2), n)| {
+        q.bind(j.clone()).bind(*v).bind(*day).bind(m.clone()).bind(k1.clone()).bind(k2.clone()).bind(*n)
+    })
+    .await
+}
+
 const BUMP: &str = "INSERT INTO journey_rollup (journey_id, version, day, metric, k1, k2, n) VALUES ($1, $2, $3, $4, $5, $6, $7) \
      ON CONFLICT (journey_id, version, day, metric, k1, k2) DO UPDATE SET n = journey_rollup.n + excluded.n";
 
 impl EngineTx {
-    /// Append a step to the log.
+    /// Append a step to the log (written at commit).
     pub async fn record_step(&mut self, step: &StepRecord) -> Result<(), StoreError> {
-        let seq = self.next_seq("journey_steps").await?;
-        sqlx::query(
-            "INSERT INTO journey_steps (seq, journey_id, version, customer_id, at, kind, node, port, to_node, detail) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(seq)
-        .bind(&step.journey_id)
-        .bind(step.version)
-        .bind(&step.customer_id)
-        .bind(step.at)
-        .bind(&step.kind)
-        .bind(&step.node)
-        .bind(&step.port)
-        .bind(&step.to_node)
-        .bind(&step.detail)
-        .execute(self.conn())
-        .await?;
+        let seq = match self.analytics.next_step {
+            Some(seq) => seq,
+            None => self.next_seq("journey_steps").await?,
+        };
+        self.analytics.next_step = Some(seq + 1);
+        self.analytics.steps.push((seq, step.clone()));
         Ok(())
     }
 
@@ -66,8 +93,10 @@ impl EngineTx {
         self.bump_day(of, analytics::day_of(at), metric, k1, k2, n).await
     }
 
+    /// Counters are summed here and written at commit.
     async fn bump_day(&mut self, (journey_id, version): (&str, i64), day: i64, metric: &str, k1: &str, k2: &str, n: i64) -> Result<(), StoreError> {
-        sqlx::query(BUMP).bind(journey_id).bind(version).bind(day).bind(metric).bind(k1).bind(k2).bind(n).execute(self.conn()).await?;
+        let key = (journey_id.to_string(), version, day, metric.to_string(), k1.to_string(), k2.to_string());
+        *self.analytics.counters.entry(key).or_default() += n;
         Ok(())
     }
 

@@ -18,7 +18,7 @@ use crate::engine_state::{
 };
 use crate::{Backend, StoreError};
 
-type AnyQuery<'q> = Query<'q, Any, AnyArguments<'q>>;
+pub(crate) type AnyQuery<'q> = Query<'q, Any, AnyArguments<'q>>;
 type InstanceKey = (String, String, i64);
 
 /// Rows per multi-row statement: far below SQLite's and PostgreSQL's parameter limits.
@@ -49,6 +49,8 @@ pub struct EngineTx {
     outbox_keys: HashSet<String>,
     next_action: Option<i64>,
     next_outbox: Option<i64>,
+    /// Analytics counters and steps, written at commit (`crate::analytics`).
+    pub(crate) analytics: crate::analytics::Pending,
 }
 
 impl EngineTx {
@@ -69,6 +71,7 @@ impl EngineTx {
             outbox_keys: HashSet::new(),
             next_action: None,
             next_outbox: None,
+            analytics: Default::default(),
         }
     }
 
@@ -313,7 +316,7 @@ impl EngineTx {
         &mut self.tx
     }
 
-    /// The next sequence number of a table written directly (not buffered here).
+    /// The next sequence number of a table (its highest so far, plus one).
     pub(crate) async fn next_seq(&mut self, table: &'static str) -> Result<i64, StoreError> {
         Ok(self.last_seq(table).await? + 1)
     }
@@ -420,7 +423,9 @@ impl EngineTx {
                     .bind(o.created_at)
             },
         )
-        .await
+        .await?;
+        let analytics = std::mem::take(&mut self.analytics);
+        crate::analytics::flush(&mut self.tx, self.placeholders, analytics).await
     }
 }
 
@@ -455,7 +460,7 @@ fn unique<'a>(ids: &[&'a str]) -> Vec<&'a str> {
 /// up in a list, once per parameter (quadratic in a statement with thousands of them), so
 /// long statements use plain positional `?` there; PostgreSQL needs `$n`.
 #[derive(Debug, Clone, Copy)]
-enum Placeholders {
+pub(crate) enum Placeholders {
     Positional,
     Numbered,
 }
@@ -491,7 +496,7 @@ fn bind_ids<'q>(sql: &'q str, ids: &[&str]) -> AnyQuery<'q> {
 }
 
 /// `{head} (…), (…){tail}` for `rows`, `ROWS_PER_STATEMENT` rows per statement.
-async fn insert_many<T>(
+pub(crate) async fn insert_many<T>(
     tx: &mut Transaction<'static, Any>,
     placeholders: Placeholders,
     head: &str,
