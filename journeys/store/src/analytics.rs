@@ -311,35 +311,14 @@ impl Store {
         Ok(sqlx::query("SELECT COALESCE(MAX(seq), 0) AS last FROM journey_steps").fetch_one(&self.pool).await?.try_get("last")?)
     }
 
-    /// Load step records as they are (benchmarks, back-fills) in one multi-row insert, numbered
-    /// `first_seq`, `first_seq + 1`, …; keep each call's rows under 5,000.
+    /// Load step records as they are (benchmarks, back-fills) in multi-row inserts, numbered
+    /// `first_seq`, `first_seq + 1`, …, in one transaction.
     pub async fn bulk_load_steps(&self, first_seq: i64, steps: &[StepRecord]) -> Result<(), StoreError> {
-        if steps.is_empty() {
-            return Ok(());
-        }
-        let mut sql = String::from("INSERT INTO journey_steps (seq, journey_id, version, customer_id, at, kind, node, port, to_node, detail) VALUES ");
-        for i in 0..steps.len() {
-            let b = i * 10;
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!("(${},${},${},${},${},${},${},${},${},${})", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9, b + 10));
-        }
-        let mut query = sqlx::query(&sql);
-        for (seq, step) in (first_seq..).zip(steps) {
-            query = query
-                .bind(seq)
-                .bind(&step.journey_id)
-                .bind(step.version)
-                .bind(&step.customer_id)
-                .bind(step.at)
-                .bind(&step.kind)
-                .bind(&step.node)
-                .bind(&step.port)
-                .bind(&step.to_node)
-                .bind(&step.detail);
-        }
-        query.execute(&self.pool).await?;
+        let numbered: Vec<(i64, StepRecord)> = (first_seq..).zip(steps.iter().cloned()).collect();
+        let mut tx = self.pool.begin().await?;
+        let pending = Pending { steps: numbered, ..Pending::default() };
+        flush(&mut tx, Placeholders::of(self.backend), pending).await?;
+        tx.commit().await?;
         Ok(())
     }
 

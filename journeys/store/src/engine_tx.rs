@@ -466,7 +466,7 @@ pub(crate) enum Placeholders {
 }
 
 impl Placeholders {
-    fn of(backend: Backend) -> Placeholders {
+    pub(crate) fn of(backend: Backend) -> Placeholders {
         match backend {
             Backend::Sqlite => Placeholders::Positional,
             Backend::Postgres => Placeholders::Numbered,
