@@ -8,6 +8,7 @@ mod gallery;
 mod review;
 mod session;
 mod simulation;
+mod trial;
 
 use journeys_store::{default_database_url, Store};
 
@@ -30,6 +31,7 @@ fn main() {
         .manage(simulation::Running::default())
         .manage(session::Session::default())
         .manage(gallery::Funnels::default())
+        .manage(trial::Trial::default())
         .invoke_handler(tauri::generate_handler![
             commands::list_journeys,
             commands::load_journey,
@@ -53,6 +55,12 @@ fn main() {
             review::migrate,
             gallery::template_funnel,
             gallery::use_template,
+            trial::trial_status,
+            trial::trial_start,
+            trial::trial_stop,
+            trial::trial_advance,
+            trial::trial_send_events,
+            trial::trial_customer,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -750,3 +750,98 @@ async fn a_500_step_journey_stays_smooth_to_drag_and_pan() {
     }
     client.close().await.expect("end session");
 }
+
+/// Customers waiting per node, as the trial's node cards show them.
+async fn trial_waiting(client: &Client) -> Vec<(String, i64)> {
+    let mut counts = Vec::new();
+    for card in client.find_all(Locator::Css(".trial-node")).await.expect("cards") {
+        let node = card.attr("data-node").await.expect("attr").unwrap_or_default();
+        let waiting = card.find(Locator::Css(".trial-waiting")).await.expect("count").text().await.expect("text");
+        counts.push((node, waiting.trim().parse().unwrap_or(0)));
+    }
+    counts
+}
+
+/// The numbers shown on the trial's node cards: (waiting, left there) summed over all nodes.
+async fn trial_totals(client: &Client) -> (i64, i64) {
+    let mut waiting = 0;
+    for e in client.find_all(Locator::Css(".trial-waiting")).await.expect("counts") {
+        waiting += e.text().await.expect("text").trim().parse::<i64>().unwrap_or(0);
+    }
+    let mut exited = 0;
+    for e in client.find_all(Locator::Css(".trial-exited")).await.expect("exits") {
+        exited += e.text().await.expect("text").split_whitespace().next().and_then(|n| n.parse::<i64>().ok()).unwrap_or(0);
+    }
+    (waiting, exited)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_the_engine_locally_for_a_trial_and_read_a_customer_page() {
+    let Some(setup) = setup() else { return };
+    let Launched { _one, _dir, database_url, driver, client } = launch(&setup).await;
+    sign_in(&client, "dana").await;
+    // A live version to run: the onboarding template, through four eyes.
+    let journey_id = "current-account-onboarding";
+    let store = Store::open(&database_url).await.expect("open the app's database");
+    let template = journeys_core::catalog::template(journey_id).expect("template");
+    let version = store.submit(&journeys_core::template::instantiate(&template, journey_id), "dana").await.expect("submit");
+    store.approve(&version.reference(), "rey", "fine").await.expect("approve");
+    store.publish(&version.reference(), "rey").await.expect("publish");
+
+    find(&client, "#open-trial").await.click().await.expect("open trial");
+    wait_for_text(&client, "#trial-state", "STOPPED").await;
+    find(&client, &format!(".trial-version[data-journey='{journey_id}']")).await;
+    find(&client, "#trial-start").await.click().await.expect("start");
+    wait_for_text(&client, "#trial-state", "RUNNING").await;
+    let count = find(&client, "#trial-count").await;
+    count.clear().await.expect("clear");
+    count.send_keys("40").await.expect("type count");
+    find(&client, "#trial-send").await.click().await.expect("send");
+    wait_for_text(&client, "#trial-note", "40 events accepted").await;
+    // Every customer is somewhere on the card within the next refresh.
+    let start = Instant::now();
+    loop {
+        let (waiting, exited) = trial_totals(&client).await;
+        if waiting + exited == 40 {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(15), "counts never reached 40: {waiting} waiting, {exited} left");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    wait_for_text(&client, "#trial-events", "40").await;
+    let sent_before: i64 = text(&client, "#trial-sent").await.trim().parse().expect("sent count");
+    assert!(sent_before > 0, "welcome emails were sent");
+    screenshot(&client, &setup, "17-engine-trial.png").await;
+
+    // A week on the trial clock: waits fall due, follow-up contacts go out, customers move on.
+    let waiting_before = trial_waiting(&client).await;
+    find(&client, "#trial-week").await.click().await.expect("advance a week");
+    let start = Instant::now();
+    loop {
+        let sent: i64 = text(&client, "#trial-sent").await.trim().parse().unwrap_or(0);
+        let (waiting, exited) = trial_totals(&client).await;
+        let now_waiting = trial_waiting(&client).await;
+        if sent > sent_before && now_waiting != waiting_before && waiting + exited == 40 {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "nothing moved after a week: sent {sent}, waiting {now_waiting:?} (before {waiting_before:?}), left {exited}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+
+    // The customer page answers "what happened to this customer, and why".
+    find(&client, "#trial-customer-id").await.send_keys("TRIAL-000000").await.expect("type id");
+    find(&client, "#trial-look-up").await.click().await.expect("look up");
+    wait_for_text(&client, "#customer-page", journey_id).await;
+    wait_for_text(&client, "#customer-page .customer-actions", "welcome").await;
+    screenshot(&client, &setup, "18-customer-page.png").await;
+    find(&client, "#trial-stop").await.click().await.expect("stop");
+    wait_for_text(&client, "#trial-state", "STOPPED").await;
+    client.close().await.expect("end session");
+    drop(driver);
+
+    // What the screen showed is what the store holds.
+    let page = journeys_engine::page::customer_page(&store, "TRIAL-000000").await.expect("page").expect("customer");
+    assert_eq!(page["instances"][0]["journey"], journey_id);
+    assert_eq!(store.event_count().await.expect("events"), 40);
+    store.close().await;
+}

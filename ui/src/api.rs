@@ -274,3 +274,70 @@ pub async fn migration_plan(from: &str, to: &str) -> Result<Vec<Move>, ApiError>
 pub async fn migrate(from: &str, to: &str) -> Result<u64, ApiError> {
     invoke("migrate", MigrationArgs { from, to }).await
 }
+
+/// Customers at one node of a live version in the local trial.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct TrialNode {
+    pub id: String,
+    pub label: String,
+    pub kind: String,
+    pub stage: String,
+    pub waiting: i64,
+    pub exited: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct TrialVersion {
+    pub journey_id: String,
+    pub name: String,
+    pub version: i64,
+    pub paused: bool,
+    pub nodes: Vec<TrialNode>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct TrialStatus {
+    pub running: bool,
+    pub address: Option<String>,
+    pub clock_ms: Option<i64>,
+    pub sink_dir: String,
+    pub versions: Vec<TrialVersion>,
+    pub actions: Vec<(String, String, i64)>,
+    pub events: i64,
+}
+
+pub async fn trial_status() -> Result<TrialStatus, ApiError> {
+    invoke("trial_status", NoArgs {}).await
+}
+
+pub async fn trial_start() -> Result<TrialStatus, ApiError> {
+    invoke("trial_start", NoArgs {}).await
+}
+
+pub async fn trial_stop() -> Result<TrialStatus, ApiError> {
+    invoke("trial_stop", NoArgs {}).await
+}
+
+#[derive(Serialize)]
+struct MinutesArg {
+    minutes: i64,
+}
+
+pub async fn trial_advance(minutes: i64) -> Result<TrialStatus, ApiError> {
+    invoke("trial_advance", MinutesArg { minutes }).await
+}
+
+#[derive(Serialize)]
+struct CountArg {
+    count: u32,
+}
+
+/// Sample customers entering the live journeys; returns how many events were accepted.
+pub async fn trial_send_events(count: u32) -> Result<usize, ApiError> {
+    invoke("trial_send_events", CountArg { count }).await
+}
+
+/// The customer page as the engine's HTTP API returns it.
+pub async fn trial_customer(id: &str) -> Result<serde_json::Value, ApiError> {
+    invoke("trial_customer", IdArg { id }).await
+}

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::User;
-use crate::{editor::Editor, gallery::Gallery, list::JourneyList, review::Review, sign_in::SignIn};
+use crate::{editor::Editor, gallery::Gallery, list::JourneyList, review::Review, sign_in::SignIn, trial::Trial};
 
 #[derive(Clone, PartialEq)]
 pub enum Screen {
@@ -13,6 +13,8 @@ pub enum Screen {
     /// A journey's versions, their diff and their review.
     Review(String),
     Gallery,
+    /// The run-time engine running locally for a trial.
+    Trial,
 }
 
 /// The signed-in user, provided to every screen.
@@ -66,6 +68,7 @@ pub fn App() -> impl IntoView {
                     Screen::Editor(id) => view! { <Editor id=id screen=screen /> }.into_any(),
                     Screen::Review(id) => view! { <Review id=id screen=screen /> }.into_any(),
                     Screen::Gallery => view! { <Gallery screen=screen /> }.into_any(),
+                    Screen::Trial => view! { <Trial screen=screen /> }.into_any(),
                 },
             }}
         </div>

@@ -49,6 +49,7 @@ pub fn JourneyList(screen: RwSignal<Screen>) -> impl IntoView {
                 <h1>"Journeys"</h1>
                 <span class="spacer"></span>
                 <button class="ghost" id="open-gallery" on:click=move |_| screen.set(Screen::Gallery)>"Template gallery"</button>
+                <button class="ghost" id="open-trial" on:click=move |_| screen.set(Screen::Trial)>"Engine trial"</button>
                 {may_edit.then(|| view! {
                     <form class="new-journey" on:submit=move |ev| { ev.prevent_default(); create(); }>
                         <input id="new-journey-name" placeholder="New journey name"

@@ -8,6 +8,7 @@ mod graph_view;
 mod list;
 mod review;
 mod sign_in;
+mod trial;
 
 fn main() {
     console_error_panic_hook::set_once();

@@ -32,6 +32,15 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 5)]
         repeats: usize,
     },
+    /// Next best action: decisions per second on one thread over a catalogue of offers.
+    Decide {
+        #[arg(long, default_value_t = 20)]
+        offers: usize,
+        #[arg(long, default_value_t = 1_000_000)]
+        decisions: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Simulate generated customers through a template over 90 days.
     Sim {
         #[arg(long, default_value_t = 1_000_000)]
@@ -47,6 +56,7 @@ pub fn run(command: BenchCommand, database_url: Option<String>) -> ExitCode {
     match command {
         BenchCommand::Report { steps, repeats } => crate::report(crate::bench_report::run(database_url, steps, repeats)),
         BenchCommand::Engine { events } => crate::report(crate::bench_engine::run(events)),
+        BenchCommand::Decide { offers, decisions, seed } => crate::report(crate::bench_decide::run(offers, decisions, seed)),
         BenchCommand::Sim { customers, threads, template } => {
             use journeys_core::simulate::{simulate, Options, Population, Scenario};
             let Some(journey) = journeys_core::catalog::sample_journeys().into_iter().find(|j| j.id == template) else {

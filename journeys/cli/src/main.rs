@@ -1,6 +1,7 @@
 //! `journeys`: the command-line face of Journeys.
 
 mod bench;
+mod bench_decide;
 mod bench_engine;
 mod bench_report;
 mod db;
@@ -12,6 +13,8 @@ mod format_cmd;
 mod review_cmd;
 mod migration_cmd;
 mod report_cmd;
+mod models_cmd;
+mod offers_cmd;
 mod simulate_cmd;
 mod templates_cmd;
 mod validate;
@@ -152,6 +155,21 @@ enum Command {
     /// The template gallery: list templates, start a journey from one.
     #[command(subcommand)]
     Templates(templates_cmd::TemplatesCommand),
+    /// Propensity models: train, review in the registry, watch drift.
+    #[command(subcommand)]
+    Models(models_cmd::ModelsCommand),
+    /// The offers catalogue: submit, review, list.
+    #[command(subcommand)]
+    Offers(offers_cmd::OffersCommand),
+    /// Why did this customer get this offer, or not: the logged decisions with their rankings and reasons.
+    Explain {
+        customer_id: String,
+        /// Explain this offer at each decision.
+        #[arg(long)]
+        offer: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -200,6 +218,9 @@ fn main() -> ExitCode {
         Command::Retire { reference, actor } => report(review_cmd::lifecycle(cli.database_url, reference, actor, review_cmd::Lifecycle::Retire)),
         Command::Versions { journey_id } => report(review_cmd::versions(cli.database_url, journey_id)),
         Command::Audit(command) => report(review_cmd::audit(cli.database_url, command)),
+        Command::Models(command) => report(models_cmd::run(cli.database_url, command)),
+        Command::Offers(command) => report(offers_cmd::run(cli.database_url, command)),
+        Command::Explain { customer_id, offer, format } => report(offers_cmd::explain(cli.database_url, customer_id, offer, format)),
     }
 }
 

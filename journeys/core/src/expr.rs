@@ -72,7 +72,8 @@ fn now_ms() -> i64 {
 fn has_product(customer: &Map, product: &str) -> bool {
     customer
         .get("products")
-        .and_then(|p| p.read_lock::<Array>().map(|a| a.iter().any(|x| x.to_string() == product)))
+        // Compare strings in place (no copy per product; this runs in every eligibility rule).
+        .and_then(|p| p.read_lock::<Array>().map(|a| a.iter().any(|x| x.clone().into_immutable_string().map_or_else(|_| x.to_string() == product, |s| s.as_str() == product))))
         .unwrap_or(false)
 }
 
@@ -136,6 +137,8 @@ pub fn properties(ast: &AST) -> Vec<PropertyRef> {
 pub struct Context {
     scope: Scope<'static>,
     now_ms: i64,
+    /// Earlier presentations of offers to this customer (contact policies read it).
+    offer_history: std::sync::Arc<[crate::offers::OfferContact]>,
 }
 
 impl Default for Context {
@@ -146,7 +149,15 @@ impl Default for Context {
 
 impl Context {
     pub fn new(customer: Map, scores: Map, now_ms: i64) -> Context {
-        Context { scope: base_scope(customer, Map::new(), scores, now_ms), now_ms }
+        Context { scope: base_scope(customer, Map::new(), scores, now_ms), now_ms, offer_history: std::sync::Arc::from(Vec::new()) }
+    }
+
+    pub fn offer_history(&self) -> &[crate::offers::OfferContact] {
+        &self.offer_history
+    }
+
+    pub fn set_offer_history(&mut self, history: Vec<crate::offers::OfferContact>) {
+        self.offer_history = history.into();
     }
 
     pub fn now(&self) -> i64 {

@@ -31,6 +31,11 @@ fn offers() -> Vec<Offer> {
         propensity_score: Some(format!("cross_sell_{product}")),
         eligibility: Some("customer.segment != \"mass\" || customer.tenure_months > 12".into()),
         mandatory: false,
+        value_score: None,
+        lever: None,
+        contact_policy: None,
+        valid_from: None,
+        valid_until: None,
     };
     vec![
         offer("platinum_card", "credit_card", Channel::Email, 0.5, 106.91),

@@ -134,4 +134,19 @@ pub struct Offer {
     pub eligibility: Option<String>,
     #[serde(default)]
     pub mandatory: bool,
+    /// The score giving ΔCLV (a value model); when the customer has it, it replaces `value`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_score: Option<String>,
+    /// Business lever: multiplies the ranking key of this offer (1 when unset).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lever: Option<f64>,
+    /// Suppress the offer after this many ignores in a window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_policy: Option<crate::offers::ContactPolicy>,
+    /// First instant (epoch ms) the offer may be made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_from: Option<i64>,
+    /// Instant (epoch ms) from which the offer may no longer be made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<i64>,
 }

@@ -44,16 +44,19 @@ pub struct Recipient {
     pub senders: Vec<(i64, String)>,
     /// Channels (or `*`) on the suppression list.
     pub suppressed: Vec<String>,
+    /// The live model version behind each score in `customer` (scores without one came with the profile).
+    pub model_versions: std::collections::BTreeMap<String, i64>,
 }
 
 impl Recipient {
-    pub async fn load(tx: &mut EngineTx, customer: Customer) -> Result<Recipient, EngineError> {
+    pub async fn load(tx: &mut EngineTx, mut customer: Customer) -> Result<Recipient, EngineError> {
+        let model_versions = crate::decisions::apply_live_scores(tx, &mut customer).await?;
         let sent = tx.sent_history(&customer.id).await?;
         let history = sent.iter().filter_map(|s| Some((s.at, Channel::from_key(&s.channel)?))).collect();
         let senders = sent.into_iter().map(|s| (s.at, s.journey_id)).collect();
         let suppressed = tx.suppressed_channels(&customer.id).await?;
         let zone = customer.time_zone.parse().unwrap_or(chrono_tz::UTC);
-        Ok(Recipient { customer, zone, history, senders, suppressed })
+        Ok(Recipient { customer, zone, history, senders, suppressed, model_versions })
     }
 
     fn on_suppression_list(&self, channel: Channel) -> bool {

@@ -12,7 +12,6 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::process::InstanceState;
 use crate::wire::{self, BodyFormat, LineError};
 use crate::{EngineError, Processor};
 
@@ -185,42 +184,12 @@ async fn post_suppressions(State(processor): State<Arc<Processor>>, headers: Hea
     }
 }
 
-fn rfc3339(ms: i64) -> Value {
-    chrono::DateTime::from_timestamp_millis(ms).map_or(Value::Null, |t| Value::String(t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)))
-}
 
 /// The customer page: profile, instances with their current node, every contact and its fate.
 async fn get_customer(State(processor): State<Arc<Processor>>, Path(id): Path<String>) -> Response {
-    let store = processor.store();
-    let profile = match store.customer_profile(&id).await {
-        Ok(Some(p)) => serde_json::from_str::<Value>(&p).unwrap_or(Value::String(p)),
-        Ok(None) => return error(StatusCode::NOT_FOUND, format!("no customer '{id}'")),
-        Err(e) => return internal(&e.into()),
-    };
-    let (instances, actions, suppressions) = match (store.customer_instances(&id).await, store.customer_actions(&id).await, store.customer_suppressions(&id).await) {
-        (Ok(i), Ok(a), Ok(s)) => (i, a, s),
-        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return internal(&e.into()),
-    };
-    let suppressions: Vec<Value> = suppressions.iter().map(|(channel, reason, at)| json!({ "channel": channel, "reason": reason, "since": rfc3339(*at) })).collect();
-    let instances: Vec<Value> = instances
-        .iter()
-        .map(|i| {
-            let path = serde_json::from_str::<InstanceState>(&i.state).map(|s| s.path).unwrap_or_default();
-            json!({
-                "journey": i.journey_id, "version": i.version, "node": i.node, "status": i.status,
-                "wake_at": i.wake_at.map(rfc3339), "entered_at": rfc3339(i.entered_at), "path": path,
-            })
-        })
-        .collect();
-    let actions: Vec<Value> = actions
-        .iter()
-        .map(|a| {
-            json!({
-                "idempotency_key": a.idempotency_key, "journey": a.journey_id, "version": a.version, "node": a.node,
-                "channel": a.channel, "outcome": a.outcome, "reason": a.reason, "at": rfc3339(a.at),
-                "deferred_until": a.due_at.map(rfc3339),
-            })
-        })
-        .collect();
-    Json(json!({ "customer": profile, "instances": instances, "actions": actions, "suppressions": suppressions })).into_response()
+    match crate::page::customer_page(processor.store(), &id).await {
+        Ok(Some(page)) => Json(page).into_response(),
+        Ok(None) => error(StatusCode::NOT_FOUND, format!("no customer '{id}'")),
+        Err(e) => internal(&e),
+    }
 }

@@ -5,10 +5,12 @@
 mod analytics;
 mod clock;
 mod contact;
+mod decisions;
 mod error;
 pub mod http;
 mod live;
 mod metrics;
+pub mod page;
 mod process;
 mod relay;
 mod sink;

@@ -413,9 +413,10 @@ async fn apply(tx: &mut EngineTx, recipient: &mut Recipient, live: &LiveVersion,
                 govern(tx, recipient, &origin, &request, at).await?;
             }
             Effect::Exited { node, reason } => tracing::debug!(customer = %recipient.customer.id, journey = %live.journey_id, %node, ?reason, "exited"),
-            // Holdouts, decisions, goals and schedules are visible in the path and the
-            // instance; profile updates apply within the step (core's context) only.
-            Effect::HeldOut { .. } | Effect::Decided { .. } | Effect::Update { .. } | Effect::Goal { .. } | Effect::Schedule { .. } => {}
+            decided @ Effect::Decided { .. } => crate::decisions::log(tx, recipient, live, decided, at).await?,
+            // Holdouts, goals and schedules are visible in the path and the instance; profile
+            // updates apply within the step (core's context) only.
+            Effect::HeldOut { .. } | Effect::Update { .. } | Effect::Goal { .. } | Effect::Schedule { .. } => {}
         }
     }
     Ok(())

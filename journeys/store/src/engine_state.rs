@@ -295,6 +295,14 @@ impl Store {
         rows.iter().map(|r| Ok((r.try_get("status")?, r.try_get("n")?))).collect()
     }
 
+    /// Instances per version, node and status: (journey, version, node, status, count).
+    pub async fn instance_counts_by_node(&self) -> Result<Vec<(String, i64, String, String, i64)>, StoreError> {
+        let rows = sqlx::query("SELECT journey_id, version, node, status, COUNT(*) AS n FROM instances GROUP BY journey_id, version, node, status ORDER BY journey_id, version, node, status")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| Ok((r.try_get("journey_id")?, r.try_get("version")?, r.try_get("node")?, r.try_get("status")?, r.try_get("n")?))).collect()
+    }
+
     /// Actions per outcome and reason ("" when none), for metrics.
     pub async fn action_counts(&self) -> Result<Vec<(String, String, i64)>, StoreError> {
         let rows = sqlx::query("SELECT outcome, COALESCE(reason, '') AS reason, COUNT(*) AS n FROM action_log GROUP BY outcome, COALESCE(reason, '') ORDER BY outcome, reason")

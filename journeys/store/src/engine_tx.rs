@@ -51,6 +51,8 @@ pub struct EngineTx {
     next_outbox: Option<i64>,
     /// Analytics counters and steps, written at commit (`crate::analytics`).
     pub(crate) analytics: crate::analytics::Pending,
+    /// The approved models, read once per transaction.
+    pub(crate) live_models: Option<Vec<crate::models::ModelVersion>>,
 }
 
 impl EngineTx {
@@ -72,6 +74,7 @@ impl EngineTx {
             next_action: None,
             next_outbox: None,
             analytics: Default::default(),
+            live_models: None,
         }
     }
 
@@ -157,6 +160,12 @@ impl EngineTx {
             }
         }
         Ok(())
+    }
+
+    /// The open transaction, for the store's other modules that write with the engine (they
+    /// write at once; this transaction's own rows go out at commit, in the same transaction).
+    pub(crate) fn transaction(&mut self) -> &mut Transaction<'static, Any> {
+        &mut self.tx
     }
 
     pub async fn commit(mut self) -> Result<(), StoreError> {

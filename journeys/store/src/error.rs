@@ -48,4 +48,10 @@ pub enum StoreError {
     BadMigration(String),
     #[error("the audit log is broken at row {seq}")]
     AuditBroken { seq: i64 },
+    #[error("no {what} '{id}'")]
+    Unknown { what: &'static str, id: String },
+    #[error("offer '{id}' cannot be submitted: {message}")]
+    InvalidOffer { id: String, message: String },
+    #[error("'{0}' is not a model kind; use churn, activation or cross_sell_PRODUCT")]
+    UnknownModelKind(String),
 }

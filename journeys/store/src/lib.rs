@@ -3,11 +3,15 @@
 
 mod analytics;
 mod audit;
+mod decisions;
 mod drafts;
 mod engine_state;
 mod engine_tx;
 mod error;
 mod location;
+mod models;
+mod offers;
+mod registry;
 mod customer_migration;
 mod runs;
 mod users;
@@ -22,6 +26,9 @@ pub use engine_state::{ActionRow, EngineRows, EngineTx, EventRecord, InstanceRow
 pub use journeys_core::{RunParameters, RunSummary};
 pub use users::{Role, User};
 pub use versions::{parse_reference, VersionStatus, VersionSummary};
+pub use models::{ModelVersion, Score};
+pub use offers::OfferVersion;
+pub use registry::RegistryEntry;
 
 use sqlx::any::AnyPoolOptions;
 use sqlx::AnyPool;

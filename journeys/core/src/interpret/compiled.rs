@@ -107,6 +107,11 @@ impl CompiledJourney {
         expr::eval_bool(ast, ctx).map_err(|e| format!("node '{node}': {e}"))
     }
 
+    /// The offer's compiled eligibility rule, if it has one.
+    pub fn eligibility_rule(&self, offer: &str) -> Option<&rhai::AST> {
+        self.eligibility.get(offer)
+    }
+
     /// Whether the offer's eligibility rule (if any) holds for this customer.
     pub fn eligible(&self, offer: &str, ctx: &mut Context) -> Result<bool, String> {
         match self.eligibility.get(offer) {

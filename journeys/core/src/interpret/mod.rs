@@ -12,7 +12,7 @@ use rhai::Dynamic;
 use serde::{Deserialize, Serialize};
 
 pub use compiled::{CompileError, CompiledJourney};
-pub use decide::RankedOffer;
+pub use decide::{decide, CompiledOffers, DecisionOutcome, Excluded, Exclusion, OfferRuleError, RankedOffer};
 pub use entry::{entry_trigger, may_enter};
 
 use crate::expr::{self, Context};
@@ -65,8 +65,17 @@ pub enum Effect {
     Contact { node: String, channel: Channel, purpose: Option<Purpose>, offer: Option<String>, content: String, cost: f64, mandatory: bool },
     /// The customer was placed in a control group: recorded, never contacted.
     HeldOut { node: String },
-    /// Next best action chose `chosen` (or nothing) from the ranked eligible offers.
-    Decided { node: String, chosen: Option<String>, ranking: Vec<RankedOffer> },
+    /// Next best action chose `chosen` (or nothing) from the ranked eligible offers; `excluded`
+    /// says which offers were left out and why, `reason` why the winner won.
+    Decided {
+        node: String,
+        chosen: Option<String>,
+        ranking: Vec<RankedOffer>,
+        #[serde(default)]
+        excluded: Vec<Excluded>,
+        #[serde(default)]
+        reason: String,
+    },
     /// Set a profile attribute.
     Update { node: String, attribute: String, value: serde_json::Value },
     /// The customer reached a goal.
@@ -231,9 +240,8 @@ fn run(journey: &CompiledJourney, mut instance: Instance, leave_by: &str, ctx: &
                 }
             }
             NodeKind::Decision(d) => {
-                let ranking = decide::rank(journey, &d.offers, d.objective, ctx);
-                let chosen = ranking.first().map(|r| r.offer.clone());
-                effects.push(Effect::Decided { node: node.clone(), chosen: chosen.clone(), ranking });
+                let DecisionOutcome { chosen, ranking, excluded, reason } = decide::rank(journey, &d.offers, d.objective, ctx);
+                effects.push(Effect::Decided { node: node.clone(), chosen: chosen.clone(), ranking, excluded, reason });
                 chosen.unwrap_or_else(|| "none".into())
             }
             NodeKind::Action(a) => {
