@@ -23,6 +23,15 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 5_000)]
         events: u64,
     },
+    /// Report query time: bulk-load recorded steps of one version (and the per-day counters beside
+    /// them) into the database given by --database-url, then time `journeys report` on it.
+    Report {
+        #[arg(long, default_value_t = 10_000_000)]
+        steps: u64,
+        /// How many times the report query is timed.
+        #[arg(long, default_value_t = 5)]
+        repeats: usize,
+    },
     /// Next best action: decisions per second on one thread over a catalogue of offers.
     Decide {
         #[arg(long, default_value_t = 20)]
@@ -43,8 +52,9 @@ pub enum BenchCommand {
     },
 }
 
-pub fn run(command: BenchCommand) -> ExitCode {
+pub fn run(command: BenchCommand, database_url: Option<String>) -> ExitCode {
     match command {
+        BenchCommand::Report { steps, repeats } => crate::report(crate::bench_report::run(database_url, steps, repeats)),
         BenchCommand::Engine { events } => crate::report(crate::bench_engine::run(events)),
         BenchCommand::Decide { offers, decisions, seed } => crate::report(crate::bench_decide::run(offers, decisions, seed)),
         BenchCommand::Sim { customers, threads, template } => {

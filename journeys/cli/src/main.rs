@@ -3,6 +3,7 @@
 mod bench;
 mod bench_decide;
 mod bench_engine;
+mod bench_report;
 mod db;
 mod diff_cmd;
 mod drafts;
@@ -11,6 +12,7 @@ mod files;
 mod format_cmd;
 mod review_cmd;
 mod migration_cmd;
+mod report_cmd;
 mod models_cmd;
 mod offers_cmd;
 mod simulate_cmd;
@@ -137,6 +139,19 @@ enum Command {
     /// Move customers in flight between versions: a dry run, then (reviewers) the move.
     #[command(subcommand)]
     Migration(migration_cmd::MigrationCommand),
+    /// Analytics of a live or past version (JOURNEY_ID@N) from the engine's recorded steps: the
+    /// simulator's report (per-node entered/exited/waiting/goals, edge flows, branch conversion
+    /// with Wilson 95 % intervals, holdout uplift, contacts per channel, suppressions by reason,
+    /// cost/value/ROI, daily series), the funnel per node and per lifecycle stage (entered,
+    /// progressed, dropped, converted) and A/B/n chi-square tests for splits and holdouts.
+    /// Conversion is the journey's goal event within its window after entry, as in simulation.
+    Report(report_cmd::ReportArgs),
+    /// Portfolio metrics over every version with recorded activity: CAC (cost of acquire-stage
+    /// journeys ÷ their converted customers), activation rate (converted ÷ entered in
+    /// activate-stage journeys), cross-sell ratio (products held per stored customer) and churn
+    /// rate (customers of retain-stage journeys not retained ÷ entered); a journey's stage is its
+    /// first trigger's. A metric with nothing to divide by is left out.
+    Portfolio(report_cmd::PortfolioArgs),
     /// The template gallery: list templates, start a journey from one.
     #[command(subcommand)]
     Templates(templates_cmd::TemplatesCommand),
@@ -178,7 +193,7 @@ fn main() -> ExitCode {
             files::emit(&journeys_core::schema::journey_schema());
             ExitCode::SUCCESS
         }
-        Command::Bench(command) => bench::run(command),
+        Command::Bench(command) => bench::run(command, cli.database_url),
         Command::Population(command) => report(simulate_cmd::population(command)),
         Command::Simulate(args) => report(simulate_cmd::simulate_cmd(args)),
         Command::Serve(args) => report(engine_cmd::serve(cli.database_url, args)),
@@ -186,6 +201,8 @@ fn main() -> ExitCode {
         Command::ImportCustomers { file } => report(engine_cmd::import_customers(cli.database_url, file)),
         Command::Drafts(command) => report(drafts::run(cli.database_url, command)),
         Command::Templates(command) => report(templates_cmd::run(cli.database_url, command)),
+        Command::Report(args) => report(report_cmd::report(cli.database_url, args)),
+        Command::Portfolio(args) => report(report_cmd::portfolio(cli.database_url, args)),
         Command::Migration(command) => report(migration_cmd::run(cli.database_url, command)),
         Command::Users(command) => report(review_cmd::users(cli.database_url, command)),
         Command::Submit { file, actor } => report(review_cmd::submit(cli.database_url, file, actor)),

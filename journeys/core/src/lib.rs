@@ -3,6 +3,7 @@
 //! Pure by design: no I/O, no async, no database. The same code runs natively (CLI, store,
 //! desktop shell) and in the browser (the canvas validates as the user types).
 
+pub mod analytics;
 pub mod catalog;
 pub mod diff;
 pub mod draft;

@@ -2,6 +2,7 @@
 //! interpreter moves instances durably, governance judges every contact, and a relay delivers
 //! what may be sent. See ARCHITECTURE.md ("journeys/engine").
 
+mod analytics;
 mod clock;
 mod contact;
 mod decisions;

@@ -350,6 +350,7 @@ async fn on_event(tx: &mut EngineTx, recipient: &mut Recipient, live: &LiveVersi
     let customer_id = recipient.customer.id.clone();
     let row = tx.instance(&customer_id, &live.journey_id, live.version).await?;
     let mut state = row.as_ref().map(parse_state).transpose()?;
+    crate::analytics::on_event(tx, live, state.as_ref().map(|s| &s.instance), event).await?;
     let mut changed = false;
     if let Some(state) = state.as_mut() {
         for _ in 0..MAX_CATCH_UP {
@@ -396,6 +397,7 @@ async fn on_event(tx: &mut EngineTx, recipient: &mut Recipient, live: &LiveVersi
 async fn apply(tx: &mut EngineTx, recipient: &mut Recipient, live: &LiveVersion, state: &mut InstanceState, step: Step, at: i64) -> Result<(), EngineError> {
     state.instance = step.instance;
     for effect in step.effects {
+        crate::analytics::record(tx, live, &recipient.customer.id, &effect, at).await?;
         match effect {
             Effect::Moved { to, .. } => {
                 if state.path.len() < MAX_PATH {

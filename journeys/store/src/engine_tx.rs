@@ -18,7 +18,7 @@ use crate::engine_state::{
 };
 use crate::{Backend, StoreError};
 
-type AnyQuery<'q> = Query<'q, Any, AnyArguments<'q>>;
+pub(crate) type AnyQuery<'q> = Query<'q, Any, AnyArguments<'q>>;
 type InstanceKey = (String, String, i64);
 
 /// Rows per multi-row statement: far below SQLite's and PostgreSQL's parameter limits.
@@ -49,6 +49,8 @@ pub struct EngineTx {
     outbox_keys: HashSet<String>,
     next_action: Option<i64>,
     next_outbox: Option<i64>,
+    /// Analytics counters and steps, written at commit (`crate::analytics`).
+    pub(crate) analytics: crate::analytics::Pending,
     /// The approved models, read once per transaction.
     pub(crate) live_models: Option<Vec<crate::models::ModelVersion>>,
 }
@@ -71,6 +73,7 @@ impl EngineTx {
             outbox_keys: HashSet::new(),
             next_action: None,
             next_outbox: None,
+            analytics: Default::default(),
             live_models: None,
         }
     }
@@ -274,6 +277,7 @@ impl EngineTx {
                 history.push(SentContact::of(action));
             }
         }
+        self.count_action(action).await?;
         self.actions.push(ActionRow {
             seq,
             ..action.clone()
@@ -314,6 +318,16 @@ impl EngineTx {
             ..row.clone()
         });
         Ok(true)
+    }
+
+    /// The open transaction, for statements outside the buffered tables (analytics).
+    pub(crate) fn conn(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.tx
+    }
+
+    /// The next sequence number of a table (its highest so far, plus one).
+    pub(crate) async fn next_seq(&mut self, table: &'static str) -> Result<i64, StoreError> {
+        Ok(self.last_seq(table).await? + 1)
     }
 
     async fn last_seq(&mut self, table: &'static str) -> Result<i64, StoreError> {
@@ -418,7 +432,9 @@ impl EngineTx {
                     .bind(o.created_at)
             },
         )
-        .await
+        .await?;
+        let analytics = std::mem::take(&mut self.analytics);
+        crate::analytics::flush(&mut self.tx, self.placeholders, analytics).await
     }
 }
 
@@ -453,13 +469,13 @@ fn unique<'a>(ids: &[&'a str]) -> Vec<&'a str> {
 /// up in a list, once per parameter (quadratic in a statement with thousands of them), so
 /// long statements use plain positional `?` there; PostgreSQL needs `$n`.
 #[derive(Debug, Clone, Copy)]
-enum Placeholders {
+pub(crate) enum Placeholders {
     Positional,
     Numbered,
 }
 
 impl Placeholders {
-    fn of(backend: Backend) -> Placeholders {
+    pub(crate) fn of(backend: Backend) -> Placeholders {
         match backend {
             Backend::Sqlite => Placeholders::Positional,
             Backend::Postgres => Placeholders::Numbered,
@@ -489,7 +505,7 @@ fn bind_ids<'q>(sql: &'q str, ids: &[&str]) -> AnyQuery<'q> {
 }
 
 /// `{head} (…), (…){tail}` for `rows`, `ROWS_PER_STATEMENT` rows per statement.
-async fn insert_many<T>(
+pub(crate) async fn insert_many<T>(
     tx: &mut Transaction<'static, Any>,
     placeholders: Placeholders,
     head: &str,

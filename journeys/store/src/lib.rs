@@ -1,6 +1,7 @@
 //! The Journeys store: one set of migrations and queries over sqlx's `Any` driver, so the
 //! embedded SQLite default and a shared PostgreSQL behave the same.
 
+mod analytics;
 mod audit;
 mod decisions;
 mod drafts;
@@ -19,6 +20,7 @@ mod versions;
 pub use journeys_core::{DraftSummary, StoredDraft};
 pub use error::StoreError;
 pub use location::{default_database_url, sqlite_url_for};
+pub use analytics::{JourneyCustomer, StepRecord};
 pub use audit::AuditEntry;
 pub use engine_state::{ActionRow, EngineRows, EngineTx, EventRecord, InstanceRow, OutboxRow, SentContact};
 pub use journeys_core::{RunParameters, RunSummary};

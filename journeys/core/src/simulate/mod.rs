@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 pub use history::History;
-pub use report::{wilson, BranchConversion, Day, EdgeFlow, NodeCount, Report, Totals, Trace, TraceStep, Uplift};
+pub use report::{assemble, round, wilson, BranchConversion, Counts, Day, EdgeFlow, Header, NodeCount, Report, Totals, Trace, TraceStep, Uplift};
 pub use scenario::{ChannelResponse, Scenario};
 
 use crate::interpret::CompiledJourney;

@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::{Journey, NodeKind};
+
 /// 95 % Wilson score interval for `successes` out of `trials`.
 pub fn wilson(successes: u64, trials: u64) -> (f64, f64) {
     if trials == 0 {
@@ -161,6 +163,101 @@ pub struct TraceStep {
     /// Minutes since the simulation start.
     pub minute: i64,
     pub what: String,
+}
+
+/// What a report says before the counts: whose it is and over what.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Header {
+    pub journey: String,
+    pub seed: u64,
+    pub customers: u64,
+    pub days: u32,
+}
+
+/// The counts a report is made of, per node and edge by position in the journey. The
+/// simulator's tallies and the engine's recorded steps (`crate::analytics`) both end here, so
+/// a simulated and a live run of a version give the same report shape, built by the same code.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Counts {
+    pub entered: Vec<u64>,
+    pub exited: Vec<u64>,
+    pub waiting: Vec<u64>,
+    pub goals: Vec<u64>,
+    pub edges: Vec<u64>,
+    /// (node position, port) → (customers, converted)
+    pub branches: BTreeMap<(usize, String), (u64, u64)>,
+    pub customers_entered: u64,
+    pub converted: u64,
+    pub contacts: u64,
+    pub cost: f64,
+    pub value: f64,
+    pub contacts_by_channel: BTreeMap<String, u64>,
+    pub suppressions: BTreeMap<String, u64>,
+    pub deferred: u64,
+    pub contacts_per_customer: BTreeMap<u32, u64>,
+    pub exits_by_reason: BTreeMap<String, u64>,
+    pub daily: Vec<Day>,
+}
+
+impl Counts {
+    /// Zeroed per-node and per-edge counters for `journey`.
+    pub fn for_journey(journey: &Journey) -> Counts {
+        let (nodes, edges) = (journey.nodes.len(), journey.edges.len());
+        Counts { entered: vec![0; nodes], exited: vec![0; nodes], waiting: vec![0; nodes], goals: vec![0; nodes], edges: vec![0; edges], ..Counts::default() }
+    }
+}
+
+/// The report of `counts` over `journey`: per-node and per-edge rows in file order, branch
+/// conversion with Wilson intervals, holdout uplift at the first holdout, totals with ROI.
+pub fn assemble(journey: &Journey, header: Header, counts: Counts) -> Report {
+    let at = |v: &Vec<u64>, i: usize| v.get(i).copied().unwrap_or(0);
+    let nodes = journey
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| NodeCount {
+            id: n.id.clone(),
+            kind: n.kind.name().into(),
+            stage: n.stage.map(|s| s.key().to_string()),
+            entered: at(&counts.entered, i),
+            exited: at(&counts.exited, i),
+            waiting: at(&counts.waiting, i),
+            goals: at(&counts.goals, i),
+        })
+        .collect();
+    let edges = journey
+        .edges
+        .iter()
+        .enumerate()
+        .map(|(i, e)| EdgeFlow { id: e.id.clone(), from: e.from.clone(), port: e.port.clone(), to: e.to.clone(), flow: at(&counts.edges, i) })
+        .collect();
+    let branches = counts
+        .branches
+        .iter()
+        .filter_map(|((node, port), (n, c))| Some(BranchConversion::new(&journey.nodes.get(*node)?.id, port, *n, *c)))
+        .collect();
+    let holdout_uplift = journey.nodes.iter().enumerate().find(|(_, n)| matches!(n.kind, NodeKind::Holdout { .. })).map(|(i, n)| {
+        let side = |port: &str| counts.branches.get(&(i, port.to_string())).map(|(n, c)| (*c, *n)).unwrap_or((0, 0));
+        Uplift::new(&n.id, side("treated"), side("control"))
+    });
+    Report {
+        journey: header.journey,
+        seed: header.seed,
+        customers: header.customers,
+        days: header.days,
+        totals: Totals::new(counts.customers_entered, counts.converted, counts.contacts, counts.cost, counts.value),
+        nodes,
+        edges,
+        branches,
+        holdout_uplift,
+        contacts_by_channel: counts.contacts_by_channel,
+        suppressions: counts.suppressions,
+        deferred_for_quiet_hours: counts.deferred,
+        contacts_per_customer: counts.contacts_per_customer,
+        exits_by_reason: counts.exits_by_reason,
+        daily: counts.daily,
+        trace: None,
+    }
 }
 
 #[cfg(test)]

@@ -97,53 +97,28 @@ impl Tally {
     }
 
     pub fn report(self, journey: &CompiledJourney, options: &Options, customers: u64) -> Report {
-        let j = journey.journey();
-        let nodes = j
-            .nodes
-            .iter()
-            .enumerate()
-            .map(|(i, n)| NodeCount {
-                id: n.id.clone(),
-                kind: n.kind.name().into(),
-                stage: n.stage.map(|s| s.key().to_string()),
-                entered: self.entered[i],
-                exited: self.exited[i],
-                waiting: self.waiting[i],
-                goals: self.goals[i],
-            })
-            .collect();
-        let edges = j
-            .edges
-            .iter()
-            .enumerate()
-            .map(|(i, e)| EdgeFlow { id: e.id.clone(), from: e.from.clone(), port: e.port.clone(), to: e.to.clone(), flow: self.edges[i] })
-            .collect();
-        let branches = self
-            .branches
-            .iter()
-            .map(|((node, port), (n, c))| BranchConversion::new(&j.nodes[*node].id, port, *n, *c))
-            .collect();
-        let holdout_uplift = j.nodes.iter().enumerate().find(|(_, n)| matches!(n.kind, NodeKind::Holdout { .. })).map(|(i, n)| {
-            let side = |port: &str| self.branches.get(&(i, port.to_string())).map(|(n, c)| (*c, *n)).unwrap_or((0, 0));
-            Uplift::new(&n.id, side("treated"), side("control"))
-        });
-        Report {
-            journey: j.id.clone(),
-            seed: options.seed,
-            customers,
-            days: options.days,
-            totals: Totals::new(self.customers_entered, self.converted, self.contacts, self.cost, self.value),
-            nodes,
-            edges,
-            branches,
-            holdout_uplift,
+        let header = Header { journey: journey.journey().id.clone(), seed: options.seed, customers, days: options.days };
+        let counts = Counts {
+            entered: self.entered,
+            exited: self.exited,
+            waiting: self.waiting,
+            goals: self.goals,
+            edges: self.edges,
+            branches: self.branches,
+            customers_entered: self.customers_entered,
+            converted: self.converted,
+            contacts: self.contacts,
+            cost: self.cost,
+            value: self.value,
             contacts_by_channel: self.contacts_by_channel,
             suppressions: self.suppressions,
-            deferred_for_quiet_hours: self.deferred,
+            deferred: self.deferred,
             contacts_per_customer: self.contacts_per_customer,
             exits_by_reason: self.exits_by_reason,
             daily: self.daily,
-            trace: self.trace,
-        }
+        };
+        let mut report = assemble(journey.journey(), header, counts);
+        report.trace = self.trace;
+        report
     }
 }

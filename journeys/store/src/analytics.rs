@@ -1,0 +1,344 @@
+//! Journey analytics on the engine's tables (migration 0008): the step log, who entered and
+//! converted, and per-day counters kept in the engine's transaction (`EngineTx`), read back as
+//! core's `analytics::LiveReport` and `Portfolio` (plain serde types for the dashboard).
+
+use std::collections::BTreeMap;
+
+use journeys_core::analytics::{self, metric, LiveReport, Portfolio, RollupRow};
+use sqlx::{Any, Row, Transaction};
+
+use crate::engine_state::EngineTx;
+use crate::engine_tx::{insert_many, Placeholders};
+use crate::{Store, StoreError};
+
+/// One row of the step log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepRecord {
+    pub journey_id: String,
+    pub version: i64,
+    pub customer_id: String,
+    pub at: i64,
+    /// moved, contact, held_out, decided, goal, exited, converted.
+    pub kind: String,
+    pub node: String,
+    pub port: Option<String>,
+    pub to_node: Option<String>,
+    pub detail: Option<String>,
+}
+
+/// A customer's standing in one version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JourneyCustomer {
+    pub first_entered_at: i64,
+    pub entered_at: i64,
+    pub converted_at: Option<i64>,
+    pub contacts: i64,
+    /// The offer of the latest sent contact that carried one.
+    pub last_offer: Option<String>,
+}
+
+/// What a transaction adds to the counters and the step log, written at commit as multi-row
+/// statements (like the engine's other buffered tables): counter deltas summed per key.
+#[derive(Debug, Default)]
+pub(crate) struct Pending {
+    /// (journey, version, day, metric, k1, k2) → delta.
+    counters: BTreeMap<(String, i64, i64, String, String, String), i64>,
+    steps: Vec<(i64, StepRecord)>,
+    next_step: Option<i64>,
+}
+
+/// Write a transaction's pending counters and steps (from `EngineTx::commit`).
+pub(crate) async fn flush(tx: &mut Transaction<'static, Any>, placeholders: Placeholders, pending: Pending) -> Result<(), StoreError> {
+    let head = "INSERT INTO journey_steps (seq, journey_id, version, customer_id, at, kind, node, port, to_node, detail) VALUES";
+    insert_many(tx, placeholders, head, 10, "", &pending.steps, |q, (seq, s)| {
+        q.bind(*seq)
+            .bind(s.journey_id.clone())
+            .bind(s.version)
+            .bind(s.customer_id.clone())
+            .bind(s.at)
+            .bind(s.kind.clone())
+            .bind(s.node.clone())
+            .bind(s.port.clone())
+            .bind(s.to_node.clone())
+            .bind(s.detail.clone())
+    })
+    .await?;
+    let counters: Vec<_> = pending.counters.into_iter().filter(|(_, n)| *n != 0).collect();
+    let head = "INSERT INTO journey_rollup (journey_id, version, day, metric, k1, k2, n) VALUES";
+    let tail = " ON CONFLICT (journey_id, version, day, metric, k1, k2) DO UPDATE SET n = journey_rollup.n + excluded.n";
+    insert_many(tx, placeholders, head, 7, tail, &counters, |q, ((j, v, day, m, k1, k2), n)| {
+        q.bind(j.clone()).bind(*v).bind(*day).bind(m.clone()).bind(k1.clone()).bind(k2.clone()).bind(*n)
+    })
+    .await
+}
+
+const BUMP: &str = "INSERT INTO journey_rollup (journey_id, version, day, metric, k1, k2, n) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+     ON CONFLICT (journey_id, version, day, metric, k1, k2) DO UPDATE SET n = journey_rollup.n + excluded.n";
+
+impl EngineTx {
+    /// Append a step to the log (written at commit).
+    pub async fn record_step(&mut self, step: &StepRecord) -> Result<(), StoreError> {
+        let seq = match self.analytics.next_step {
+            Some(seq) => seq,
+            None => self.next_seq("journey_steps").await?,
+        };
+        self.analytics.next_step = Some(seq + 1);
+        self.analytics.steps.push((seq, step.clone()));
+        Ok(())
+    }
+
+    /// Add `n` to a counter of the UTC day of `at`.
+    /// `of` is (journey id, version number).
+    pub async fn bump(&mut self, of: (&str, i64), at: i64, metric: &str, k1: &str, k2: &str, n: i64) -> Result<(), StoreError> {
+        self.bump_day(of, analytics::day_of(at), metric, k1, k2, n).await
+    }
+
+    /// Counters are summed here and written at commit.
+    async fn bump_day(&mut self, (journey_id, version): (&str, i64), day: i64, metric: &str, k1: &str, k2: &str, n: i64) -> Result<(), StoreError> {
+        let key = (journey_id.to_string(), version, day, metric.to_string(), k1.to_string(), k2.to_string());
+        *self.analytics.counters.entry(key).or_default() += n;
+        Ok(())
+    }
+
+    pub async fn journey_customer(&mut self, journey_id: &str, version: i64, customer_id: &str) -> Result<Option<JourneyCustomer>, StoreError> {
+        let row = sqlx::query(
+            "SELECT first_entered_at, entered_at, converted_at, contacts, last_offer FROM journey_customers WHERE journey_id = $1 AND version = $2 AND customer_id = $3",
+        )
+        .bind(journey_id)
+        .bind(version)
+        .bind(customer_id)
+        .fetch_optional(self.conn())
+        .await?;
+        row.map(|r| {
+            Ok(JourneyCustomer {
+                first_entered_at: r.try_get("first_entered_at")?,
+                entered_at: r.try_get("entered_at")?,
+                converted_at: r.try_get("converted_at")?,
+                contacts: r.try_get("contacts")?,
+                last_offer: r.try_get("last_offer")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// The customer entered the version at `at`: the first entry counts a customer (with no
+    /// contacts yet); every entry moves their goal window.
+    pub async fn note_entry(&mut self, journey_id: &str, version: i64, customer_id: &str, at: i64) -> Result<(), StoreError> {
+        let first = sqlx::query(
+            "INSERT INTO journey_customers (journey_id, version, customer_id, first_entered_at, entered_at, converted_at, contacts) \
+             VALUES ($1, $2, $3, $4, $4, NULL, 0) ON CONFLICT (journey_id, version, customer_id) DO NOTHING",
+        )
+        .bind(journey_id)
+        .bind(version)
+        .bind(customer_id)
+        .bind(at)
+        .execute(self.conn())
+        .await?
+        .rows_affected()
+            == 1;
+        if first {
+            self.bump((journey_id, version), at, metric::CUSTOMERS, "", "", 1).await?;
+            return self.bump((journey_id, version), at, metric::CONTACTS_HISTOGRAM, "0", "", 1).await;
+        }
+        sqlx::query("UPDATE journey_customers SET entered_at = $1 WHERE journey_id = $2 AND version = $3 AND customer_id = $4")
+            .bind(at)
+            .bind(journey_id)
+            .bind(version)
+            .bind(customer_id)
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
+
+    /// The customer left branching step `node` by `port`; the first time counts them in the
+    /// branch (and as converted there when they already are).
+    pub async fn note_branch(&mut self, journey_id: &str, version: i64, customer_id: &str, node: &str, port: &str, at: i64) -> Result<(), StoreError> {
+        let day = analytics::day_of(at);
+        let inserted = sqlx::query(
+            "INSERT INTO journey_customer_branches (journey_id, version, customer_id, node, port, day) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (journey_id, version, customer_id, node, port) DO NOTHING",
+        )
+        .bind(journey_id)
+        .bind(version)
+        .bind(customer_id)
+        .bind(node)
+        .bind(port)
+        .bind(day)
+        .execute(self.conn())
+        .await?
+        .rows_affected()
+            == 1;
+        if inserted {
+            self.bump_day((journey_id, version), day, metric::BRANCH_CUSTOMERS, node, port, 1).await?;
+            if self.journey_customer(journey_id, version, customer_id).await?.is_some_and(|c| c.converted_at.is_some()) {
+                self.bump_day((journey_id, version), day, metric::BRANCH_CONVERTED, node, port, 1).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The customer converted at `at` with `value_micros` attributed: counted once per
+    /// customer and version, and credited to every branch they took. False when they had
+    /// converted already (or never entered).
+    pub async fn note_conversion(&mut self, journey_id: &str, version: i64, customer_id: &str, at: i64, value_micros: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE journey_customers SET converted_at = $1 WHERE journey_id = $2 AND version = $3 AND customer_id = $4 AND converted_at IS NULL",
+        )
+        .bind(at)
+        .bind(journey_id)
+        .bind(version)
+        .bind(customer_id)
+        .execute(self.conn())
+        .await?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        self.bump((journey_id, version), at, metric::CONVERTED, "", "", 1).await?;
+        if value_micros != 0 {
+            self.bump((journey_id, version), at, metric::VALUE_MICROS, "", "", value_micros).await?;
+        }
+        let branches = sqlx::query("SELECT node, port, day FROM journey_customer_branches WHERE journey_id = $1 AND version = $2 AND customer_id = $3")
+            .bind(journey_id)
+            .bind(version)
+            .bind(customer_id)
+            .fetch_all(self.conn())
+            .await?;
+        for b in branches {
+            let (node, port, day): (String, String, i64) = (b.try_get("node")?, b.try_get("port")?, b.try_get("day")?);
+            self.bump_day((journey_id, version), day, metric::BRANCH_CONVERTED, &node, &port, 1).await?;
+        }
+        Ok(true)
+    }
+
+    /// Count an action-log row: sent (per channel, its cost, the customer's contacts and offer),
+    /// suppressed (per reason) or deferred.
+    pub(crate) async fn count_action(&mut self, action: &crate::ActionRow) -> Result<(), StoreError> {
+        let (j, v, at) = (action.journey_id.as_str(), action.version, action.at);
+        match action.outcome.as_str() {
+            "sent" => {
+                self.bump((j, v), at, metric::SENT, &action.channel, "", 1).await?;
+                let request = serde_json::from_str::<serde_json::Value>(&action.request).ok();
+                let cost = request.as_ref().and_then(|r| r.get("cost")?.as_f64()).unwrap_or(0.0);
+                let offer = request.as_ref().and_then(|r| r.get("offer")?.as_str().map(str::to_string));
+                let micros = (cost * 1e6).round() as i64;
+                if micros != 0 {
+                    self.bump((j, v), at, metric::COST_MICROS, "", "", micros).await?;
+                }
+                if let Some(c) = self.journey_customer(j, v, &action.customer_id).await? {
+                    sqlx::query(
+                        "UPDATE journey_customers SET contacts = contacts + 1, last_offer = COALESCE($1, last_offer) \
+                         WHERE journey_id = $2 AND version = $3 AND customer_id = $4",
+                    )
+                    .bind(offer)
+                    .bind(j)
+                    .bind(v)
+                    .bind(&action.customer_id)
+                        .execute(self.conn())
+                        .await?;
+                    let cohort = analytics::day_of(c.first_entered_at);
+                    self.bump_day((j, v), cohort, metric::CONTACTS_HISTOGRAM, &c.contacts.to_string(), "", -1).await?;
+                    self.bump_day((j, v), cohort, metric::CONTACTS_HISTOGRAM, &(c.contacts + 1).to_string(), "", 1).await?;
+                }
+            }
+            "suppressed" => self.bump((j, v), at, metric::SUPPRESSED, action.reason.as_deref().unwrap_or(""), "", 1).await?,
+            "deferred" => self.bump((j, v), at, metric::DEFERRED, "", "", 1).await?,
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Every counter row of a version (all days: the report filters, and counts who is still
+    /// waiting over all time).
+    pub async fn journey_rollup(&self, journey_id: &str, version: i64) -> Result<Vec<RollupRow>, StoreError> {
+        let rows = sqlx::query("SELECT day, metric, k1, k2, n FROM journey_rollup WHERE journey_id = $1 AND version = $2 ORDER BY day, metric, k1, k2")
+            .bind(journey_id)
+            .bind(version)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok(RollupRow { day: r.try_get("day")?, metric: r.try_get("metric")?, k1: r.try_get("k1")?, k2: r.try_get("k2")?, n: r.try_get("n")? }))
+            .collect()
+    }
+
+    /// The report of version `version` of `journey_id` over UTC days `from_day..=to_day`
+    /// (`analytics::day_of_date`); open bounds default to the first/last day with data.
+    pub async fn live_report(&self, journey_id: &str, version: i64, from_day: Option<i64>, to_day: Option<i64>) -> Result<LiveReport, StoreError> {
+        let journey = self.load_version(journey_id, version).await?;
+        let rows = self.journey_rollup(journey_id, version).await?;
+        Ok(analytics::live_report(&journey, version, &rows, from_day, to_day))
+    }
+
+    /// The versions that have recorded anything, by journey and number.
+    pub async fn reported_versions(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows = sqlx::query("SELECT DISTINCT journey_id, version FROM journey_customers ORDER BY journey_id, version").fetch_all(&self.pool).await?;
+        rows.iter().map(|r| Ok((r.try_get("journey_id")?, r.try_get("version")?))).collect()
+    }
+
+    /// Products held by each stored customer (their profile's `;`-separated `products`).
+    pub async fn products_per_customer(&self) -> Result<Vec<u64>, StoreError> {
+        let rows = sqlx::query("SELECT id, profile FROM customers ORDER BY id").fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| {
+                let (id, profile): (String, String) = (r.try_get("id")?, r.try_get("profile")?);
+                let value: serde_json::Value = serde_json::from_str(&profile).map_err(|e| StoreError::Corrupt { id: id.clone(), message: e.to_string() })?;
+                let products = value.get("products").and_then(|p| p.as_str()).unwrap_or("");
+                Ok(products.split(';').filter(|p| !p.trim().is_empty()).count() as u64)
+            })
+            .collect()
+    }
+
+    /// CAC, activation rate, cross-sell ratio and churn rate over every version with recorded
+    /// activity, over UTC days `from_day..=to_day` (see `analytics::Portfolio`).
+    pub async fn portfolio(&self, from_day: Option<i64>, to_day: Option<i64>) -> Result<Portfolio, StoreError> {
+        let mut reports = Vec::new();
+        for (journey_id, version) in self.reported_versions().await? {
+            let journey = self.load_version(&journey_id, version).await?;
+            let rows = self.journey_rollup(&journey_id, version).await?;
+            let live = analytics::live_report(&journey, version, &rows, from_day, to_day);
+            reports.push((version, journey, live.report));
+        }
+        let products = self.products_per_customer().await?;
+        let first = from_day.map(analytics::date_of_day).unwrap_or_default();
+        let last = to_day.map(analytics::date_of_day).unwrap_or_default();
+        let parts: Vec<(i64, &journeys_core::Journey, &journeys_core::simulate::Report)> = reports.iter().map(|(v, j, r)| (*v, j, r)).collect();
+        Ok(analytics::portfolio(&first, &last, &parts, &products))
+    }
+
+    /// The highest step number so far (bulk loads number their rows after it).
+    pub async fn last_step_seq(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query("SELECT COALESCE(MAX(seq), 0) AS last FROM journey_steps").fetch_one(&self.pool).await?.try_get("last")?)
+    }
+
+    /// Load step records as they are (benchmarks, back-fills) in multi-row inserts, numbered
+    /// `first_seq`, `first_seq + 1`, …, in one transaction.
+    pub async fn bulk_load_steps(&self, first_seq: i64, steps: &[StepRecord]) -> Result<(), StoreError> {
+        let numbered: Vec<(i64, StepRecord)> = (first_seq..).zip(steps.iter().cloned()).collect();
+        let mut tx = self.pool.begin().await?;
+        let pending = Pending { steps: numbered, ..Pending::default() };
+        flush(&mut tx, Placeholders::of(self.backend), pending).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Add counter rows of a version (added to existing ones), in one transaction.
+    pub async fn bulk_add_rollup(&self, journey_id: &str, version: i64, rows: &[RollupRow]) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        for r in rows {
+            sqlx::query(BUMP).bind(journey_id).bind(version).bind(r.day).bind(&r.metric).bind(&r.k1).bind(&r.k2).bind(r.n).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Count step-log rows of a version (benchmark check).
+    pub async fn step_count(&self, journey_id: &str, version: i64) -> Result<i64, StoreError> {
+        Ok(sqlx::query("SELECT COUNT(*) AS n FROM journey_steps WHERE journey_id = $1 AND version = $2")
+            .bind(journey_id)
+            .bind(version)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?)
+    }
+}
