@@ -5,6 +5,7 @@
 
 mod catalogue;
 mod commands;
+mod dashboard;
 mod gallery;
 mod review;
 mod session;
@@ -65,6 +66,9 @@ fn main() {
             catalogue::catalogue,
             catalogue::model_drift,
             catalogue::decide_catalogue,
+            dashboard::reported_versions,
+            dashboard::live_report,
+            dashboard::export_report_csv,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -915,3 +915,58 @@ async fn review_a_model_and_an_offer_and_see_the_drift_alert() {
     assert_eq!(shown_band, expected);
     store.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_shows_a_live_version_beside_its_simulation_and_exports_csv() {
+    let Some(setup) = setup() else { return };
+    let Launched { _one, _dir, database_url, driver, client } = launch(&setup).await;
+    // Onboarding v1 live, 60 customers through it in the engine (a week on a manual clock),
+    // and a saved simulation of the same journey.
+    let journey_id = "current-account-onboarding";
+    let store = Store::open(&database_url).await.expect("open the app's database");
+    let template = journeys_core::catalog::template(journey_id).expect("template");
+    let journey = journeys_core::template::instantiate(&template, journey_id);
+    let version = store.submit(&journey, "dana").await.expect("submit");
+    store.approve(&version.reference(), "rey", "fine").await.expect("approve");
+    store.publish(&version.reference(), "rey").await.expect("publish");
+    let t0 = 1_768_208_400_000; // 2026-01-12 09:00 UTC
+    let customers: Vec<(String, String)> = (0..60).map(|i| journeys_core::population::generate_customer(9, i)).map(|c| (c.id.clone(), serde_json::to_string(&c).expect("json"))).collect();
+    store.upsert_customers(&customers, t0).await.expect("customers");
+    let processor = journeys_engine::Processor::new(store.clone(), journeys_engine::Clock::manual(t0));
+    processor.refresh_versions().await.expect("versions");
+    let body: String = customers.iter().enumerate().map(|(i, (id, _))| format!("{}\n", serde_json::json!({ "id": format!("d{i}"), "customer_id": id, "type": "account_opened", "time": "2026-01-12T09:00:00Z" }))).collect();
+    let events = journeys_engine::wire::parse_events(body.as_bytes(), journeys_engine::wire::BodyFormat::Ndjson).expect("events");
+    processor.ingest_batch(&events).await.expect("ingest");
+    processor.clock().set(t0 + 7 * 24 * 3_600_000);
+    while processor.fire_due(500).await.expect("timers") > 0 {}
+    let compiled = journeys_core::interpret::CompiledJourney::new(journey.clone()).expect("compiles");
+    let options = journeys_core::simulate::Options { days: 14, threads: 1, ..journeys_core::simulate::Options::default() };
+    let scenario = journeys_core::simulate::Scenario::default();
+    let report = journeys_core::simulate::simulate(&compiled, &journeys_core::simulate::Population::Generated { customers: 2_000, seed: 3 }, &scenario, &options, &std::sync::atomic::AtomicBool::new(false), &|_, _| {}).expect("simulate");
+    let parameters = journeys_core::RunParameters { customers: 2_000, seed: 3, days: 14, population: None, scenario: None };
+    store.save_run(journey_id, 1, &parameters, &serde_json::to_string(&report).expect("json")).await.expect("save run");
+    let expected = store.live_report(journey_id, 1, None, None).await.expect("live report");
+
+    sign_in(&client, "ana").await;
+    find(&client, "#open-dashboard").await.click().await.expect("open dashboard");
+    find(&client, &format!("#dashboard-version option[value='{journey_id}@1']")).await.click().await.expect("choose version");
+    find(&client, &format!("#dashboard-report[data-reference='{journey_id}@1']")).await;
+    wait_for_text(&client, "#sim-entered", &expected.report.totals.entered.to_string()).await;
+    assert_eq!(expected.report.totals.entered, 60);
+    find(&client, "#funnel-stages").await;
+    wait_for_text(&client, "#live-vs-simulated", "SEED 3").await;
+    wait_for_text(&client, "#live-vs-simulated", "reached welcome").await;
+    find(&client, "#dashboard-export").await.click().await.expect("export");
+    wait_for_text(&client, "#dashboard-exported", ".csv").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    screenshot(&client, &setup, "20-dashboard.png").await;
+    let saved = text(&client, "#dashboard-exported").await;
+    client.close().await.expect("end session");
+    drop(driver);
+
+    // The exported CSV parses back to the numbers the store reports.
+    let path = saved.trim_start_matches("Saved ").trim().to_string();
+    let rows = journeys_core::analytics::parse_csv(&std::fs::read_to_string(&path).expect("the exported file")).expect("csv");
+    assert_eq!(rows, journeys_core::analytics::csv_rows(&expected));
+    store.close().await;
+}

@@ -403,3 +403,26 @@ struct DecideCatalogueArgs<'a> {
 pub async fn decide_catalogue(what: &str, reference: &str, approve: bool, comment: &str) -> Result<(), ApiError> {
     invoke("decide_catalogue", DecideCatalogueArgs { what, reference, approve, comment }).await
 }
+
+pub async fn reported_versions() -> Result<Vec<(String, i64)>, ApiError> {
+    invoke("reported_versions", NoArgs {}).await
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LiveReportArgs<'a> {
+    journey_id: &'a str,
+    version: i64,
+    from: Option<&'a str>,
+    to: Option<&'a str>,
+}
+
+/// A version's live report over a date range (YYYY-MM-DD, inclusive; None = all).
+pub async fn live_report(journey_id: &str, version: i64, from: Option<&str>, to: Option<&str>) -> Result<journeys_core::analytics::LiveReport, ApiError> {
+    invoke("live_report", LiveReportArgs { journey_id, version, from, to }).await
+}
+
+/// Write the report's CSV; returns the file path.
+pub async fn export_report_csv(journey_id: &str, version: i64, from: Option<&str>, to: Option<&str>) -> Result<String, ApiError> {
+    invoke("export_report_csv", LiveReportArgs { journey_id, version, from, to }).await
+}

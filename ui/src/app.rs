@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::User;
-use crate::{catalogue::Catalogue, editor::Editor, gallery::Gallery, list::JourneyList, review::Review, sign_in::SignIn, trial::Trial};
+use crate::{catalogue::Catalogue, dashboard::Dashboard, editor::Editor, gallery::Gallery, list::JourneyList, review::Review, sign_in::SignIn, trial::Trial};
 
 #[derive(Clone, PartialEq)]
 pub enum Screen {
@@ -17,6 +17,8 @@ pub enum Screen {
     Trial,
     /// Models and offers in the registry.
     Catalogue,
+    /// Analytics of versions that ran in the engine.
+    Dashboard,
 }
 
 /// The signed-in user, provided to every screen.
@@ -72,6 +74,7 @@ pub fn App() -> impl IntoView {
                     Screen::Gallery => view! { <Gallery screen=screen /> }.into_any(),
                     Screen::Trial => view! { <Trial screen=screen /> }.into_any(),
                     Screen::Catalogue => view! { <Catalogue screen=screen /> }.into_any(),
+                    Screen::Dashboard => view! { <Dashboard screen=screen /> }.into_any(),
                 },
             }}
         </div>

@@ -49,6 +49,7 @@ pub fn JourneyList(screen: RwSignal<Screen>) -> impl IntoView {
                 <h1>"Journeys"</h1>
                 <span class="spacer"></span>
                 <button class="ghost" id="open-gallery" on:click=move |_| screen.set(Screen::Gallery)>"Template gallery"</button>
+                <button class="ghost" id="open-dashboard" on:click=move |_| screen.set(Screen::Dashboard)>"Dashboard"</button>
                 <button class="ghost" id="open-catalogue" on:click=move |_| screen.set(Screen::Catalogue)>"Models & offers"</button>
                 <button class="ghost" id="open-trial" on:click=move |_| screen.set(Screen::Trial)>"Engine trial"</button>
                 {may_edit.then(|| view! {

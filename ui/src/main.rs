@@ -3,6 +3,7 @@
 mod api;
 mod app;
 mod catalogue;
+mod dashboard;
 mod editor;
 mod gallery;
 mod graph_view;

@@ -11,7 +11,7 @@ mod inspector;
 mod minimap;
 mod overview;
 mod palette;
-mod simulation;
+pub(crate) mod simulation;
 
 use std::collections::BTreeSet;
 

@@ -146,7 +146,7 @@ fn pct(x: f64) -> String {
     format!("{:.1} %", x * 100.0)
 }
 
-fn results(r: &Report) -> impl IntoView {
+pub(crate) fn results(r: &Report) -> impl IntoView {
     let t = &r.totals;
     view! {
         <div class="sim-results">

@@ -1,0 +1,38 @@
+//! Journey analytics for the Dashboard: which versions have recorded runs, a version's live
+//! report (the simulator's report type, with funnel and significance tests) for a date range,
+//! and its CSV export.
+
+use journeys_core::analytics::{day_of_date, to_csv, LiveReport};
+use journeys_store::Store;
+use tauri::State;
+
+use crate::commands::{CommandError, Result};
+
+#[tauri::command]
+pub async fn reported_versions(store: State<'_, Store>) -> Result<Vec<(String, i64)>> {
+    Ok(store.reported_versions().await?)
+}
+
+fn day(date: &Option<String>, which: &str) -> Result<Option<i64>> {
+    match date.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        None => Ok(None),
+        Some(d) => day_of_date(d).map(Some).ok_or_else(|| CommandError::new("invalid", format!("{which} date '{d}' is not YYYY-MM-DD"))),
+    }
+}
+
+#[tauri::command]
+pub async fn live_report(store: State<'_, Store>, journey_id: String, version: i64, from: Option<String>, to: Option<String>) -> Result<LiveReport> {
+    Ok(store.live_report(&journey_id, version, day(&from, "from")?, day(&to, "to")?).await?)
+}
+
+/// Write the report as CSV (`section,key,port,metric,value`) next to the database's other
+/// exports; returns the file's path.
+#[tauri::command]
+pub async fn export_report_csv(store: State<'_, Store>, journey_id: String, version: i64, from: Option<String>, to: Option<String>) -> Result<String> {
+    let live = store.live_report(&journey_id, version, day(&from, "from")?, day(&to, "to")?).await?;
+    let csv = to_csv(&live).map_err(|e| CommandError::new("invalid", e.to_string()))?;
+    let dir = std::env::temp_dir().join("journeys-exports");
+    let path = dir.join(format!("{journey_id}@{version}-{}-{}.csv", live.from, live.to));
+    std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, csv)).map_err(|e| CommandError::new("io", format!("cannot write {}: {e}", path.display())))?;
+    Ok(path.display().to_string())
+}
