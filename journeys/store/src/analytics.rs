@@ -2,7 +2,7 @@
 //! converted, and per-day counters kept in the engine's transaction (`EngineTx`), read back as
 //! core's `analytics::LiveReport` and `Portfolio` (plain serde types for the dashboard).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use journeys_core::analytics::{self, metric, LiveReport, Portfolio, RollupRow};
 use sqlx::{Any, Row, Transaction};
@@ -37,14 +37,25 @@ pub struct JourneyCustomer {
     pub last_offer: Option<String>,
 }
 
+/// (journey, version, customer).
+type CustomerKey = (String, i64, String);
+
 /// What a transaction adds to the counters and the step log, written at commit as multi-row
-/// statements (like the engine's other buffered tables): counter deltas summed per key.
+/// statements (like the engine's other buffered tables): counter deltas summed per key. The
+/// customers' standing and branches are read once (prefetched with the batch) and kept here;
+/// changed ones are written at commit.
 #[derive(Debug, Default)]
 pub(crate) struct Pending {
     /// (journey, version, day, metric, k1, k2) → delta.
     counters: BTreeMap<(String, i64, i64, String, String, String), i64>,
     steps: Vec<(i64, StepRecord)>,
     next_step: Option<i64>,
+    customers: HashMap<CustomerKey, Option<JourneyCustomer>>,
+    changed_customers: BTreeSet<CustomerKey>,
+    branches: HashMap<CustomerKey, Vec<(String, String, i64)>>,
+    new_branches: Vec<(CustomerKey, String, String, i64)>,
+    /// Customers whose rows (every version) are all in `customers` and `branches`.
+    loaded: HashSet<String>,
 }
 
 /// Write a transaction's pending counters and steps (from `EngineTx::commit`).
@@ -63,6 +74,19 @@ pub(crate) async fn flush(tx: &mut Transaction<'static, Any>, placeholders: Plac
             .bind(s.detail.clone())
     })
     .await?;
+    let customers: Vec<(&CustomerKey, &JourneyCustomer)> = pending.changed_customers.iter().filter_map(|k| Some((k, pending.customers.get(k)?.as_ref()?))).collect();
+    let head = "INSERT INTO journey_customers (journey_id, version, customer_id, first_entered_at, entered_at, converted_at, contacts, last_offer) VALUES";
+    let tail = " ON CONFLICT (journey_id, version, customer_id) DO UPDATE SET entered_at = excluded.entered_at, \
+                converted_at = excluded.converted_at, contacts = excluded.contacts, last_offer = excluded.last_offer";
+    insert_many(tx, placeholders, head, 8, tail, &customers, |q, ((j, v, c), jc)| {
+        q.bind(j.clone()).bind(*v).bind(c.clone()).bind(jc.first_entered_at).bind(jc.entered_at).bind(jc.converted_at).bind(jc.contacts).bind(jc.last_offer.clone())
+    })
+    .await?;
+    let head = "INSERT INTO journey_customer_branches (journey_id, version, customer_id, node, port, day) VALUES";
+    insert_many(tx, placeholders, head, 6, " ON CONFLICT (journey_id, version, customer_id, node, port) DO NOTHING", &pending.new_branches, |q, ((j, v, c), node, port, day)| {
+        q.bind(j.clone()).bind(*v).bind(c.clone()).bind(node.clone()).bind(port.clone()).bind(*day)
+    })
+    .await?;
     let counters: Vec<_> = pending.counters.into_iter().filter(|(_, n)| *n != 0).collect();
     let head = "INSERT INTO journey_rollup (journey_id, version, day, metric, k1, k2, n) VALUES";
     let tail = " ON CONFLICT (journey_id, version, day, metric, k1, k2) DO UPDATE SET n = journey_rollup.n + excluded.n";
@@ -74,6 +98,16 @@ pub(crate) async fn flush(tx: &mut Transaction<'static, Any>, placeholders: Plac
 
 const BUMP: &str = "INSERT INTO journey_rollup (journey_id, version, day, metric, k1, k2, n) VALUES ($1, $2, $3, $4, $5, $6, $7) \
      ON CONFLICT (journey_id, version, day, metric, k1, k2) DO UPDATE SET n = journey_rollup.n + excluded.n";
+
+fn customer_from_row(r: &sqlx::any::AnyRow) -> Result<JourneyCustomer, StoreError> {
+    Ok(JourneyCustomer {
+        first_entered_at: r.try_get("first_entered_at")?,
+        entered_at: r.try_get("entered_at")?,
+        converted_at: r.try_get("converted_at")?,
+        contacts: r.try_get("contacts")?,
+        last_offer: r.try_get("last_offer")?,
+    })
+}
 
 impl EngineTx {
     /// Append a step to the log (written at commit).
@@ -100,79 +134,92 @@ impl EngineTx {
         Ok(())
     }
 
+    /// Load the standing and branches of these customers (every version) in two queries.
+    pub(crate) async fn prefetch_analytics(&mut self, customer_ids: &[&str]) -> Result<(), StoreError> {
+        let fresh: Vec<&str> = customer_ids.iter().copied().filter(|c| !self.analytics.loaded.contains(*c)).collect();
+        if fresh.is_empty() {
+            return Ok(());
+        }
+        let sql = crate::engine_tx::in_list(
+            self.placeholders,
+            "SELECT journey_id, version, customer_id, first_entered_at, entered_at, converted_at, contacts, last_offer FROM journey_customers WHERE customer_id IN",
+            fresh.len(),
+            "",
+        );
+        let rows = crate::engine_tx::bind_ids(&sql, &fresh).fetch_all(self.conn()).await?;
+        for r in rows {
+            let key: CustomerKey = (r.try_get("journey_id")?, r.try_get("version")?, r.try_get("customer_id")?);
+            let standing = customer_from_row(&r)?;
+            self.analytics.customers.entry(key).or_insert(Some(standing));
+        }
+        let sql = crate::engine_tx::in_list(self.placeholders, "SELECT journey_id, version, customer_id, node, port, day FROM journey_customer_branches WHERE customer_id IN", fresh.len(), "");
+        let rows = crate::engine_tx::bind_ids(&sql, &fresh).fetch_all(self.conn()).await?;
+        let mut loaded: HashMap<CustomerKey, Vec<(String, String, i64)>> = HashMap::new();
+        for r in rows {
+            let key: CustomerKey = (r.try_get("journey_id")?, r.try_get("version")?, r.try_get("customer_id")?);
+            loaded.entry(key).or_default().push((r.try_get("node")?, r.try_get("port")?, r.try_get("day")?));
+        }
+        for (key, list) in loaded {
+            self.analytics.branches.entry(key).or_insert(list);
+        }
+        self.analytics.loaded.extend(fresh.iter().map(|c| c.to_string()));
+        Ok(())
+    }
+
     pub async fn journey_customer(&mut self, journey_id: &str, version: i64, customer_id: &str) -> Result<Option<JourneyCustomer>, StoreError> {
-        let row = sqlx::query(
-            "SELECT first_entered_at, entered_at, converted_at, contacts, last_offer FROM journey_customers WHERE journey_id = $1 AND version = $2 AND customer_id = $3",
-        )
-        .bind(journey_id)
-        .bind(version)
-        .bind(customer_id)
-        .fetch_optional(self.conn())
-        .await?;
-        row.map(|r| {
-            Ok(JourneyCustomer {
-                first_entered_at: r.try_get("first_entered_at")?,
-                entered_at: r.try_get("entered_at")?,
-                converted_at: r.try_get("converted_at")?,
-                contacts: r.try_get("contacts")?,
-                last_offer: r.try_get("last_offer")?,
-            })
-        })
-        .transpose()
+        let key: CustomerKey = (journey_id.to_string(), version, customer_id.to_string());
+        if let Some(standing) = self.analytics.customers.get(&key) {
+            return Ok(standing.clone());
+        }
+        if !self.analytics.loaded.contains(customer_id) {
+            self.prefetch_analytics(&[customer_id]).await?;
+        }
+        Ok(self.analytics.customers.get(&key).cloned().flatten())
+    }
+
+    fn set_customer(&mut self, journey_id: &str, version: i64, customer_id: &str, standing: JourneyCustomer) {
+        let key: CustomerKey = (journey_id.to_string(), version, customer_id.to_string());
+        self.analytics.changed_customers.insert(key.clone());
+        self.analytics.customers.insert(key, Some(standing));
     }
 
     /// The customer entered the version at `at`: the first entry counts a customer (with no
     /// contacts yet); every entry moves their goal window.
     pub async fn note_entry(&mut self, journey_id: &str, version: i64, customer_id: &str, at: i64) -> Result<(), StoreError> {
-        let first = sqlx::query(
-            "INSERT INTO journey_customers (journey_id, version, customer_id, first_entered_at, entered_at, converted_at, contacts) \
-             VALUES ($1, $2, $3, $4, $4, NULL, 0) ON CONFLICT (journey_id, version, customer_id) DO NOTHING",
-        )
-        .bind(journey_id)
-        .bind(version)
-        .bind(customer_id)
-        .bind(at)
-        .execute(self.conn())
-        .await?
-        .rows_affected()
-            == 1;
-        if first {
-            self.bump((journey_id, version), at, metric::CUSTOMERS, "", "", 1).await?;
-            return self.bump((journey_id, version), at, metric::CONTACTS_HISTOGRAM, "0", "", 1).await;
+        match self.journey_customer(journey_id, version, customer_id).await? {
+            None => {
+                let standing = JourneyCustomer { first_entered_at: at, entered_at: at, converted_at: None, contacts: 0, last_offer: None };
+                self.set_customer(journey_id, version, customer_id, standing);
+                self.bump((journey_id, version), at, metric::CUSTOMERS, "", "", 1).await?;
+                self.bump((journey_id, version), at, metric::CONTACTS_HISTOGRAM, "0", "", 1).await
+            }
+            Some(standing) => {
+                self.set_customer(journey_id, version, customer_id, JourneyCustomer { entered_at: at, ..standing });
+                Ok(())
+            }
         }
-        sqlx::query("UPDATE journey_customers SET entered_at = $1 WHERE journey_id = $2 AND version = $3 AND customer_id = $4")
-            .bind(at)
-            .bind(journey_id)
-            .bind(version)
-            .bind(customer_id)
-            .execute(self.conn())
-            .await?;
-        Ok(())
+    }
+
+    async fn branches_of(&mut self, journey_id: &str, version: i64, customer_id: &str) -> Result<Vec<(String, String, i64)>, StoreError> {
+        if !self.analytics.loaded.contains(customer_id) {
+            self.prefetch_analytics(&[customer_id]).await?;
+        }
+        Ok(self.analytics.branches.get(&(journey_id.to_string(), version, customer_id.to_string())).cloned().unwrap_or_default())
     }
 
     /// The customer left branching step `node` by `port`; the first time counts them in the
     /// branch (and as converted there when they already are).
     pub async fn note_branch(&mut self, journey_id: &str, version: i64, customer_id: &str, node: &str, port: &str, at: i64) -> Result<(), StoreError> {
         let day = analytics::day_of(at);
-        let inserted = sqlx::query(
-            "INSERT INTO journey_customer_branches (journey_id, version, customer_id, node, port, day) VALUES ($1, $2, $3, $4, $5, $6) \
-             ON CONFLICT (journey_id, version, customer_id, node, port) DO NOTHING",
-        )
-        .bind(journey_id)
-        .bind(version)
-        .bind(customer_id)
-        .bind(node)
-        .bind(port)
-        .bind(day)
-        .execute(self.conn())
-        .await?
-        .rows_affected()
-            == 1;
-        if inserted {
-            self.bump_day((journey_id, version), day, metric::BRANCH_CUSTOMERS, node, port, 1).await?;
-            if self.journey_customer(journey_id, version, customer_id).await?.is_some_and(|c| c.converted_at.is_some()) {
-                self.bump_day((journey_id, version), day, metric::BRANCH_CONVERTED, node, port, 1).await?;
-            }
+        if self.branches_of(journey_id, version, customer_id).await?.iter().any(|(n, p, _)| n == node && p == port) {
+            return Ok(());
+        }
+        let key: CustomerKey = (journey_id.to_string(), version, customer_id.to_string());
+        self.analytics.branches.entry(key.clone()).or_default().push((node.to_string(), port.to_string(), day));
+        self.analytics.new_branches.push((key, node.to_string(), port.to_string(), day));
+        self.bump_day((journey_id, version), day, metric::BRANCH_CUSTOMERS, node, port, 1).await?;
+        if self.journey_customer(journey_id, version, customer_id).await?.is_some_and(|c| c.converted_at.is_some()) {
+            self.bump_day((journey_id, version), day, metric::BRANCH_CONVERTED, node, port, 1).await?;
         }
         Ok(())
     }
@@ -181,30 +228,13 @@ impl EngineTx {
     /// customer and version, and credited to every branch they took. False when they had
     /// converted already (or never entered).
     pub async fn note_conversion(&mut self, journey_id: &str, version: i64, customer_id: &str, at: i64, value_micros: i64) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "UPDATE journey_customers SET converted_at = $1 WHERE journey_id = $2 AND version = $3 AND customer_id = $4 AND converted_at IS NULL",
-        )
-        .bind(at)
-        .bind(journey_id)
-        .bind(version)
-        .bind(customer_id)
-        .execute(self.conn())
-        .await?;
-        if done.rows_affected() != 1 {
-            return Ok(false);
-        }
+        let Some(standing) = self.journey_customer(journey_id, version, customer_id).await?.filter(|c| c.converted_at.is_none()) else { return Ok(false) };
+        self.set_customer(journey_id, version, customer_id, JourneyCustomer { converted_at: Some(at), ..standing });
         self.bump((journey_id, version), at, metric::CONVERTED, "", "", 1).await?;
         if value_micros != 0 {
             self.bump((journey_id, version), at, metric::VALUE_MICROS, "", "", value_micros).await?;
         }
-        let branches = sqlx::query("SELECT node, port, day FROM journey_customer_branches WHERE journey_id = $1 AND version = $2 AND customer_id = $3")
-            .bind(journey_id)
-            .bind(version)
-            .bind(customer_id)
-            .fetch_all(self.conn())
-            .await?;
-        for b in branches {
-            let (node, port, day): (String, String, i64) = (b.try_get("node")?, b.try_get("port")?, b.try_get("day")?);
+        for (node, port, day) in self.branches_of(journey_id, version, customer_id).await? {
             self.bump_day((journey_id, version), day, metric::BRANCH_CONVERTED, &node, &port, 1).await?;
         }
         Ok(true)
@@ -225,19 +255,11 @@ impl EngineTx {
                     self.bump((j, v), at, metric::COST_MICROS, "", "", micros).await?;
                 }
                 if let Some(c) = self.journey_customer(j, v, &action.customer_id).await? {
-                    sqlx::query(
-                        "UPDATE journey_customers SET contacts = contacts + 1, last_offer = COALESCE($1, last_offer) \
-                         WHERE journey_id = $2 AND version = $3 AND customer_id = $4",
-                    )
-                    .bind(offer)
-                    .bind(j)
-                    .bind(v)
-                    .bind(&action.customer_id)
-                        .execute(self.conn())
-                        .await?;
                     let cohort = analytics::day_of(c.first_entered_at);
                     self.bump_day((j, v), cohort, metric::CONTACTS_HISTOGRAM, &c.contacts.to_string(), "", -1).await?;
                     self.bump_day((j, v), cohort, metric::CONTACTS_HISTOGRAM, &(c.contacts + 1).to_string(), "", 1).await?;
+                    let updated = JourneyCustomer { contacts: c.contacts + 1, last_offer: offer.or(c.last_offer), ..c };
+                    self.set_customer(j, v, &action.customer_id, updated);
                 }
             }
             "suppressed" => self.bump((j, v), at, metric::SUPPRESSED, action.reason.as_deref().unwrap_or(""), "", 1).await?,

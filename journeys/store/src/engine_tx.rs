@@ -30,7 +30,7 @@ const IDS_PER_QUERY: usize = 500;
 /// cause. Dropped without `commit`, nothing of it is kept.
 pub struct EngineTx {
     tx: Transaction<'static, Any>,
-    placeholders: Placeholders,
+    pub(crate) placeholders: Placeholders,
     /// Event id → stored (before or in this transaction).
     events_seen: HashMap<String, bool>,
     new_events: Vec<(EventRecord, i64)>,
@@ -158,6 +158,9 @@ impl EngineTx {
                 let customer: String = row.try_get("customer_id")?;
                 self.suppressed.entry(customer).or_default().push(row.try_get("channel")?);
             }
+        }
+        for chunk in customers.chunks(IDS_PER_QUERY) {
+            self.prefetch_analytics(chunk).await?;
         }
         Ok(())
     }
@@ -495,11 +498,11 @@ impl Placeholders {
 }
 
 /// `{head} (p1, …, pn){tail}` for `n` ids.
-fn in_list(placeholders: Placeholders, head: &str, n: usize, tail: &str) -> String {
+pub(crate) fn in_list(placeholders: Placeholders, head: &str, n: usize, tail: &str) -> String {
     format!("{head} {}{tail}", placeholders.tuple(1, n))
 }
 
-fn bind_ids<'q>(sql: &'q str, ids: &[&str]) -> AnyQuery<'q> {
+pub(crate) fn bind_ids<'q>(sql: &'q str, ids: &[&str]) -> AnyQuery<'q> {
     ids.iter()
         .fold(sqlx::query(sql), |q, id| q.bind(id.to_string()))
 }
