@@ -2,7 +2,8 @@
 //! report (the simulator's report type, with funnel and significance tests) for a date range,
 //! and its CSV export.
 
-use journeys_core::analytics::{day_of_date, to_csv, LiveReport};
+use base64::Engine as _;
+use journeys_core::analytics::{day_of_date, to_csv, LiveReport, Portfolio};
 use journeys_store::Store;
 use tauri::State;
 
@@ -34,5 +35,30 @@ pub async fn export_report_csv(store: State<'_, Store>, journey_id: String, vers
     let dir = std::env::temp_dir().join("journeys-exports");
     let path = dir.join(format!("{journey_id}@{version}-{}-{}.csv", live.from, live.to));
     std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, csv)).map_err(|e| CommandError::new("io", format!("cannot write {}: {e}", path.display())))?;
+    Ok(path.display().to_string())
+}
+
+/// CAC, activation rate, cross-sell ratio and churn rate across every version that ran.
+#[tauri::command]
+pub async fn portfolio(store: State<'_, Store>, from: Option<String>, to: Option<String>) -> Result<Portfolio> {
+    Ok(store.portfolio(day(&from, "from")?, day(&to, "to")?).await?)
+}
+
+/// Largest chart image accepted (a chart canvas is a few tens of kB).
+const MAX_PNG_BYTES: usize = 8 * 1024 * 1024;
+
+/// Save a chart drawn on a canvas (`data:image/png;base64,…`) as `name.png` beside the CSV
+/// exports; returns the path.
+#[tauri::command]
+pub async fn save_chart_png(name: String, data_url: String) -> Result<String> {
+    let safe: String = name.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '@' | '.')).take(120).collect();
+    let encoded = data_url.strip_prefix("data:image/png;base64,").ok_or_else(|| CommandError::new("invalid", "the chart is not a PNG data URL".into()))?;
+    if encoded.len() > MAX_PNG_BYTES * 4 / 3 + 4 || safe.is_empty() {
+        return Err(CommandError::new("invalid", "the chart image is too large or has no name".into()));
+    }
+    let bytes = base64::engine::general_purpose::STANDARD.decode(encoded).map_err(|e| CommandError::new("invalid", format!("the chart image is not valid base64: {e}")))?;
+    let dir = std::env::temp_dir().join("journeys-exports");
+    let path = dir.join(format!("{safe}.png"));
+    std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, bytes)).map_err(|e| CommandError::new("io", format!("cannot write {}: {e}", path.display())))?;
     Ok(path.display().to_string())
 }

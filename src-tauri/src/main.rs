@@ -69,6 +69,8 @@ fn main() {
             dashboard::reported_versions,
             dashboard::live_report,
             dashboard::export_report_csv,
+            dashboard::portfolio,
+            dashboard::save_chart_png,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -961,8 +961,23 @@ async fn the_dashboard_shows_a_live_version_beside_its_simulation_and_exports_cs
     tokio::time::sleep(Duration::from_millis(300)).await;
     screenshot(&client, &setup, "20-dashboard.png").await;
     let saved = text(&client, "#dashboard-exported").await;
+    // Portfolio KPIs across the versions that ran, as the store computes them.
+    let portfolio = store.portfolio(None, None).await.expect("portfolio");
+    let shown = text(&client, "#portfolio-activation").await;
+    let expected_activation = portfolio.activation_rate.map_or_else(|| "—".to_string(), |r| format!("{:.1} %", r * 100.0));
+    assert_eq!(shown.trim(), expected_activation);
+    // The charts as PNG files.
+    find(&client, "#dashboard-charts").await.click().await.expect("save charts");
+    wait_for_text(&client, "#dashboard-exported", ".png").await;
+    let charts = text(&client, "#dashboard-exported").await;
     client.close().await.expect("end session");
     drop(driver);
+    let pngs: Vec<&str> = charts.trim_start_matches("Saved ").split(", ").collect();
+    assert_eq!(pngs.len(), 2, "{charts}");
+    for png in pngs {
+        let bytes = std::fs::read(png.trim()).expect("chart file");
+        assert!(bytes.len() > 1_000 && bytes.starts_with(b"\x89PNG"), "{png}: {} bytes", bytes.len());
+    }
 
     // The exported CSV parses back to the numbers the store reports.
     let path = saved.trim_start_matches("Saved ").trim().to_string();

@@ -426,3 +426,26 @@ pub async fn live_report(journey_id: &str, version: i64, from: Option<&str>, to:
 pub async fn export_report_csv(journey_id: &str, version: i64, from: Option<&str>, to: Option<&str>) -> Result<String, ApiError> {
     invoke("export_report_csv", LiveReportArgs { journey_id, version, from, to }).await
 }
+
+#[derive(Serialize)]
+struct RangeArgs<'a> {
+    from: Option<&'a str>,
+    to: Option<&'a str>,
+}
+
+/// Portfolio KPIs over a date range.
+pub async fn portfolio(from: Option<&str>, to: Option<&str>) -> Result<journeys_core::analytics::Portfolio, ApiError> {
+    invoke("portfolio", RangeArgs { from, to }).await
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ChartArgs<'a> {
+    name: &'a str,
+    data_url: &'a str,
+}
+
+/// Save a chart canvas as PNG; returns the path.
+pub async fn save_chart_png(name: &str, data_url: &str) -> Result<String, ApiError> {
+    invoke("save_chart_png", ChartArgs { name, data_url }).await
+}

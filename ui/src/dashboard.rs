@@ -6,7 +6,8 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use journeys_core::analytics::{FunnelRow, LiveReport};
+use journeys_core::analytics::{FunnelRow, LiveReport, Portfolio};
+use wasm_bindgen::JsCast;
 use journeys_core::simulate::Report;
 
 use crate::api;
@@ -31,7 +32,19 @@ pub fn Dashboard(screen: RwSignal<Screen>) -> impl IntoView {
     let simulated = RwSignal::new(None::<(String, Report)>);
     let error = RwSignal::new(None::<String>);
     let exported = RwSignal::new(None::<String>);
+    let portfolio = RwSignal::new(None::<Portfolio>);
+    let load_portfolio = move || {
+        let (f, t) = (optional(from.get_untracked()), optional(to.get_untracked()));
+        spawn_local(async move {
+            match api::portfolio(f.as_deref(), t.as_deref()).await {
+                Ok(p) => portfolio.set(Some(p)),
+                Err(e) => error.set(Some(e.message)),
+            }
+        });
+    };
+    load_portfolio();
     let load = move || {
+        load_portfolio();
         let Some((journey, version)) = chosen.get_untracked() else { return };
         let (f, t) = (optional(from.get_untracked()), optional(to.get_untracked()));
         error.set(None);
@@ -58,6 +71,25 @@ pub fn Dashboard(screen: RwSignal<Screen>) -> impl IntoView {
                 Ok(path) => exported.set(Some(path)),
                 Err(e) => error.set(Some(e.message)),
             }
+        });
+    };
+    let export_charts = move || {
+        let Some((journey, version)) = chosen.get_untracked() else { return };
+        spawn_local(async move {
+            let mut saved = Vec::new();
+            for (canvas, what) in [("sim-funnel", "funnel"), ("sim-chart", "daily")] {
+                let data = web_sys::window()
+                    .and_then(|w| w.document())
+                    .and_then(|d| d.get_element_by_id(canvas))
+                    .and_then(|e| e.dyn_into::<web_sys::HtmlCanvasElement>().ok())
+                    .and_then(|c| c.to_data_url().ok());
+                let Some(data) = data else { continue };
+                match api::save_chart_png(&format!("{journey}@{version}-{what}"), &data).await {
+                    Ok(path) => saved.push(path),
+                    Err(e) => error.set(Some(e.message)),
+                }
+            }
+            exported.set(Some(saved.join(", ")));
         });
     };
     // Charts are drawn once the canvases of the live report are on the page.
@@ -89,9 +121,11 @@ pub fn Dashboard(screen: RwSignal<Screen>) -> impl IntoView {
                 <label class="small">"to " <input type="date" id="dashboard-to" on:change=move |ev| { to.set(event_target_value(&ev)); load(); } /></label>
                 <span class="spacer"></span>
                 <button class="ghost" id="dashboard-export" on:click=move |_| export() disabled=move || live.get().is_none()>"Export CSV"</button>
+                <button class="ghost" id="dashboard-charts" on:click=move |_| export_charts() disabled=move || live.get().is_none()>"Save charts (PNG)"</button>
             </div>
             {move || error.get().map(|e| view! { <div class="error-banner" id="dashboard-error">{e}</div> })}
             {move || exported.get().map(|p| view! { <div class="ok-banner" id="dashboard-exported">{format!("Saved {p}")}</div> })}
+            {move || portfolio.get().map(|p| view! { <PortfolioStrip portfolio=p /> })}
             {move || match live.get() {
                 None => view! { <p class="muted dashboard-empty">"Choose a version that has run in the engine to see its analytics."</p> }.into_any(),
                 Some(report) => view! { <LiveView live=report simulated=simulated.get() /> }.into_any(),
@@ -175,5 +209,30 @@ fn Comparison(live: Report, name: String, simulated: Report) -> impl IntoView {
             <tr><th></th><th>"live"</th><th>{format!("simulated ({name})")}</th></tr>
             {rows.into_iter().chain(steps).map(|(what, a, b)| view! { <tr><td>{what}</td><td>{a}</td><td>{b}</td></tr> }).collect_view()}
         </table>
+    }
+}
+
+fn option_pct(x: Option<f64>) -> String {
+    x.map_or_else(|| "—".to_string(), pct)
+}
+
+/// Portfolio KPIs across every version that ran in the range.
+#[component]
+fn PortfolioStrip(portfolio: Portfolio) -> impl IntoView {
+    let stat = |id: &'static str, value: String, label: &'static str| view! {
+        <div class="stat"><span class="stat-value" id=id>{value}</span><span class="stat-label">{label}</span></div>
+    };
+    view! {
+        <div class="trial-summary portfolio" id="portfolio">
+            {stat("portfolio-cac", portfolio.cac.map_or_else(|| "—".into(), |c| format!("{c:.2}")), "CAC (acquisition cost per converted customer)")}
+            {stat("portfolio-activation", option_pct(portfolio.activation_rate), "activation rate")}
+            {stat("portfolio-cross-sell", portfolio.cross_sell_ratio.map_or_else(|| "—".into(), |r| format!("{r:.2}")), "products per customer")}
+            {stat("portfolio-churn", option_pct(portfolio.churn_rate), "churn rate (retain journeys)")}
+            {stat("portfolio-roi", option_pct(portfolio.roi), "ROI")}
+            <span class="muted small">{
+                let range = if portfolio.from.is_empty() { "all recorded days".to_string() } else { format!("{} to {}", portfolio.from, portfolio.to) };
+                format!("{} version(s) · {range}", portfolio.versions.len())
+            }</span>
+        </div>
     }
 }
