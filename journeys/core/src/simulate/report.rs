@@ -200,6 +200,45 @@ pub struct Counts {
 }
 
 impl Counts {
+    /// Add another chunk's counts (the simulator merges chunks in order).
+    pub fn merge(&mut self, other: Counts) {
+        let add = |a: &mut Vec<u64>, b: Vec<u64>| a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+        add(&mut self.entered, other.entered);
+        add(&mut self.exited, other.exited);
+        add(&mut self.waiting, other.waiting);
+        add(&mut self.goals, other.goals);
+        add(&mut self.edges, other.edges);
+        for (key, (n, c)) in other.branches {
+            let entry = self.branches.entry(key).or_default();
+            entry.0 += n;
+            entry.1 += c;
+        }
+        self.customers_entered += other.customers_entered;
+        self.converted += other.converted;
+        self.contacts += other.contacts;
+        self.cost += other.cost;
+        self.value += other.value;
+        for (maps, from) in [
+            (&mut self.contacts_by_channel, other.contacts_by_channel),
+            (&mut self.suppressions, other.suppressions),
+            (&mut self.exits_by_reason, other.exits_by_reason),
+        ] {
+            for (k, v) in from {
+                *maps.entry(k).or_default() += v;
+            }
+        }
+        for (k, v) in other.contacts_per_customer {
+            *self.contacts_per_customer.entry(k).or_default() += v;
+        }
+        self.deferred += other.deferred;
+        for (day, theirs) in self.daily.iter_mut().zip(other.daily) {
+            day.entered += theirs.entered;
+            day.contacts += theirs.contacts;
+            day.conversions += theirs.conversions;
+            day.exits += theirs.exits;
+        }
+    }
+
     /// Zeroed per-node and per-edge counters for `journey`.
     pub fn for_journey(journey: &Journey) -> Counts {
         let (nodes, edges) = (journey.nodes.len(), journey.edges.len());
