@@ -985,3 +985,45 @@ async fn the_dashboard_shows_a_live_version_beside_its_simulation_and_exports_cs
     assert_eq!(rows, journeys_core::analytics::csv_rows(&expected));
     store.close().await;
 }
+
+/// The offer the decision step shown in the inspector chooses for sample customer `n`,
+/// computed here with core's `decide` (what the engine and the simulator run).
+fn chosen_for(journey: &journeys_core::Journey, node: &str, n: u64) -> Option<String> {
+    let Some(journeys_core::NodeKind::Decision(d)) = journey.node(node).map(|n| n.kind.clone()) else { panic!("{node} is a decision") };
+    let offers = journeys_core::interpret::CompiledOffers::new(journey.offers.clone()).expect("offers compile");
+    let mut ctx = journeys_core::population::generate_customer(1, n).context(journeys_core::simulate::START_MS);
+    offers.decide(&d.offers, d.objective, &mut ctx).chosen
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_decision_inspector_ranks_offers_for_a_sample_customer() {
+    let Some(setup) = setup() else { return };
+    let Launched { _one, _dir, database_url: _, driver, client } = launch(&setup).await;
+    sign_in(&client, "dana").await;
+    let journey_id = "churn-early-warning";
+    let template = journeys_core::catalog::template(journey_id).expect("template");
+    let journey = journeys_core::template::instantiate(&template, journey_id);
+    find(&client, &format!(".journey-card[data-journey-id='{journey_id}']")).await.click().await.expect("open");
+    find(&client, ".node[data-node-id='nba'] .node-box").await.click().await.expect("select the decision");
+    find(&client, "#decision-ranking table.ranking").await;
+    let mut differing = false;
+    for n in [1_u64, 2, 3, 5, 8, 13] {
+        let input = find(&client, "#ranking-sample").await;
+        input.clear().await.expect("clear");
+        input.send_keys(&n.to_string()).await.expect("type sample");
+        let expected = chosen_for(&journey, "nba", n);
+        wait_for_text(&client, "#decision-ranking .muted.small", &journeys_core::population::generate_customer(1, n).id).await;
+        let shown = match client.find(Locator::Css("#decision-ranking tr.chosen")).await {
+            Ok(row) => Some(row.attr("data-offer").await.expect("attr").unwrap_or_default()),
+            Err(_) => None,
+        };
+        assert_eq!(shown, expected, "sample customer {n}");
+        differing |= expected != chosen_for(&journey, "nba", 1);
+        if n == 1 {
+            screenshot(&client, &setup, "21-decision-ranking.png").await;
+        }
+    }
+    assert!(differing, "the samples cover more than one outcome, so the ranking really follows the customer");
+    client.close().await.expect("end session");
+    drop(driver);
+}

@@ -156,6 +156,10 @@ pub fn Inspector(state: EditorState) -> impl IntoView {
                     }.into_any()),
                     _ => None,
                 }}
+                {match &node.kind {
+                    NodeKind::Decision(d) => Some(view! { <super::ranking::DecisionRanking state=state decision=d.clone() /> }),
+                    _ => None,
+                }}
                 {main_field(&node.kind).filter(|_| !has_own_editor(&node.kind)).map(|(label, value)| view! {
                     <label>{label}<input class="main-field" value=value
                         on:change=move |ev| { let v = event_target_value(&ev); edit_field(Box::new(move |n| set_main_field(&mut n.kind, v))); } /></label>

@@ -11,6 +11,7 @@ mod inspector;
 mod minimap;
 mod overview;
 mod palette;
+mod ranking;
 pub(crate) mod simulation;
 
 use std::collections::BTreeSet;

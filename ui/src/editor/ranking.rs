@@ -1,0 +1,60 @@
+//! A decision step's ranking for one sample customer, computed in the browser with core's
+//! `decide` (the code the engine and the simulator run): eligible offers with P, ΔCLV, cost,
+//! profit and return, the excluded ones with why, and the reason the winner won.
+
+use leptos::prelude::*;
+
+use journeys_core::interpret::{CompiledOffers, Exclusion};
+use journeys_core::kinds::Decision;
+use journeys_core::population::generate_customer;
+
+use super::EditorState;
+
+#[component]
+pub fn DecisionRanking(state: EditorState, decision: Decision) -> impl IntoView {
+    let sample = RwSignal::new(1_u64);
+    let outcome = move || {
+        let offers = state.journey.with(|j| j.offers.clone());
+        let compiled = CompiledOffers::new(offers).map_err(|e| e.to_string())?;
+        let customer = generate_customer(1, sample.get());
+        let mut ctx = customer.context(journeys_core::simulate::START_MS);
+        Ok::<_, String>((customer, compiled.decide(&decision.offers, decision.objective, &mut ctx)))
+    };
+    view! {
+        <div class="decision-ranking" id="decision-ranking">
+            <label>"Ranking for sample customer #"
+                <input type="number" id="ranking-sample" min="0" max="9999" prop:value=move || sample.get().to_string()
+                    on:input=move |ev| sample.set(event_target_value(&ev).parse().unwrap_or(0)) />
+            </label>
+            {move || match outcome() {
+                Err(e) => view! { <p class="muted">{e}</p> }.into_any(),
+                Ok((customer, o)) => view! {
+                    <p class="muted small">{format!("{} · {} · tenure {} months · {}", customer.id, customer.segment, customer.tenure_months, customer.products.replace(';', ", "))}</p>
+                    <table class="ranking">
+                        <tr><th>"offer"</th><th>"P"</th><th>"ΔCLV"</th><th>"cost"</th><th>"profit"</th><th>"return"</th></tr>
+                        {o.ranking.iter().map(|r| view! {
+                            <tr class:chosen=o.chosen.as_deref() == Some(r.offer.as_str()) data-offer=r.offer.clone()>
+                                <td>{r.offer.clone()}{r.mandatory.then_some(" (mandatory)")}</td>
+                                <td>{format!("{:.3}", r.propensity)}</td><td>{format!("{:.2}", r.value)}</td><td>{format!("{:.2}", r.cost)}</td>
+                                <td>{format!("{:.2}", r.profit)}</td><td>{format!("{:.2}", r.return_on_cost)}</td>
+                            </tr>
+                        }).collect_view()}
+                    </table>
+                    <ul class="excluded">
+                        {o.excluded.iter().map(|x| {
+                            let why = match &x.why {
+                                Exclusion::UnknownOffer => "not in the journey's offers".to_string(),
+                                Exclusion::OutOfValidity => "outside its validity dates".to_string(),
+                                Exclusion::ContactPolicy { ignores, window_days } => format!("ignored {ignores} times in {window_days} days"),
+                                Exclusion::NotEligible { rule } => format!("not eligible: {rule}"),
+                                Exclusion::RuleFailed { message } => format!("rule failed: {message}"),
+                            };
+                            view! { <li data-offer=x.offer.clone()>{format!("{}: {why}", x.offer)}</li> }
+                        }).collect_view()}
+                    </ul>
+                    <p class="ranking-reason" id="ranking-reason">{o.reason.clone()}</p>
+                }.into_any(),
+            }}
+        </div>
+    }
+}
