@@ -10,10 +10,9 @@ impl EngineTx {
     /// Log a decision with the state change that caused it; returns its `seq`.
     pub async fn log_decision(&mut self, record: &DecisionRecord) -> Result<i64, StoreError> {
         let document = serde_json::to_string(record).map_err(|e| StoreError::Corrupt { id: format!("decision for '{}'", record.customer_id), message: e.to_string() })?;
-        let tx = self.transaction();
-        let last: i64 = sqlx::query("SELECT COALESCE(MAX(seq), 0) AS last FROM decision_log").fetch_one(&mut **tx).await?.try_get("last")?;
+        let seq = self.next_seq("decision_log").await?;
         sqlx::query("INSERT INTO decision_log (seq, customer_id, journey_id, version, node, at, chosen, reason, record) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
-            .bind(last + 1)
+            .bind(seq)
             .bind(&record.customer_id)
             .bind(&record.journey_id)
             .bind(record.version)
@@ -22,9 +21,9 @@ impl EngineTx {
             .bind(&record.chosen)
             .bind(&record.reason)
             .bind(&document)
-            .execute(&mut **tx)
+            .execute(self.conn())
             .await?;
-        Ok(last + 1)
+        Ok(seq)
     }
 }
 

@@ -165,12 +165,6 @@ impl EngineTx {
         Ok(())
     }
 
-    /// The open transaction, for the store's other modules that write with the engine (they
-    /// write at once; this transaction's own rows go out at commit, in the same transaction).
-    pub(crate) fn transaction(&mut self) -> &mut Transaction<'static, Any> {
-        &mut self.tx
-    }
-
     pub async fn commit(mut self) -> Result<(), StoreError> {
         self.flush().await?;
         Ok(self.tx.commit().await?)
@@ -272,7 +266,7 @@ impl EngineTx {
     pub async fn log_action(&mut self, action: &ActionRow) -> Result<i64, StoreError> {
         let seq = match self.next_action {
             Some(seq) => seq,
-            None => self.last_seq("action_log").await? + 1,
+            None => self.next_seq("action_log").await?,
         };
         self.next_action = Some(seq + 1);
         if action.outcome == "sent" {
@@ -311,7 +305,7 @@ impl EngineTx {
         }
         let seq = match self.next_outbox {
             Some(seq) => seq,
-            None => self.last_seq("outbox").await? + 1,
+            None => self.next_seq("outbox").await?,
         };
         self.next_outbox = Some(seq + 1);
         self.outbox.push(OutboxRow {
@@ -323,23 +317,17 @@ impl EngineTx {
         Ok(true)
     }
 
-    /// The open transaction, for statements outside the buffered tables (analytics).
+    /// The open transaction, for the store modules that write beside the buffered tables
+    /// (analytics, decisions, the score cache): their statements commit with this transaction.
     pub(crate) fn conn(&mut self) -> &mut sqlx::AnyConnection {
         &mut self.tx
     }
 
-    /// The next sequence number of a table (its highest so far, plus one).
+    /// The next sequence number of a table (its highest so far, plus one). One writer holds
+    /// the engine's tables, so nobody else takes it before this transaction commits.
     pub(crate) async fn next_seq(&mut self, table: &'static str) -> Result<i64, StoreError> {
-        Ok(self.last_seq(table).await? + 1)
-    }
-
-    async fn last_seq(&mut self, table: &'static str) -> Result<i64, StoreError> {
-        Ok(sqlx::query(&format!(
-            "SELECT COALESCE(MAX(seq), 0) AS last FROM {table}"
-        ))
-        .fetch_one(&mut *self.tx)
-        .await?
-        .try_get("last")?)
+        let last: i64 = sqlx::query(&format!("SELECT COALESCE(MAX(seq), 0) AS last FROM {table}")).fetch_one(&mut *self.tx).await?.try_get("last")?;
+        Ok(last + 1)
     }
 
     async fn flush(&mut self) -> Result<(), StoreError> {

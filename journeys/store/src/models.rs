@@ -114,7 +114,7 @@ impl crate::EngineTx {
         if self.live_models.is_none() {
             let rows = sqlx::query("SELECT kind AS subject, number, document, status, submitted_by, submitted_at, decided_by, decided_at, comment FROM model_versions WHERE status = $1 ORDER BY kind")
                 .bind(crate::VersionStatus::Approved.key())
-                .fetch_all(&mut **self.transaction())
+                .fetch_all(self.conn())
                 .await?;
             let mut live = Vec::with_capacity(rows.len());
             for row in &rows {
@@ -124,7 +124,7 @@ impl crate::EngineTx {
             self.live_models = Some(live);
         }
         let live = self.live_models.clone().unwrap_or_default();
-        scores_from(self.transaction(), customer_id, &live).await
+        scores_from(self.conn(), customer_id, &live).await
     }
 }
 
