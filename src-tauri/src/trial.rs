@@ -76,7 +76,7 @@ async fn status(store: &Store, trial: &Option<(Engine, Clock)>) -> Result<TrialS
                     id: n.id.clone(),
                     label: n.label.clone(),
                     kind: n.kind.name().to_string(),
-                    stage: serde_json::to_value(n.stage).ok().and_then(|s| s.as_str().map(str::to_string)).unwrap_or_default(),
+                    stage: n.stage.map(|s| s.key().to_string()).unwrap_or_default(),
                     waiting: count.map_or(0, |c| c.waiting),
                     exited: count.map_or(0, |c| c.exited),
                 }

@@ -12,15 +12,7 @@ use journeys_core::simulate::Report;
 
 use crate::api;
 use crate::app::Screen;
-use crate::editor::{chart, simulation::results};
-
-fn pct(x: f64) -> String {
-    format!("{:.1} %", x * 100.0)
-}
-
-fn optional(text: String) -> Option<String> {
-    Some(text.trim().to_string()).filter(|t| !t.is_empty())
-}
+use crate::editor::{chart, simulation::{optional, pct, results}};
 
 #[component]
 pub fn Dashboard(screen: RwSignal<Screen>) -> impl IntoView {

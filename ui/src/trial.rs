@@ -12,10 +12,6 @@ use crate::api::{self, TrialStatus, TrialVersion};
 use crate::app::Screen;
 use crate::editor::geometry::{stage_colour, truncate};
 
-fn stage_of(key: &str) -> Option<journeys_core::Stage> {
-    serde_json::from_value(Value::String(key.to_string())).ok()
-}
-
 fn clock_text(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms).map(|t| t.format("%a %d %b %Y %H:%M UTC").to_string()).unwrap_or_default()
 }
@@ -165,7 +161,7 @@ fn VersionCounts(version: TrialVersion) -> impl IntoView {
             </h3>
             <div class="trial-nodes">
                 {version.nodes.into_iter().map(|n| {
-                    let colour = stage_colour(stage_of(&n.stage));
+                    let colour = stage_colour(journeys_core::Stage::from_key(&n.stage));
                     let share = 100.0 * (n.waiting + n.exited) as f64 / most as f64;
                     view! {
                         <div class="trial-node" data-node=n.id.clone() title=format!("{} ({})", n.label, n.kind)>

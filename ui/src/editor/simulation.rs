@@ -69,7 +69,8 @@ fn text_input(id: &'static str, label: &'static str, placeholder: &'static str, 
     }
 }
 
-fn optional(text: String) -> Option<String> {
+/// The trimmed text, or None when it is empty.
+pub(crate) fn optional(text: String) -> Option<String> {
     Some(text.trim().to_string()).filter(|t| !t.is_empty())
 }
 
@@ -142,7 +143,8 @@ pub fn SimulationPanel(state: EditorState) -> impl IntoView {
     }
 }
 
-fn pct(x: f64) -> String {
+/// A share as a percentage with one decimal, e.g. `12.5 %`.
+pub(crate) fn pct(x: f64) -> String {
     format!("{:.1} %", x * 100.0)
 }
 
