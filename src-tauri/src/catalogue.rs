@@ -1,7 +1,7 @@
 //! Models and offers in the registry: list their versions, check a live model's drift on the
 //! stored customers, and let reviewers approve or reject (the store enforces roles and four eyes).
 
-use journeys_core::scoring::{customer_feature, drift, DriftReport};
+use journeys_core::scoring::{customer_rows, drift, DriftReport};
 use journeys_store::{ModelVersion, OfferVersion, Store};
 use serde::Serialize;
 use tauri::State;
@@ -31,7 +31,7 @@ pub async fn model_drift(store: State<'_, Store>, kind: String) -> Result<DriftR
     if customers.is_empty() {
         return Err(CommandError::new("invalid", "no stored customers to compare with the training population yet".into()));
     }
-    let rows: Vec<Vec<f64>> = customers.iter().map(|c| live.model.model.features.iter().map(|f| customer_feature(c, f).unwrap_or(f64::NAN)).collect()).collect();
+    let rows = customer_rows(&customers, &live.model.model.features);
     drift(&live.model, &rows).map_err(|e| CommandError::new("invalid", e.to_string()))
 }
 

@@ -172,7 +172,7 @@ fn read_csv(path: &PathBuf, need_label: bool) -> anyhow::Result<Dataset> {
 /// Every feature of every stored customer; labelled when `positives` is given.
 fn from_customers(customers: &[journeys_core::population::Customer], positives: Option<&HashSet<String>>, source: &str) -> Dataset {
     let features: Vec<String> = FEATURES.iter().map(|f| f.to_string()).collect();
-    let rows = customers.iter().map(|c| features.iter().map(|f| journeys_core::scoring::customer_feature(c, f).unwrap_or(f64::NAN)).collect()).collect();
+    let rows = journeys_core::scoring::customer_rows(customers, &features);
     let labels = positives.map(|p| customers.iter().map(|c| p.contains(&c.id)).collect()).unwrap_or_default();
     Dataset { features, rows, labels, source: source.to_string() }
 }

@@ -20,6 +20,12 @@ const PSI_FLOOR: f64 = 1e-4;
 pub const FEATURES: &[&str] =
     &["age", "tenure_months", "product_count", "balance", "savings_balance", "credit_limit", "last_activity_days_ago", "card_activated", "policy_renewal_in_days"];
 
+/// One row per customer with the values of `features` in that order (NaN for a name that is
+/// not one of [`FEATURES`]): a training set, or a population to check for drift.
+pub fn customer_rows<S: AsRef<str>>(customers: &[Customer], features: &[S]) -> Vec<Vec<f64>> {
+    customers.iter().map(|c| features.iter().map(|f| customer_feature(c, f.as_ref()).unwrap_or(f64::NAN)).collect()).collect()
+}
+
 /// The value of feature `name` for `customer`, if it is one of [`FEATURES`].
 pub fn customer_feature(customer: &Customer, name: &str) -> Option<f64> {
     Some(match name {
