@@ -71,7 +71,7 @@ pub fn run(command: BenchCommand, database_url: Option<String>) -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            let options = Options { seed: 1, days: 90, threads, trace: None, history: None };
+            let options = Options { seed: 1, days: 90, threads, trace: None, history: None, ..Options::default() };
             let population = Population::Generated { customers, seed: 1 };
             let start = Instant::now();
             let result = simulate(&compiled, &population, &Scenario::default(), &options, &std::sync::atomic::AtomicBool::new(false), &|_, _| {});

@@ -131,7 +131,7 @@ pub fn simulate_cmd(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
-    let options = Options { seed: args.seed, days: args.days, threads: args.threads, trace: args.trace.clone(), history };
+    let options = Options { seed: args.seed, days: args.days, threads: args.threads, trace: args.trace.clone(), history, ..Options::default() };
     let started = std::time::Instant::now();
     let report = simulate(&compiled, &people, &scenario, &options, &AtomicBool::new(false), &|_, _| {})?;
     if args.timings {

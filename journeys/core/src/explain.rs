@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::interpret::{Excluded, Exclusion, RankedOffer};
+use crate::interpret::{Excluded, RankedOffer};
 
 /// One automated decision as logged: where and when, what it saw, what it chose and why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -26,6 +26,9 @@ pub struct DecisionRecord {
     pub scores: BTreeMap<String, f64>,
     /// The model version that produced each score; a score without one came with the profile.
     pub model_versions: BTreeMap<String, i64>,
+    /// The approved catalogue version of each catalogue offer the decision considered.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub offer_versions: BTreeMap<String, i64>,
 }
 
 /// Why `offer` was or was not chosen in `record`, in one sentence.
@@ -43,12 +46,8 @@ pub fn explain_offer(record: &DecisionRecord, offer: &str) -> String {
         };
         return format!("eligible but ranked {} of {}: {why}", position + 1, record.ranking.len());
     }
-    match record.excluded.iter().find(|e| e.offer == offer).map(|e| &e.why) {
-        Some(Exclusion::NotEligible { rule }) => format!("not eligible: the rule `{rule}` is false for this customer"),
-        Some(Exclusion::RuleFailed { message }) => format!("not eligible: the rule failed ({message})"),
-        Some(Exclusion::ContactPolicy { ignores, window_days }) => format!("suppressed by its contact policy: ignored {ignores} times in {window_days} days"),
-        Some(Exclusion::OutOfValidity) => "outside its validity dates".to_string(),
-        Some(Exclusion::UnknownOffer) => "the decision names it but no such offer exists".to_string(),
+    match record.excluded.iter().find(|e| e.offer == offer) {
+        Some(excluded) => excluded.why.describe(),
         None => "not offered at this decision".to_string(),
     }
 }

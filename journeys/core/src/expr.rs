@@ -139,6 +139,8 @@ pub struct Context {
     now_ms: i64,
     /// Earlier presentations of offers to this customer (contact policies read it).
     offer_history: std::sync::Arc<[crate::offers::OfferContact]>,
+    /// The shared offers catalogue's approved versions, for journeys naming catalogue offers.
+    catalogue: Option<std::sync::Arc<crate::interpret::CompiledOffers>>,
 }
 
 impl Default for Context {
@@ -149,7 +151,15 @@ impl Default for Context {
 
 impl Context {
     pub fn new(customer: Map, scores: Map, now_ms: i64) -> Context {
-        Context { scope: base_scope(customer, Map::new(), scores, now_ms), now_ms, offer_history: std::sync::Arc::from(Vec::new()) }
+        Context { scope: base_scope(customer, Map::new(), scores, now_ms), now_ms, offer_history: std::sync::Arc::from(Vec::new()), catalogue: None }
+    }
+
+    pub fn catalogue(&self) -> Option<&std::sync::Arc<crate::interpret::CompiledOffers>> {
+        self.catalogue.as_ref()
+    }
+
+    pub fn set_catalogue(&mut self, catalogue: Option<std::sync::Arc<crate::interpret::CompiledOffers>>) {
+        self.catalogue = catalogue;
     }
 
     pub fn offer_history(&self) -> &[crate::offers::OfferContact] {

@@ -25,6 +25,11 @@ pub struct Journey {
     /// The offers decision nodes choose between.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub offers: Vec<Offer>,
+    /// Offers of the shared catalogue (by id) that decision and action nodes may also use. They
+    /// are not copied into the journey: each decision uses the offer's approved version at that
+    /// moment, and publishing requires every one to have an approved version.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub catalogue_offers: Vec<String>,
     pub nodes: Vec<Node>,
     #[serde(default)]
     pub edges: Vec<Edge>,
@@ -149,10 +154,16 @@ impl Journey {
             description: String::new(),
             settings: Settings::default(),
             offers: Vec::new(),
+            catalogue_offers: Vec::new(),
             nodes: Vec::new(),
             edges: Vec::new(),
             template: None,
         }
+    }
+
+    /// Whether nodes may use offer `id`: the journey defines it or names it from the catalogue.
+    pub fn knows_offer(&self, id: &str) -> bool {
+        self.offers.iter().any(|o| o.id == id) || self.catalogue_offers.iter().any(|o| o == id)
     }
 
     pub fn node(&self, id: &str) -> Option<&Node> {

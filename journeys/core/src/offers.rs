@@ -48,6 +48,32 @@ impl ContactPolicy {
     }
 }
 
+/// The event a customer's systems send when they answer an offer; its `offer` attribute names it.
+pub const OFFER_ACCEPTED: &str = "offer_accepted";
+pub const OFFER_DECLINED: &str = "offer_declined";
+
+/// The customer's offer history from the offers presented to them (sent contacts carrying an
+/// offer, as (epoch ms, offer)) and their answers (as (epoch ms, offer, response)): each
+/// presentation takes the first answer to the same offer after it and before the offer's next
+/// presentation; without one it was ignored.
+pub fn offer_history(presented: &[(i64, String)], answers: &[(i64, String, Response)]) -> Vec<OfferContact> {
+    let mut presented: Vec<&(i64, String)> = presented.iter().collect();
+    presented.sort_by_key(|(at, _)| *at);
+    presented
+        .iter()
+        .enumerate()
+        .map(|(i, (at, offer))| {
+            let next = presented[i + 1..].iter().find(|(_, o)| o == offer).map_or(i64::MAX, |(t, _)| *t);
+            let response = answers
+                .iter()
+                .filter(|(t, o, _)| o == offer && t >= at && *t < next)
+                .min_by_key(|(t, ..)| *t)
+                .map_or(Response::Ignored, |(.., r)| *r);
+            OfferContact { offer: offer.clone(), at: *at, response }
+        })
+        .collect()
+}
+
 /// Whether `now` lies within `[valid_from, valid_until)` (either end may be open).
 pub fn within_validity(valid_from: Option<i64>, valid_until: Option<i64>, now: i64) -> bool {
     valid_from.is_none_or(|from| now >= from) && valid_until.is_none_or(|until| now < until)
@@ -97,6 +123,20 @@ pub fn check(offer: &crate::settings::Offer) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_presentation_takes_its_own_answer_or_counts_as_ignored() {
+        let presented = vec![(10, "loan".to_string()), (30, "loan".to_string()), (20, "card".to_string()), (50, "loan".to_string())];
+        let answers = vec![(35, "loan".to_string(), Response::Declined), (40, "loan".to_string(), Response::Accepted), (5, "card".to_string(), Response::Accepted)];
+        let history = offer_history(&presented, &answers);
+        let got: Vec<(i64, &str, Response)> = history.iter().map(|c| (c.at, c.offer.as_str(), c.response)).collect();
+        // The loan at 10 got no answer before it was shown again at 30; the answer at 35 is
+        // the 30 one's (the first after it); the card's answer came before it was shown.
+        assert_eq!(got, vec![(10, "loan", Response::Ignored), (20, "card", Response::Ignored), (30, "loan", Response::Declined), (50, "loan", Response::Ignored)]);
+        let policy = ContactPolicy { max_ignores: 3, window_days: 30 };
+        assert_eq!(policy.ignores("loan", &history, 60), 2);
+        assert!(!policy.suppresses("loan", &history, 60));
+    }
 
     fn contact(offer: &str, day: i64, response: Response) -> OfferContact {
         OfferContact { offer: offer.into(), at: day * DAY_MS, response }

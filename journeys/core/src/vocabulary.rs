@@ -69,6 +69,9 @@ pub const EVENTS: &[&str] = &[
     "life_event",
     "message_clicked",
     "message_opened",
+    // Answers to an offer (attribute `offer`): contact policies count the unanswered ones.
+    "offer_accepted",
+    "offer_declined",
     "payment_made",
     "payment_missed",
     "policy_lapsed",

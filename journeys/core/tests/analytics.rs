@@ -117,7 +117,7 @@ fn csv_export_parses_back_to_the_same_numbers() {
 fn simulated_reports_get_the_same_funnel_and_tests() {
     let journey = template("card-application-abandonment");
     let compiled = CompiledJourney::new(journey.clone()).expect("compiles");
-    let options = Options { seed: 3, days: 30, threads: 1, trace: None, history: None };
+    let options = Options { seed: 3, days: 30, threads: 1, trace: None, history: None, ..Options::default() };
     let report = simulate(&compiled, &Population::Generated { customers: 2_000, seed: 3 }, &Scenario::default(), &options, &Default::default(), &|_, _| {})
         .expect("simulates");
     let funnel = analytics::funnel(&journey, &report);

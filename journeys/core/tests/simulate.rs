@@ -13,7 +13,7 @@ fn template(id: &str) -> CompiledJourney {
 }
 
 fn run(journey: &CompiledJourney, population: &Population, threads: usize, days: u32) -> Report {
-    let options = Options { seed: 7, days, threads, trace: None, history: None };
+    let options = Options { seed: 7, days, threads, trace: None, history: None, ..Options::default() };
     simulate(journey, population, &Scenario::default(), &options, &AtomicBool::new(false), &|_, _| {}).expect("simulates")
 }
 
@@ -97,7 +97,7 @@ fn a_small_journey_gives_exactly_the_expected_counts() {
 #[test]
 fn bad_parameters_are_refused() {
     let journey = template("credit-card-activation");
-    let options = |days| Options { seed: 1, days, threads: 1, trace: None, history: None };
+    let options = |days| Options { seed: 1, days, threads: 1, trace: None, history: None, ..Options::default() };
     let go = |population: &Population, days: u32, scenario: &Scenario| simulate(&journey, population, scenario, &options(days), &AtomicBool::new(false), &|_, _| {});
     let some = Population::Generated { customers: 10, seed: 1 };
     assert_eq!(go(&Population::Given(&[]), 30, &Scenario::default()).err(), Some(SimulateError::NoCustomers));
@@ -110,7 +110,7 @@ fn bad_parameters_are_refused() {
 #[test]
 fn template_report_snapshot() {
     let journey = template("credit-card-activation");
-    let options = Options { seed: 11, days: 30, threads: 2, trace: Some("C00000002".into()), history: None };
+    let options = Options { seed: 11, days: 30, threads: 2, trace: Some("C00000002".into()), history: None, ..Options::default() };
     let report = simulate(&journey, &Population::Generated { customers: 2_000, seed: 11 }, &Scenario::default(), &options, &AtomicBool::new(false), &|_, _| {}).expect("simulates");
     insta::assert_json_snapshot!(report);
 }
@@ -119,7 +119,7 @@ fn template_report_snapshot() {
 fn churn_takes_customers_out_and_is_counted() {
     let journey = template("churn-early-warning");
     let population = Population::Generated { customers: 20_000, seed: 5 };
-    let options = Options { seed: 3, days: 90, threads: 2, trace: None, history: None };
+    let options = Options { seed: 3, days: 90, threads: 2, trace: None, history: None, ..Options::default() };
     let heavy = Scenario { annual_churn: 0.9, ..Scenario::default() };
     let report = simulate(&journey, &population, &heavy, &options, &AtomicBool::new(false), &|_, _| {}).expect("simulates");
     let churned = report.exits_by_reason.get("churned").copied().unwrap_or(0);

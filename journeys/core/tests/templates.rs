@@ -40,7 +40,7 @@ fn the_gallery_covers_every_stage_and_industry() {
 
 #[test]
 fn every_template_reaches_every_node_and_converts_as_declared() {
-    let options = Options { seed: 1, days: 90, threads: 2, trace: None, history: None };
+    let options = Options { seed: 1, days: 90, threads: 2, trace: None, history: None, ..Options::default() };
     let population = Population::Generated { customers: 10_000, seed: 1 };
     let mut failures = Vec::new();
     for template in templates() {

@@ -5,7 +5,9 @@
 //! arbitration, never consent or the suppression list.
 
 use journeys_core::governance::{judge, Request, Verdict};
+use journeys_core::expr::Context;
 use journeys_core::kinds::{Channel, Purpose};
+use journeys_core::offers::{offer_history, OfferContact, Response};
 use journeys_core::population::Customer;
 use journeys_store::{ActionRow, EngineTx, OutboxRow};
 use serde::{Deserialize, Serialize};
@@ -46,6 +48,8 @@ pub struct Recipient {
     pub suppressed: Vec<String>,
     /// The live model version behind each score in `customer` (scores without one came with the profile).
     pub model_versions: std::collections::BTreeMap<String, i64>,
+    /// Every offer presented to the customer and how they answered, for contact policies.
+    pub offers: Vec<OfferContact>,
 }
 
 impl Recipient {
@@ -53,10 +57,23 @@ impl Recipient {
         let model_versions = crate::decisions::apply_live_scores(tx, &mut customer).await?;
         let sent = tx.sent_history(&customer.id).await?;
         let history = sent.iter().filter_map(|s| Some((s.at, Channel::from_key(&s.channel)?))).collect();
+        let presented: Vec<(i64, String)> = sent.iter().filter_map(|s| Some((s.at, s.offer.clone()?))).collect();
+        // Answers only matter for offers that were presented: most customers cost no query.
+        let offers = if presented.is_empty() { Vec::new() } else { offer_history(&presented, &tx.offer_answers(&customer.id).await?) };
         let senders = sent.into_iter().map(|s| (s.at, s.journey_id)).collect();
         let suppressed = tx.suppressed_channels(&customer.id).await?;
         let zone = customer.time_zone.parse().unwrap_or(chrono_tz::UTC);
-        Ok(Recipient { customer, zone, history, senders, suppressed, model_versions })
+        Ok(Recipient { customer, zone, history, senders, suppressed, model_versions, offers })
+    }
+
+    /// The expression context for a step at `at`: the profile, and the offer history for
+    /// contact policies.
+    pub fn context(&self, at: i64) -> Context {
+        let mut ctx = self.customer.context(at);
+        if !self.offers.is_empty() {
+            ctx.set_offer_history(self.offers.clone());
+        }
+        ctx
     }
 
     fn on_suppression_list(&self, channel: Channel) -> bool {
@@ -120,6 +137,7 @@ pub async fn govern(tx: &mut EngineTx, recipient: &mut Recipient, origin: &Origi
         due_at: None,
         pending: false,
         request: request_json,
+        offer: request.offer.clone(),
     };
     match verdict {
         Err(reason) => {
@@ -141,6 +159,9 @@ pub async fn govern(tx: &mut EngineTx, recipient: &mut Recipient, origin: &Origi
             tx.log_action(&row).await?;
             recipient.history.push((at, request.channel));
             recipient.senders.push((at, origin.journey_id.to_string()));
+            if let Some(offer) = &request.offer {
+                recipient.offers.push(OfferContact { offer: offer.clone(), at, response: Response::Ignored });
+            }
             let payload = serde_json::json!({
                 "content": request.content,
                 "purpose": request.purpose,

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use journeys_core::explain::DecisionRecord;
-use journeys_core::interpret::Effect;
+use journeys_core::interpret::{find_offer, Effect};
 use journeys_core::population::Customer;
 use journeys_core::scoring::set_customer_score;
 use journeys_store::EngineTx;
@@ -29,10 +29,17 @@ pub(crate) async fn apply_live_scores(tx: &mut EngineTx, customer: &mut Customer
 /// Log a `Decided` effect (other effects are ignored).
 pub(crate) async fn log(tx: &mut EngineTx, recipient: &Recipient, live: &LiveVersion, effect: Effect, at: i64) -> Result<(), EngineError> {
     let Effect::Decided { node, chosen, ranking, excluded, reason } = effect else { return Ok(()) };
-    let offers = &live.compiled.journey().offers;
     let mut scores = BTreeMap::new();
+    let mut offer_versions = BTreeMap::new();
+    let considered = ranking.iter().map(|r| &r.offer).chain(excluded.iter().map(|x| &x.offer));
+    for id in considered {
+        let own = live.compiled.journey().offers.iter().any(|o| &o.id == id);
+        if let Some(version) = live.catalogue.versions.get(id).filter(|_| !own) {
+            offer_versions.insert(id.clone(), *version);
+        }
+    }
     for ranked in &ranking {
-        let Some(offer) = offers.iter().find(|o| o.id == ranked.offer) else { continue };
+        let Some((offer, _)) = find_offer(&live.compiled, Some(&live.catalogue.offers), &ranked.offer) else { continue };
         if let Some(name) = &offer.propensity_score {
             scores.insert(name.clone(), ranked.propensity);
         }
@@ -53,6 +60,7 @@ pub(crate) async fn log(tx: &mut EngineTx, recipient: &Recipient, live: &LiveVer
         excluded,
         scores,
         model_versions,
+        offer_versions,
     };
     tx.log_decision(&record).await?;
     Ok(())

@@ -1,12 +1,14 @@
 //! The versions the engine runs: published ones (entries and contacts) and paused ones (their
 //! instances move on, but nobody enters and nothing is sent). Compiled once per version.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
 
-use journeys_core::interpret::CompiledJourney;
+use journeys_core::expr::Context;
+use journeys_core::interpret::{CompiledJourney, CompiledOffers};
 use journeys_store::{Store, VersionStatus};
 
+use crate::contact::Recipient;
 use crate::EngineError;
 
 pub struct LiveVersion {
@@ -14,6 +16,44 @@ pub struct LiveVersion {
     pub version: i64,
     pub paused: bool,
     pub compiled: Arc<CompiledJourney>,
+    /// The offers catalogue as approved when this set was loaded (shared by all versions).
+    pub catalogue: Arc<Catalogue>,
+}
+
+impl LiveVersion {
+    /// The context a step of this version runs in: the recipient's, with the catalogue.
+    pub fn context(&self, recipient: &Recipient, at: i64) -> Context {
+        let mut ctx = recipient.context(at);
+        ctx.set_catalogue(Some(Arc::clone(&self.catalogue.offers)));
+        ctx
+    }
+}
+
+/// The approved version of every catalogue offer, compiled, with its version number (the
+/// decision log records which version each decision used).
+#[derive(Default)]
+pub struct Catalogue {
+    pub offers: Arc<CompiledOffers>,
+    pub versions: BTreeMap<String, i64>,
+}
+
+impl Catalogue {
+    /// Compile the approved offers; one whose rule does not compile is left out with a warning
+    /// (the store checks rules on submission, so this means a corrupt row).
+    fn compile(approved: Vec<journeys_store::OfferVersion>) -> Catalogue {
+        let mut offers = Vec::new();
+        let mut versions = BTreeMap::new();
+        for v in approved {
+            if let Err(e) = CompiledOffers::new(vec![v.offer.clone()]) {
+                tracing::warn!(offer = %v.offer.id, error = %e, "skipping a catalogue offer whose rule does not compile");
+                continue;
+            }
+            versions.insert(v.offer.id.clone(), v.entry.number);
+            offers.push(v.offer);
+        }
+        let offers = CompiledOffers::new(offers).unwrap_or_default();
+        Catalogue { offers: Arc::new(offers), versions }
+    }
 }
 
 /// The current set, swapped whole when the store's versions change.
@@ -21,6 +61,7 @@ pub struct LiveVersion {
 pub struct LiveSet {
     current: RwLock<Arc<Vec<LiveVersion>>>,
     compiled: RwLock<HashMap<(String, i64), Arc<CompiledJourney>>>,
+    catalogue: RwLock<Arc<Catalogue>>,
 }
 
 impl LiveSet {
@@ -31,6 +72,7 @@ impl LiveSet {
     /// Reload from the store. A version that does not compile is skipped with a warning (the
     /// store only accepts valid journeys, so this means a corrupt row, not a user's mistake).
     pub async fn refresh(&self, store: &Store) -> Result<(), EngineError> {
+        let catalogue = self.refresh_catalogue(store).await?;
         let mut next = Vec::new();
         for v in store.all_versions().await? {
             let paused = match v.status {
@@ -60,7 +102,7 @@ impl LiveSet {
                     }
                 }
             };
-            next.push(LiveVersion { journey_id: v.journey_id, version: v.number, paused, compiled });
+            next.push(LiveVersion { journey_id: v.journey_id, version: v.number, paused, compiled, catalogue: Arc::clone(&catalogue) });
         }
         // Journeys see each event in priority order (then by id), so when two would contact a
         // customer at once, arbitration lets the higher-priority one through.
@@ -70,5 +112,21 @@ impl LiveSet {
             Err(poisoned) => *poisoned.into_inner() = Arc::new(next),
         }
         Ok(())
+    }
+
+    /// The approved catalogue, recompiled only when an offer's approved version changed.
+    async fn refresh_catalogue(&self, store: &Store) -> Result<Arc<Catalogue>, EngineError> {
+        let approved = store.live_offers().await?;
+        let current = self.catalogue.read().map(|c| Arc::clone(&c)).unwrap_or_default();
+        let unchanged = approved.len() == current.versions.len() && approved.iter().all(|v| current.versions.get(&v.offer.id) == Some(&v.entry.number));
+        if unchanged {
+            return Ok(current);
+        }
+        let next = Arc::new(Catalogue::compile(approved));
+        tracing::info!(offers = next.versions.len(), "loaded the offers catalogue");
+        if let Ok(mut slot) = self.catalogue.write() {
+            *slot = Arc::clone(&next);
+        }
+        Ok(next)
     }
 }

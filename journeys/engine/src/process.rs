@@ -320,7 +320,7 @@ async fn fire_timer(
         return Ok(false);
     };
     let mut recipient = Recipient::load(tx, customer).await?;
-    let mut ctx = recipient.customer.context(at);
+    let mut ctx = live.context(&recipient, at);
     let step = interpret::step(&live.compiled, &state.instance, &Input::Timer, &mut ctx, at)
         .map_err(|e| corrupt("instance", e))?;
     apply(tx, &mut recipient, live, &mut state, step, at).await?;
@@ -355,14 +355,14 @@ async fn on_event(tx: &mut EngineTx, recipient: &mut Recipient, live: &LiveVersi
     if let Some(state) = state.as_mut() {
         for _ in 0..MAX_CATCH_UP {
             let Some(at) = state.instance.wake_at.filter(|at| *at <= event.time && state.instance.status == Status::Waiting) else { break };
-            let mut ctx = recipient.customer.context(at);
+            let mut ctx = live.context(&recipient, at);
             let step = interpret::step(&live.compiled, &state.instance, &Input::Timer, &mut ctx, at).map_err(|e| corrupt("instance", e))?;
             apply(tx, recipient, live, state, step, at).await?;
             changed = true;
         }
     }
     let at = event.time;
-    let mut ctx = recipient.customer.context(at);
+    let mut ctx = live.context(&recipient, at);
     ctx.set_event_type(&event.event_type);
     match state.as_mut() {
         Some(state) if state.instance.status == Status::Waiting => {

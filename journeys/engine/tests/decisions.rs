@@ -8,7 +8,7 @@ mod support;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-use journeys_core::interpret::CompiledJourney;
+use journeys_core::interpret::{CompiledJourney, Excluded, Exclusion};
 use journeys_core::population::Customer;
 use journeys_core::scoring::{LogisticModel, TrainedModel, TrainingReport};
 use journeys_core::simulate::{simulate, History, Options, Population, Scenario, START_MS};
@@ -122,6 +122,104 @@ async fn engine_logs_every_decision_and_the_simulator_decides_the_same() {
         assert_eq!(logged[0].model_versions.get("cross_sell_credit_card"), Some(&1));
         assert!((logged[0].ranking[0].propensity - expected).abs() < 1e-12, "{:?} vs {expected}", logged[0].ranking);
         assert!(store.score_customer(&newcomer.id, "cross_sell_credit_card").await.expect("score").expect("live").cached, "the engine filled the cache");
+    })
+    .await;
+}
+
+const DAY: i64 = 24 * HOUR;
+
+/// A journey whose decision step offers a card from the shared catalogue (not defined in the
+/// journey): each login re-enters, decides, and emails the chosen offer.
+fn catalogue_journey() -> journeys_core::Journey {
+    serde_json::from_value(json!({
+        "format_version": 1, "id": "gold-card-nba", "name": "Gold card from the catalogue",
+        "settings": { "entry": { "policy": "reenter_after", "days": 1 } },
+        "catalogue_offers": ["gold-card"],
+        "nodes": [
+            { "id": "login", "stage": "cross_sell", "kind": "trigger", "event": "app_login" },
+            { "id": "nba", "stage": "cross_sell", "kind": "decision", "offers": ["gold-card"], "objective": "profit" },
+            { "id": "mail", "stage": "cross_sell", "kind": "action", "channel": "email", "purpose": "marketing", "content": "Your gold card", "offer": "gold-card" },
+            { "id": "done", "stage": "cross_sell", "kind": "exit" },
+            { "id": "nothing", "stage": "cross_sell", "kind": "exit" }
+        ],
+        "edges": [
+            { "id": "e1", "from": "login", "port": "out", "to": "nba" },
+            { "id": "e2", "from": "nba", "port": "gold-card", "to": "mail" },
+            { "id": "e3", "from": "nba", "port": "none", "to": "nothing" },
+            { "id": "e4", "from": "mail", "port": "out", "to": "done" }
+        ]
+    }))
+    .expect("journey")
+}
+
+fn gold_card(value: f64) -> journeys_core::settings::Offer {
+    serde_json::from_value(json!({
+        "id": "gold-card", "name": "Gold card", "product": "credit_card", "channel": "email", "cost": 1.0, "value": value,
+        "propensity_score": "cross_sell_credit_card", "eligibility": "customer.age >= 18",
+        "contact_policy": { "max_ignores": 2, "window_days": 30 }
+    }))
+    .expect("offer")
+}
+
+#[tokio::test]
+async fn catalogue_offers_decide_with_their_approved_version_and_ignored_offers_stop() {
+    each_backend(|db| async move {
+        let store = db.store;
+        store.add_user("dana", Role::Designer, None).await.expect("designer");
+        store.add_user("rui", Role::Reviewer, None).await.expect("reviewer");
+        let version = store.submit(&catalogue_journey(), "dana").await.expect("a journey naming a catalogue offer is valid");
+        store.approve(&version.reference(), "rui", "checked").await.expect("approve");
+        store.submit_offer(&gold_card(100.0), "dana").await.expect("submit offer");
+        // Publishing waits for the offer's approval.
+        let refused = store.publish(&version.reference(), "rui").await.expect_err("no approved offer yet");
+        assert!(refused.to_string().contains("gold-card") && format!("{refused:?}").contains("no approved version"), "{refused:?}");
+        store.approve_offer("gold-card@1", "rui", "fine").await.expect("approve offer");
+        store.publish(&version.reference(), "rui").await.expect("publish");
+
+        let mut ignorer = customer("IGN", "UTC");
+        ignorer.cross_sell_credit_card = 0.5;
+        let mut answerer = ignorer.clone();
+        answerer.id = "ANS".into();
+        let profiles: Vec<(String, String)> = [&ignorer, &answerer].iter().map(|c| (c.id.clone(), serde_json::to_string(c).expect("json"))).collect();
+        store.upsert_customers(&profiles, START_MS).await.expect("customers");
+        let t0 = START_MS + 10 * HOUR;
+        let processor = Processor::new(store.clone(), Clock::manual(t0));
+        processor.refresh_versions().await.expect("live versions");
+
+        // Logins two days apart; the answerer declines the first presentation (an answer, not an ignore).
+        let mut events = Vec::new();
+        for (day, id) in [(0, "1"), (2, "2"), (4, "3")] {
+            for c in ["IGN", "ANS"] {
+                events.push(login(&format!("{c}-{id}"), c, t0 + day * DAY));
+            }
+        }
+        let declined = Event { id: "ANS-declined".into(), customer_id: "ANS".into(), event_type: "offer_declined".into(), time: t0 + HOUR, attributes: json!({ "offer": "gold-card" }), position: Position::Item(0) };
+        events.insert(2, declined);
+        for e in &events {
+            processor.ingest(e).await.expect("ingest");
+        }
+
+        let chosen = |decisions: &[journeys_core::explain::DecisionRecord]| decisions.iter().map(|d| d.chosen.clone().unwrap_or_else(|| "-".into())).collect::<Vec<_>>();
+        let ignorer_log = store.customer_decisions("IGN").await.expect("decisions");
+        assert_eq!(chosen(&ignorer_log), ["gold-card", "gold-card", "-"], "{ignorer_log:#?}");
+        assert_eq!(ignorer_log[2].excluded, vec![Excluded { offer: "gold-card".into(), why: Exclusion::ContactPolicy { ignores: 2, window_days: 30 } }]);
+        assert_eq!(ignorer_log[0].offer_versions.get("gold-card"), Some(&1), "the log names the catalogue version");
+        assert_eq!(ignorer_log[0].ranking[0].value, 100.0);
+        let answerer_log = store.customer_decisions("ANS").await.expect("decisions");
+        assert_eq!(chosen(&answerer_log), ["gold-card", "gold-card", "gold-card"], "a declined offer is not an ignored one: {answerer_log:#?}");
+        let sent = store.customer_actions("IGN").await.expect("actions").iter().filter(|a| a.outcome == "sent").map(|a| a.offer.clone()).collect::<Vec<_>>();
+        assert_eq!(sent, vec![Some("gold-card".to_string()); 2]);
+
+        // A new approved version of the offer is used from the next refresh on.
+        store.submit_offer(&gold_card(250.0), "dana").await.expect("submit v2");
+        store.approve_offer("gold-card@2", "rui", "new value").await.expect("approve v2");
+        processor.refresh_versions().await.expect("refresh");
+        let mut newcomer = ignorer.clone();
+        newcomer.id = "NEW".into();
+        store.upsert_customers(&[(newcomer.id.clone(), serde_json::to_string(&newcomer).expect("json"))], START_MS).await.expect("customer");
+        processor.ingest(&login("NEW-1", "NEW", t0 + 5 * DAY)).await.expect("ingest");
+        let log = store.customer_decisions("NEW").await.expect("decisions");
+        assert_eq!((log[0].ranking[0].value, log[0].offer_versions.get("gold-card")), (250.0, Some(&2)));
     })
     .await;
 }

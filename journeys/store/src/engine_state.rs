@@ -61,6 +61,8 @@ pub struct ActionRow {
     pub pending: bool,
     /// The contact request as JSON, so a deferral can be judged again later.
     pub request: String,
+    /// The offer the contact presents, if any (contact policies count its presentations).
+    pub offer: Option<String>,
 }
 
 /// An action allowed to send, waiting for (or past) delivery.
@@ -80,7 +82,7 @@ pub struct OutboxRow {
 }
 
 pub(crate) const INSTANCE_COLUMNS: &str = "customer_id, journey_id, version, node, status, wake_at, state, entered_at, updated_at";
-pub(crate) const ACTION_COLUMNS: &str = "seq, customer_id, journey_id, version, node, idempotency_key, channel, outcome, reason, at, due_at, pending, request";
+pub(crate) const ACTION_COLUMNS: &str = "seq, customer_id, journey_id, version, node, idempotency_key, channel, outcome, reason, at, due_at, pending, request, offer";
 pub(crate) const OUTBOX_COLUMNS: &str = "seq, idempotency_key, channel, customer_id, journey_id, version, node, payload, created_at, delivered_at, attempts";
 
 pub(crate) fn instance_from_row(r: &AnyRow) -> Result<InstanceRow, StoreError> {
@@ -112,6 +114,7 @@ fn action_from_row(r: &AnyRow) -> Result<ActionRow, StoreError> {
         due_at: r.try_get("due_at")?,
         pending: r.try_get::<i64, _>("pending")? != 0,
         request: r.try_get("request")?,
+        offer: r.try_get("offer")?,
     })
 }
 

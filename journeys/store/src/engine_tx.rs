@@ -9,6 +9,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use journeys_core::offers::{Response, OFFER_ACCEPTED, OFFER_DECLINED};
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 use sqlx::{Any, Row, Transaction};
@@ -140,7 +141,7 @@ impl EngineTx {
             }
             let sql = in_list(
                 self.placeholders,
-                "SELECT customer_id, at, channel, journey_id FROM action_log WHERE customer_id IN",
+                "SELECT customer_id, at, channel, journey_id, offer FROM action_log WHERE customer_id IN",
                 chunk.len(),
                 " AND outcome = 'sent' ORDER BY seq",
             );
@@ -241,7 +242,7 @@ impl EngineTx {
         if let Some(history) = self.history.get(customer_id) {
             return Ok(history.clone());
         }
-        let rows = sqlx::query("SELECT at, channel, journey_id FROM action_log WHERE customer_id = $1 AND outcome = 'sent' ORDER BY seq")
+        let rows = sqlx::query("SELECT at, channel, journey_id, offer FROM action_log WHERE customer_id = $1 AND outcome = 'sent' ORDER BY seq")
             .bind(customer_id)
             .fetch_all(&mut *self.tx)
             .await?;
@@ -260,6 +261,25 @@ impl EngineTx {
         let channels = rows.iter().map(|r| r.try_get("channel")).collect::<Result<Vec<String>, _>>()?;
         self.suppressed.insert(customer_id.to_string(), channels.clone());
         Ok(channels)
+    }
+
+    /// The customer's answers to offers (`offer_accepted` / `offer_declined` events naming an
+    /// `offer`), stored or accepted in this transaction, as (time, offer, response).
+    pub async fn offer_answers(&mut self, customer_id: &str) -> Result<Vec<(i64, String, Response)>, StoreError> {
+        let rows = sqlx::query("SELECT type, time, attributes FROM events WHERE customer_id = $1 AND type IN ($2, $3)")
+            .bind(customer_id)
+            .bind(OFFER_ACCEPTED)
+            .bind(OFFER_DECLINED)
+            .fetch_all(&mut *self.tx)
+            .await?;
+        let mut answers = Vec::new();
+        for row in &rows {
+            let (kind, time, attributes): (String, i64, String) = (row.try_get("type")?, row.try_get("time")?, row.try_get("attributes")?);
+            answers.extend(answer(&kind, time, &attributes));
+        }
+        let buffered = self.new_events.iter().filter(|(e, _)| e.customer_id == customer_id);
+        answers.extend(buffered.filter_map(|(e, _)| answer(&e.event_type, e.time, &e.attributes)));
+        Ok(answers)
     }
 
     /// Append to the action log; `seq` is assigned here and returned.
@@ -377,12 +397,12 @@ impl EngineTx {
         )
         .await?;
         let actions = std::mem::take(&mut self.actions);
-        let head = "INSERT INTO action_log (seq, customer_id, journey_id, version, node, idempotency_key, channel, outcome, reason, at, due_at, pending, request) VALUES";
+        let head = "INSERT INTO action_log (seq, customer_id, journey_id, version, node, idempotency_key, channel, outcome, reason, at, due_at, pending, request, offer) VALUES";
         insert_many(
             &mut self.tx,
             self.placeholders,
             head,
-            13,
+            14,
             "",
             &actions,
             |q, a| {
@@ -399,6 +419,7 @@ impl EngineTx {
                     .bind(a.due_at)
                     .bind(i64::from(a.pending))
                     .bind(a.request.clone())
+                    .bind(a.offer.clone())
             },
         )
         .await?;
@@ -429,22 +450,34 @@ impl EngineTx {
     }
 }
 
-/// A contact that was sent: when, on which channel, by which journey.
+/// A contact that was sent: when, on which channel, by which journey, presenting which offer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SentContact {
     pub at: i64,
     pub channel: String,
     pub journey_id: String,
+    pub offer: Option<String>,
 }
 
 impl SentContact {
     fn of(action: &ActionRow) -> SentContact {
-        SentContact { at: action.at, channel: action.channel.clone(), journey_id: action.journey_id.clone() }
+        SentContact { at: action.at, channel: action.channel.clone(), journey_id: action.journey_id.clone(), offer: action.offer.clone() }
     }
 }
 
 fn sent_contact(row: &sqlx::any::AnyRow) -> Result<SentContact, StoreError> {
-    Ok(SentContact { at: row.try_get("at")?, channel: row.try_get("channel")?, journey_id: row.try_get("journey_id")? })
+    Ok(SentContact { at: row.try_get("at")?, channel: row.try_get("channel")?, journey_id: row.try_get("journey_id")?, offer: row.try_get("offer")? })
+}
+
+/// An answer to an offer, if the event is one and names the offer.
+fn answer(event_type: &str, time: i64, attributes: &str) -> Option<(i64, String, Response)> {
+    let response = match event_type {
+        OFFER_ACCEPTED => Response::Accepted,
+        OFFER_DECLINED => Response::Declined,
+        _ => return None,
+    };
+    let attributes: serde_json::Value = serde_json::from_str(attributes).ok()?;
+    Some((time, attributes.get("offer")?.as_str()?.to_string(), response))
 }
 
 fn key_of(row: &InstanceRow) -> InstanceKey {

@@ -199,6 +199,26 @@ impl Store {
         self.version(&id, number).await
     }
 
+    /// A version goes live only when every catalogue offer it names has an approved version.
+    async fn check_catalogue_offers(&self, id: &str, number: i64) -> Result<(), StoreError> {
+        let journey = self.load_version(id, number).await?;
+        if journey.catalogue_offers.is_empty() {
+            return Ok(());
+        }
+        let approved: Vec<String> = self.live_offers().await?.into_iter().map(|v| v.offer.id).collect();
+        let errors: Vec<String> = journey
+            .catalogue_offers
+            .iter()
+            .filter(|o| !approved.contains(o))
+            .map(|o| format!("catalogue_offers: offer '{o}' has no approved version in the catalogue; approve it first"))
+            .collect();
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(StoreError::InvalidJourney { id: format!("{id}@{number}"), errors })
+        }
+    }
+
     /// Make an approved version the live one; the previous live version is retired.
     pub async fn publish(&self, reference: &str, actor: &str) -> Result<VersionSummary, StoreError> {
         let (id, number) = parse_reference(reference)?;
@@ -207,6 +227,7 @@ impl Store {
         if version.status != VersionStatus::Approved {
             return Err(StoreError::WrongStatus { reference: reference.to_string(), status: version.status.key().into(), needed: "approved".into() });
         }
+        self.check_catalogue_offers(&id, number).await?;
         let mut tx = self.pool.begin().await?;
         // Lock the journey's versions first: a concurrent publish waits, then sees this one live
         // and retires it, so there is never more than one live version.

@@ -38,6 +38,7 @@ fn action(customer: &str, version: i64, outcome: &str, reason: Option<&str>, at:
         due_at: None,
         pending: false,
         request: serde_json::json!({ "channel": "email", "cost": cost, "content": "", "mandatory": false, "offer": "fee_waiver" }).to_string(),
+        offer: Some("fee_waiver".into()),
     }
 }
 

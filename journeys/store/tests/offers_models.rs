@@ -165,6 +165,7 @@ async fn decisions_are_logged_with_the_transaction_and_explained() {
             excluded: vec![Excluded { offer: "D".into(), why: Exclusion::NotEligible { rule: "customer.age < 25".into() } }],
             scores: BTreeMap::from([("cross_sell_credit_card".to_string(), 0.03)]),
             model_versions: BTreeMap::from([("cross_sell_credit_card".to_string(), 2)]),
+            offer_versions: BTreeMap::from([("B".to_string(), 4)]),
         };
         let mut tx = store.engine_tx().await.expect("tx");
         tx.log_decision(&record).await.expect("log");

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use journeys_core::interpret::{CompiledOffers, Exclusion};
+use journeys_core::interpret::CompiledOffers;
 use journeys_core::kinds::Decision;
 use journeys_core::population::generate_customer;
 
@@ -42,13 +42,7 @@ pub fn DecisionRanking(state: EditorState, decision: Decision) -> impl IntoView 
                     </table>
                     <ul class="excluded">
                         {o.excluded.iter().map(|x| {
-                            let why = match &x.why {
-                                Exclusion::UnknownOffer => "not in the journey's offers".to_string(),
-                                Exclusion::OutOfValidity => "outside its validity dates".to_string(),
-                                Exclusion::ContactPolicy { ignores, window_days } => format!("ignored {ignores} times in {window_days} days"),
-                                Exclusion::NotEligible { rule } => format!("not eligible: {rule}"),
-                                Exclusion::RuleFailed { message } => format!("rule failed: {message}"),
-                            };
+                            let why = x.why.describe();
                             view! { <li data-offer=x.offer.clone()>{format!("{}: {why}", x.offer)}</li> }
                         }).collect_view()}
                     </ul>

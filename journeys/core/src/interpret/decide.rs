@@ -45,6 +45,8 @@ fn one() -> f64 {
 pub enum Exclusion {
     /// The decision names an offer the catalogue does not have.
     UnknownOffer,
+    /// A catalogue offer the journey names has no approved version (yet, or any more).
+    NotInCatalogue,
     /// Outside the offer's validity dates.
     OutOfValidity,
     /// The contact policy suppresses it: ignored `ignores` times in `window_days`.
@@ -53,6 +55,20 @@ pub enum Exclusion {
     NotEligible { rule: String },
     /// The eligibility rule failed for this customer (treated as not eligible).
     RuleFailed { message: String },
+}
+
+impl Exclusion {
+    /// In words, for the customer page, `journeys explain` and the decision inspector.
+    pub fn describe(&self) -> String {
+        match self {
+            Exclusion::NotEligible { rule } => format!("not eligible: the rule `{rule}` is false for this customer"),
+            Exclusion::RuleFailed { message } => format!("not eligible: the rule failed ({message})"),
+            Exclusion::ContactPolicy { ignores, window_days } => format!("suppressed by its contact policy: ignored {ignores} times in {window_days} days"),
+            Exclusion::OutOfValidity => "outside its validity dates".to_string(),
+            Exclusion::UnknownOffer => "the decision names it but no such offer exists".to_string(),
+            Exclusion::NotInCatalogue => "a catalogue offer without an approved version".to_string(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -113,10 +129,29 @@ pub fn decide<'a>(ids: &[String], lookup: impl Fn(&str) -> Option<(&'a Offer, Op
     DecisionOutcome { chosen: ranking.first().map(|r| r.offer.clone()), ranking, excluded, reason }
 }
 
-/// The eligible offers among `offers` of a journey, best first for `objective`.
+/// The eligible offers among `offers` of a journey, best first for `objective`. An offer is
+/// the journey's own, or one of its catalogue offers in the context's catalogue.
 pub fn rank(journey: &CompiledJourney, offers: &[String], objective: Objective, ctx: &mut Context) -> DecisionOutcome {
-    let catalogue = &journey.journey().offers;
-    decide(offers, |id| catalogue.iter().find(|o| o.id == id).map(|o| (o, journey.eligibility_rule(id))), objective, ctx)
+    let catalogue = ctx.catalogue().cloned();
+    let mut outcome = decide(offers, |id| find_offer(journey, catalogue.as_deref(), id), objective, ctx);
+    for excluded in &mut outcome.excluded {
+        if excluded.why == Exclusion::UnknownOffer && journey.journey().catalogue_offers.contains(&excluded.offer) {
+            excluded.why = Exclusion::NotInCatalogue;
+        }
+    }
+    outcome
+}
+
+/// Offer `id` as `journey` may use it, with its compiled eligibility rule: the journey's own
+/// definition, else (when the journey names it from the catalogue) the catalogue's.
+pub fn find_offer<'a>(journey: &'a CompiledJourney, catalogue: Option<&'a CompiledOffers>, id: &str) -> Option<(&'a Offer, Option<&'a AST>)> {
+    if let Some(own) = journey.journey().offers.iter().find(|o| o.id == id) {
+        return Some((own, journey.eligibility_rule(id)));
+    }
+    if !journey.journey().catalogue_offers.iter().any(|c| c == id) {
+        return None;
+    }
+    catalogue?.get(id)
 }
 
 fn key(r: &RankedOffer, objective: Objective) -> f64 {
@@ -159,7 +194,7 @@ pub fn weigh(offer: &str, propensity: f64, value: f64, cost: f64, mandatory: boo
 }
 
 /// A catalogue of offers with their eligibility rules compiled once, ready to decide.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct CompiledOffers {
     offers: Vec<Offer>,
     index: HashMap<String, usize>,
@@ -192,9 +227,14 @@ impl CompiledOffers {
         self.offers.iter().map(|o| o.id.clone()).collect()
     }
 
+    /// Offer `id` with its compiled eligibility rule.
+    pub fn get(&self, id: &str) -> Option<(&Offer, Option<&AST>)> {
+        self.index.get(id).map(|&i| (&self.offers[i], self.rules[i].as_ref()))
+    }
+
     /// Decide among `ids` of this catalogue.
     pub fn decide(&self, ids: &[String], objective: Objective, ctx: &mut Context) -> DecisionOutcome {
-        decide(ids, |id| self.index.get(id).map(|&i| (&self.offers[i], self.rules[i].as_ref())), objective, ctx)
+        decide(ids, |id| self.get(id), objective, ctx)
     }
 }
 

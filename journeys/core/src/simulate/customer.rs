@@ -12,8 +12,9 @@ use super::tally::{is_branching, Tally};
 use super::{Options, Scenario, START_MS};
 use crate::expr::Context;
 use crate::governance::{judge, Request, Verdict};
-use crate::interpret::{self, sticky_bucket, CompiledJourney, Effect, ExitReason, Input, Instance, Status};
+use crate::interpret::{self, find_offer, sticky_bucket, CompiledJourney, Effect, ExitReason, Input, Instance, Status};
 use crate::kinds::{Channel, Trigger};
+use crate::offers::{OfferContact, Response};
 use crate::model::NodeKind;
 use crate::population::Customer;
 
@@ -40,7 +41,8 @@ struct Contact {
     channel: Channel,
     request: Request,
     cost: f64,
-    offer_value: Option<f64>,
+    /// The offer presented, with its value (ΔCLV).
+    offer: Option<(String, f64)>,
 }
 
 /// What every customer's simulation needs to know about the journey, worked out once.
@@ -105,6 +107,8 @@ struct Life<'a> {
     converted: bool,
     last_offer_value: Option<f64>,
     history: Vec<(i64, Channel)>,
+    /// Offers presented, for contact policies; the latest is accepted when the customer converts.
+    offers: Vec<OfferContact>,
     /// Every contact the journey asked for, by index (deferred ones are delivered later).
     contacts: Vec<Contact>,
     branches: Vec<(usize, String)>,
@@ -150,7 +154,11 @@ impl<'a> Life<'a> {
             plan,
             scenario,
             customer,
-            ctx: customer.context(START_MS),
+            ctx: {
+                let mut ctx = customer.context(START_MS);
+                ctx.set_catalogue(options.catalogue.clone());
+                ctx
+            },
             zone: customer.time_zone.parse().unwrap_or(chrono_tz::UTC),
             rng: ChaCha8Rng::seed_from_u64(seed),
             queue: BinaryHeap::new(),
@@ -161,6 +169,7 @@ impl<'a> Life<'a> {
             converted: false,
             last_offer_value: None,
             history: Vec::new(),
+            offers: Vec::new(),
             contacts: Vec::new(),
             branches: Vec::new(),
             trace: trace.then(Vec::new),
@@ -277,6 +286,10 @@ impl<'a> Life<'a> {
                 day.conversions += 1;
             }
             self.note(at, || "converted".into());
+            if let Some(latest) = self.offers.last_mut() {
+                latest.response = Response::Accepted;
+                self.ctx.set_offer_history(self.offers.clone());
+            }
         }
     }
 
@@ -326,9 +339,10 @@ impl<'a> Life<'a> {
                     self.note(at, || format!("{from} --{port}--> {to}"));
                 }
                 Effect::Contact { node, channel, purpose, offer, cost, mandatory, .. } => {
-                    let offer_value = offer.and_then(|o| self.journey.journey().offers.iter().find(|x| x.id == o).map(|x| x.value));
+                    let catalogue = self.ctx.catalogue().cloned();
+                    let offer = offer.and_then(|o| find_offer(self.journey, catalogue.as_deref(), &o).map(|(x, _)| (o, x.value)));
                     let request = Request { channel, purpose, mandatory };
-                    self.contacts.push(Contact { node, channel, request, cost, offer_value });
+                    self.contacts.push(Contact { node, channel, request, cost, offer });
                     self.deliver(self.contacts.len() - 1, at, tally);
                 }
                 Effect::HeldOut { node } => self.note(at, || format!("held out at {node}")),
@@ -366,9 +380,9 @@ impl<'a> Life<'a> {
 
     /// Send contact `c` now if governance allows; answer it with sampled responses.
     fn deliver(&mut self, c: usize, at: i64, tally: &mut Tally) {
-        let (channel, request, cost, offer_value) = {
+        let (channel, request, cost, offer) = {
             let contact = &self.contacts[c];
-            (contact.channel, contact.request, contact.cost, contact.offer_value)
+            (contact.channel, contact.request, contact.cost, contact.offer.clone())
         };
         let node = self.contacts[c].node.clone();
         let consents = self.customer.consents_to(channel);
@@ -391,8 +405,10 @@ impl<'a> Life<'a> {
                 if let Some(day) = tally.day_of(at) {
                     day.contacts += 1;
                 }
-                if offer_value.is_some() {
-                    self.last_offer_value = offer_value;
+                if let Some((offer, value)) = offer {
+                    self.last_offer_value = Some(value);
+                    self.offers.push(OfferContact { offer, at, response: Response::Ignored });
+                    self.ctx.set_offer_history(self.offers.clone());
                 }
                 self.note(at, || format!("{node} sent by {}", channel.key()));
                 let response = self.scenario.channels.get(&channel).copied();

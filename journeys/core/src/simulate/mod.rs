@@ -58,11 +58,29 @@ pub struct Options {
     pub trace: Option<String>,
     /// Historical events replayed into the customers' queues.
     pub history: Option<std::sync::Arc<History>>,
+    /// The offers catalogue's approved versions, for journeys naming catalogue offers.
+    pub catalogue: Option<std::sync::Arc<crate::interpret::CompiledOffers>>,
+    /// Approved models: each customer's `scores.KIND` comes from the model of that kind, as in
+    /// the engine, instead of the profile's.
+    pub models: Vec<crate::scoring::TrainedModel>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { seed: 1, days: 90, threads: 2, trace: None, history: None }
+        Options { seed: 1, days: 90, threads: 2, trace: None, history: None, catalogue: None, models: Vec::new() }
+    }
+}
+
+impl Options {
+    /// The customer as the journey sees them: scored by the approved models (a model that
+    /// cannot score the profile leaves the profile's score, as the engine does).
+    fn scored(&self, mut customer: Customer) -> Customer {
+        for trained in &self.models {
+            if let Ok(score) = trained.model.score_customer(&customer) {
+                crate::scoring::set_customer_score(&mut customer, &trained.kind, score);
+            }
+        }
+        customer
     }
 }
 
@@ -112,7 +130,7 @@ pub fn simulate(
         let mut tally = Tally::new(journey, options.days);
         let first = chunk as u64 * CHUNK as u64;
         for index in first..(first + CHUNK as u64).min(total) {
-            let customer = population.customer(index);
+            let customer = options.scored(population.customer(index));
             let trace = options.trace.as_deref() == Some(customer.id.as_str());
             customer::run(journey, &plan, &customer, scenario, options, &mut tally, trace);
         }

@@ -43,8 +43,8 @@ pub(super) fn check(journey: &Journey, out: &mut Vec<Diagnostic>) {
                     out.push(DECISION_OFFERS.at_field(Some(id), "offers", format!("decision '{id}' has no offers to choose from"), "add offers from the journey's catalogue"));
                 }
                 for (i, offer) in d.offers.iter().enumerate() {
-                    if !journey.offers.iter().any(|o| &o.id == offer) {
-                        out.push(DECISION_OFFERS.at_field(Some(id), &format!("offers[{i}]"), format!("decision '{id}' offers '{offer}', which is not in the journey's offers"), "define the offer in `offers` or remove it here"));
+                    if !journey.knows_offer(offer) {
+                        out.push(DECISION_OFFERS.at_field(Some(id), &format!("offers[{i}]"), format!("decision '{id}' offers '{offer}', which is neither in the journey's offers nor in its catalogue offers"), "define the offer in `offers`, add it to `catalogue_offers`, or remove it here"));
                     }
                 }
                 port_names(id, "offers", d.offers.iter().map(String::as_str), out);
@@ -170,8 +170,8 @@ fn action(journey: &Journey, id: &str, a: &Action, out: &mut Vec<Diagnostic>) {
         _ => {}
     }
     if let Some(offer) = &a.offer {
-        if !journey.offers.iter().any(|o| &o.id == offer) {
-            out.push(DECISION_OFFERS.at_field(Some(id), "offer", format!("action '{id}' presents offer '{}', which is not in the journey's offers", short(offer)), "define the offer in `offers` or remove it here"));
+        if !journey.knows_offer(offer) {
+            out.push(DECISION_OFFERS.at_field(Some(id), "offer", format!("action '{id}' presents offer '{}', which is neither in the journey's offers nor in its catalogue offers", short(offer)), "define the offer in `offers`, add it to `catalogue_offers`, or remove it here"));
         }
     }
     if !(a.cost.is_finite() && a.cost >= 0.0) {
@@ -227,6 +227,11 @@ fn settings(journey: &Journey, out: &mut Vec<Diagnostic>) {
         }
         if !(offer.cost.is_finite() && offer.cost >= 0.0 && offer.value.is_finite()) {
             out.push(BAD_SETTINGS.at_field(None, &format!("offers[{i}]"), format!("offer '{}' needs a finite value and a non-negative cost", short(&offer.id)), "fix cost and value"));
+        }
+    }
+    for (i, offer) in journey.catalogue_offers.iter().enumerate() {
+        if !ids.insert(offer.as_str()) || offer.trim().is_empty() {
+            out.push(BAD_SETTINGS.at_field(None, &format!("catalogue_offers[{i}]"), format!("catalogue offer '{}' is empty, listed twice or also defined in `offers`", short(offer)), "name each catalogue offer once, and not in `offers` too"));
         }
     }
 }
