@@ -34,7 +34,7 @@ pub async fn template_funnel(funnels: State<'_, Funnels>, template_id: String) -
     let journey = template(&template_id).ok_or_else(|| unknown(&template_id))?;
     let compiled = CompiledJourney::new(journey).map_err(|e| CommandError::new("invalid", e.to_string()))?;
     let report = tauri::async_runtime::spawn_blocking(move || {
-        let options = Options { seed: GALLERY_SEED, days: 90, threads: 2, trace: None, history: None };
+        let options = Options { seed: GALLERY_SEED, days: 90, threads: 2, trace: None, history: None, ..Options::default() };
         let population = Population::Generated { customers: GALLERY_CUSTOMERS, seed: GALLERY_SEED };
         simulate(&compiled, &population, &Scenario::default(), &options, &AtomicBool::new(false), &|_, _| {})
     })

@@ -73,9 +73,12 @@ pub async fn simulate_journey(
             previous.store(true, Ordering::Relaxed);
         }
     }
+    // As in the engine: catalogue offers at their approved versions, scores from approved models.
+    let catalogue = Some(Arc::new(store.live_catalogue().await?));
+    let models = store.live_models().await?.into_iter().map(|m| m.model).collect();
     let params = parameters.clone();
     let report = tauri::async_runtime::spawn_blocking(move || {
-        let options = Options { seed: params.seed, days: params.days, threads: 2, trace, history: None };
+        let options = Options { seed: params.seed, days: params.days, threads: 2, trace, history: None, catalogue, models };
         let population = match &given {
             Some(customers) => Population::Given(customers),
             None => Population::Generated { customers: params.customers, seed: params.seed },

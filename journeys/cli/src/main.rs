@@ -195,7 +195,7 @@ fn main() -> ExitCode {
         }
         Command::Bench(command) => bench::run(command, cli.database_url),
         Command::Population(command) => report(simulate_cmd::population(command)),
-        Command::Simulate(args) => report(simulate_cmd::simulate_cmd(args)),
+        Command::Simulate(args) => report(simulate_cmd::simulate_cmd(args, cli.database_url)),
         Command::Serve(args) => report(engine_cmd::serve(cli.database_url, args)),
         Command::Ingest { file } => report(engine_cmd::ingest(cli.database_url, file)),
         Command::ImportCustomers { file } => report(engine_cmd::import_customers(cli.database_url, file)),

@@ -63,6 +63,10 @@ pub struct SimulateArgs {
     /// Print the run time to standard error (never in the report).
     #[arg(long)]
     pub timings: bool,
+    /// Score customers with the store's approved models, as the engine does, instead of
+    /// taking the scores in their profiles.
+    #[arg(long)]
+    pub approved_models: bool,
 }
 
 pub fn population(command: PopulationCommand) -> anyhow::Result<ExitCode> {
@@ -94,7 +98,7 @@ fn read_population(path: &Path, skip_bad_rows: bool) -> anyhow::Result<Vec<Custo
     }
 }
 
-pub fn simulate_cmd(args: SimulateArgs) -> anyhow::Result<ExitCode> {
+pub fn simulate_cmd(args: SimulateArgs, database_url: Option<String>) -> anyhow::Result<ExitCode> {
     let file = args.journey.display().to_string();
     let journey = read_journey(&args.journey).map_err(|e| anyhow::anyhow!("{}", e.display(&file)))?;
     let compiled = CompiledJourney::new(journey).map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
@@ -131,7 +135,19 @@ pub fn simulate_cmd(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
-    let options = Options { seed: args.seed, days: args.days, threads: args.threads, trace: args.trace.clone(), history, ..Options::default() };
+    // Catalogue offers and approved models come from the store, as in the engine; the store is
+    // opened only when the journey or the flags need it.
+    let needs_catalogue = !compiled.journey().catalogue_offers.is_empty();
+    let (catalogue, models) = if needs_catalogue || args.approved_models {
+        crate::db::with_store(database_url, |store| async move {
+            let catalogue = if needs_catalogue { Some(std::sync::Arc::new(store.live_catalogue().await?)) } else { None };
+            let models = if args.approved_models { store.live_models().await?.into_iter().map(|m| m.model).collect() } else { Vec::new() };
+            Ok((catalogue, models))
+        })?
+    } else {
+        (None, Vec::new())
+    };
+    let options = Options { seed: args.seed, days: args.days, threads: args.threads, trace: args.trace.clone(), history, catalogue, models };
     let started = std::time::Instant::now();
     let report = simulate(&compiled, &people, &scenario, &options, &AtomicBool::new(false), &|_, _| {})?;
     if args.timings {

@@ -53,12 +53,17 @@ fn login(id: &str, customer: &str, at: i64) -> Event {
 
 /// What the simulator's trace says the decision node chose for this customer.
 fn simulated_choice(journey: &CompiledJourney, customer: &Customer, at: i64) -> Option<String> {
+    simulated_choices(journey, customer, &[at], Options::default()).into_iter().next()
+}
+
+/// The decision node's choices in the simulator's trace for logins at `logins`.
+fn simulated_choices(journey: &CompiledJourney, customer: &Customer, logins: &[i64], options: Options) -> Vec<String> {
     let scenario: Scenario = serde_json::from_value(json!({ "default_event_rate": 0.0, "goal_base_rate": 0.0, "channels": {}, "annual_churn": 0.0 })).expect("scenario");
-    let line = json!({ "customer_id": customer.id, "type": "app_login", "time": rfc3339(at) });
-    let history = Arc::new(History::parse_ndjson(&ndjson(&[line])).expect("history"));
-    let options = Options { days: 2, threads: 1, trace: Some(customer.id.clone()), history: Some(history), ..Options::default() };
+    let lines: Vec<_> = logins.iter().map(|at| json!({ "customer_id": customer.id, "type": "app_login", "time": rfc3339(*at) })).collect();
+    let history = Arc::new(History::parse_ndjson(&ndjson(&lines)).expect("history"));
+    let options = Options { days: 10, threads: 1, trace: Some(customer.id.clone()), history: Some(history), ..options };
     let report = simulate(journey, &Population::Given(std::slice::from_ref(customer)), &scenario, &options, &AtomicBool::new(false), &|_, _| {}).expect("simulate");
-    report.trace.expect("trace").steps.iter().find_map(|s| s.what.strip_prefix("nba chose ").map(str::to_string))
+    report.trace.expect("trace").steps.iter().filter_map(|s| s.what.strip_prefix("nba chose ").map(str::to_string)).collect()
 }
 
 #[tokio::test]
@@ -118,6 +123,9 @@ async fn engine_logs_every_decision_and_the_simulator_decides_the_same() {
             }
         }
         let expected = model.model.score_customer(&newcomer).expect("scores");
+        // The simulator, given the approved models, decides as the engine did.
+        let approved = Options { models: store.live_models().await.expect("models").into_iter().map(|m| m.model).collect(), ..Options::default() };
+        assert_eq!(simulated_choices(&compiled, &newcomer, &[at], approved), vec![logged[0].chosen.clone().unwrap_or_else(|| "no offer".into())]);
         assert_eq!(logged.len(), 1, "a newcomer is treated and decided");
         assert_eq!(logged[0].model_versions.get("cross_sell_credit_card"), Some(&1));
         assert!((logged[0].ranking[0].propensity - expected).abs() < 1e-12, "{:?} vs {expected}", logged[0].ranking);
@@ -207,6 +215,10 @@ async fn catalogue_offers_decide_with_their_approved_version_and_ignored_offers_
         assert_eq!(ignorer_log[0].ranking[0].value, 100.0);
         let answerer_log = store.customer_decisions("ANS").await.expect("decisions");
         assert_eq!(chosen(&answerer_log), ["gold-card", "gold-card", "gold-card"], "a declined offer is not an ignored one: {answerer_log:#?}");
+        // The simulator, given the same catalogue, presents and stops the same way.
+        let compiled = CompiledJourney::new(catalogue_journey()).expect("compiles");
+        let with_catalogue = Options { catalogue: Some(Arc::new(store.live_catalogue().await.expect("catalogue"))), ..Options::default() };
+        assert_eq!(simulated_choices(&compiled, &ignorer, &[t0, t0 + 2 * DAY, t0 + 4 * DAY], with_catalogue), ["gold-card", "gold-card", "no offer"]);
         let sent = store.customer_actions("IGN").await.expect("actions").iter().filter(|a| a.outcome == "sent").map(|a| a.offer.clone()).collect::<Vec<_>>();
         assert_eq!(sent, vec![Some("gold-card".to_string()); 2]);
 

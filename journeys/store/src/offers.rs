@@ -52,4 +52,10 @@ impl Store {
     pub async fn live_offers(&self) -> Result<Vec<OfferVersion>, StoreError> {
         self.registry_live(OFFERS).await?.into_iter().map(|(e, d)| parse(e, &d)).collect()
     }
+
+    /// The live catalogue compiled for deciding (the simulator's view of what the engine uses).
+    pub async fn live_catalogue(&self) -> Result<journeys_core::interpret::CompiledOffers, StoreError> {
+        let offers = self.live_offers().await?.into_iter().map(|v| v.offer).collect();
+        journeys_core::interpret::CompiledOffers::new(offers).map_err(|e| StoreError::Corrupt { id: e.offer.clone(), message: e.to_string() })
+    }
 }
