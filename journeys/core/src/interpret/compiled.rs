@@ -2,9 +2,7 @@
 
 use std::collections::HashMap;
 
-use rhai::AST;
-
-use crate::expr::{self, Context};
+use crate::expr::{Condition, Context};
 use crate::model::{Journey, NodeKind};
 use crate::validate::{validate, Diagnostic, Severity};
 
@@ -15,9 +13,9 @@ pub struct CompiledJourney {
     /// of ports, so a scan beats hashing, and lookups allocate nothing.
     routes: Vec<Vec<(String, usize, usize)>>,
     /// By node position: the node's compiled expressions, in `NodeKind::expressions` order.
-    expressions: Vec<Vec<AST>>,
+    expressions: Vec<Vec<Condition>>,
     /// Offer eligibility by offer id.
-    eligibility: HashMap<String, AST>,
+    eligibility: HashMap<String, Condition>,
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -54,12 +52,12 @@ impl CompiledJourney {
         let expressions = journey
             .nodes
             .iter()
-            .map(|node| node.kind.expressions().into_iter().filter_map(|(_, text)| expr::compile(text).ok()).collect())
+            .map(|node| node.kind.expressions().into_iter().filter_map(|(_, text)| Condition::compile(text).ok()).collect())
             .collect();
         let eligibility = journey
             .offers
             .iter()
-            .filter_map(|o| Some((o.id.clone(), expr::compile(o.eligibility.as_deref()?).ok()?)))
+            .filter_map(|o| Some((o.id.clone(), Condition::compile(o.eligibility.as_deref()?).ok()?)))
             .collect();
         Ok(CompiledJourney { journey, index, routes, expressions, eligibility })
     }
@@ -99,16 +97,16 @@ impl CompiledJourney {
 
     /// Evaluate the node's `which`-th expression (see `NodeKind::expressions`) as a condition.
     pub fn eval_bool(&self, node: &str, which: usize, ctx: &mut Context) -> Result<bool, String> {
-        let ast = self
+        let condition = self
             .index
             .get(node)
             .and_then(|&i| self.expressions[i].get(which))
             .ok_or_else(|| format!("node '{node}' has no expression {which}"))?;
-        expr::eval_bool(ast, ctx).map_err(|e| format!("node '{node}': {e}"))
+        condition.eval_bool(ctx).map_err(|e| format!("node '{node}': {e}"))
     }
 
     /// The offer's compiled eligibility rule, if it has one.
-    pub fn eligibility_rule(&self, offer: &str) -> Option<&rhai::AST> {
+    pub fn eligibility_rule(&self, offer: &str) -> Option<&Condition> {
         self.eligibility.get(offer)
     }
 
@@ -116,7 +114,7 @@ impl CompiledJourney {
     pub fn eligible(&self, offer: &str, ctx: &mut Context) -> Result<bool, String> {
         match self.eligibility.get(offer) {
             None => Ok(true),
-            Some(ast) => expr::eval_bool(ast, ctx).map_err(|e| format!("offer '{offer}': {e}")),
+            Some(rule) => rule.eval_bool(ctx).map_err(|e| format!("offer '{offer}': {e}")),
         }
     }
 }

@@ -3,13 +3,12 @@
 //! first. One function, [`decide`], serves the interpreter (so the engine and the simulator),
 //! the catalogue ([`CompiledOffers`]) and the benchmark.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
-use rhai::AST;
 use serde::{Deserialize, Serialize};
 
 use super::CompiledJourney;
-use crate::expr::{self, Context, ExprError};
+use crate::expr::{Condition, Context, ExprError, Memo};
 use crate::kinds::Objective;
 use crate::offers::within_validity;
 use crate::settings::Offer;
@@ -93,10 +92,12 @@ pub struct DecisionOutcome {
 /// Decide among `ids`: each is looked up (the offer and its compiled eligibility rule),
 /// filtered (validity, contact policy against `ctx.offer_history()`, then the rule), weighed
 /// and ranked.
-pub fn decide<'a>(ids: &[String], lookup: impl Fn(&str) -> Option<(&'a Offer, Option<&'a AST>)>, objective: Objective, ctx: &mut Context) -> DecisionOutcome {
+pub fn decide<'a>(ids: &[String], lookup: impl Fn(&str) -> Option<(&'a Offer, Option<&'a Condition>)>, objective: Objective, ctx: &mut Context) -> DecisionOutcome {
     let now = ctx.now();
     let mut ranking = Vec::with_capacity(ids.len());
     let mut excluded = Vec::new();
+    // The rules of one decision read the same few attributes: look each up once.
+    let mut memo = Memo::default();
     for id in ids {
         let Some((offer, rule)) = lookup(id) else {
             excluded.push(Excluded { offer: id.clone(), why: Exclusion::UnknownOffer });
@@ -107,7 +108,7 @@ pub fn decide<'a>(ids: &[String], lookup: impl Fn(&str) -> Option<(&'a Offer, Op
         } else if let Some(policy) = offer.contact_policy.filter(|p| p.suppresses(&offer.id, ctx.offer_history(), now)) {
             Some(Exclusion::ContactPolicy { ignores: policy.ignores(&offer.id, ctx.offer_history(), now), window_days: policy.window_days })
         } else {
-            match rule.map_or(Ok(true), |ast| expr::eval_bool(ast, ctx)) {
+            match rule.map_or(Ok(true), |rule| rule.eval_bool_with(ctx, &mut memo)) {
                 Ok(true) => None,
                 Ok(false) => Some(Exclusion::NotEligible { rule: offer.eligibility.clone().unwrap_or_default() }),
                 Err(e) => Some(Exclusion::RuleFailed { message: format!("offer '{}': {e}", offer.id) }),
@@ -117,8 +118,8 @@ pub fn decide<'a>(ids: &[String], lookup: impl Fn(&str) -> Option<(&'a Offer, Op
             excluded.push(Excluded { offer: offer.id.clone(), why });
             continue;
         }
-        let propensity = offer.propensity_score.as_deref().and_then(|score| ctx.score(score)).unwrap_or(0.0);
-        let value = offer.value_score.as_deref().and_then(|score| ctx.score(score)).unwrap_or(offer.value);
+        let propensity = offer.propensity_score.as_deref().and_then(|score| memo.score(score, ctx)).unwrap_or(0.0);
+        let value = offer.value_score.as_deref().and_then(|score| memo.score(score, ctx)).unwrap_or(offer.value);
         let mut ranked = weigh(&offer.id, propensity, value, offer.cost, offer.mandatory);
         ranked.lever = offer.lever.unwrap_or(1.0);
         ranked.priority = key(&ranked, objective) * ranked.lever;
@@ -144,7 +145,7 @@ pub fn rank(journey: &CompiledJourney, offers: &[String], objective: Objective, 
 
 /// Offer `id` as `journey` may use it, with its compiled eligibility rule: the journey's own
 /// definition, else (when the journey names it from the catalogue) the catalogue's.
-pub fn find_offer<'a>(journey: &'a CompiledJourney, catalogue: Option<&'a CompiledOffers>, id: &str) -> Option<(&'a Offer, Option<&'a AST>)> {
+pub fn find_offer<'a>(journey: &'a CompiledJourney, catalogue: Option<&'a CompiledOffers>, id: &str) -> Option<(&'a Offer, Option<&'a Condition>)> {
     if let Some(own) = journey.journey().offers.iter().find(|o| o.id == id) {
         return Some((own, journey.eligibility_rule(id)));
     }
@@ -197,8 +198,9 @@ pub fn weigh(offer: &str, propensity: f64, value: f64, cost: f64, mandatory: boo
 #[derive(Debug, Clone, Default)]
 pub struct CompiledOffers {
     offers: Vec<Offer>,
-    index: HashMap<String, usize>,
-    rules: Vec<Option<AST>>,
+    /// Offer position by id (Fx: hashed on every offer of every decision).
+    index: FxHashMap<String, usize>,
+    rules: Vec<Option<Condition>>,
 }
 
 /// An offer whose eligibility rule does not compile.
@@ -213,7 +215,7 @@ impl CompiledOffers {
     pub fn new(offers: Vec<Offer>) -> Result<CompiledOffers, OfferRuleError> {
         let rules = offers
             .iter()
-            .map(|o| o.eligibility.as_deref().map(expr::compile).transpose().map_err(|error| OfferRuleError { offer: o.id.clone(), error }))
+            .map(|o| o.eligibility.as_deref().map(Condition::compile).transpose().map_err(|error| OfferRuleError { offer: o.id.clone(), error }))
             .collect::<Result<Vec<_>, _>>()?;
         let index = offers.iter().enumerate().map(|(i, o)| (o.id.clone(), i)).collect();
         Ok(CompiledOffers { offers, index, rules })
@@ -228,7 +230,7 @@ impl CompiledOffers {
     }
 
     /// Offer `id` with its compiled eligibility rule.
-    pub fn get(&self, id: &str) -> Option<(&Offer, Option<&AST>)> {
+    pub fn get(&self, id: &str) -> Option<(&Offer, Option<&Condition>)> {
         self.index.get(id).map(|&i| (&self.offers[i], self.rules[i].as_ref()))
     }
 
@@ -276,7 +278,7 @@ mod tests {
             offers.push(o);
         }
         let mut customer = rhai::Map::new();
-        customer.insert("segment".into(), expr::string("mass"));
+        customer.insert("segment".into(), crate::expr::string("mass"));
         (CompiledOffers::new(offers).expect("rules compile"), Context::new(customer, scores, 0))
     }
 

@@ -11,6 +11,10 @@ use std::sync::OnceLock;
 
 use rhai::{Array, Dynamic, Engine, ImmutableString, Map, Scope, AST};
 
+mod native;
+
+pub use native::Memo;
+
 /// Longest expression text accepted, in bytes.
 pub const MAX_EXPRESSION_LEN: usize = 2_000;
 /// Evaluation budget: enough for any sensible condition, small enough to stop abuse at once.
@@ -179,6 +183,12 @@ impl Context {
         self.scope.set_value("now", now_ms);
     }
 
+    /// `has_product(customer, product)` without copying the customer's products.
+    fn customer_has_product(&self, product: &str) -> Option<bool> {
+        let customer = self.scope.get("customer")?.read_lock::<Map>()?;
+        Some(has_product(&customer, product))
+    }
+
     fn map(&self, variable: &str, key: &str) -> Option<Dynamic> {
         self.scope.get(variable)?.read_lock::<Map>()?.get(key).cloned()
     }
@@ -235,6 +245,48 @@ pub fn eval(ast: &AST, ctx: &mut Context) -> Result<Dynamic, ExprError> {
     let result = engine().eval_ast_with_scope::<Dynamic>(&mut ctx.scope, ast);
     NOW_MS.with(|n| n.set(previous));
     result.map_err(|e| ExprError::Runtime(e.to_string()))
+}
+
+/// A compiled condition: the Rhai AST, and its native translation when it has the common
+/// shape ([`native`]); evaluating tries the native form first and falls back to Rhai.
+#[derive(Debug, Clone)]
+pub struct Condition {
+    ast: AST,
+    native: Option<native::Node>,
+}
+
+impl Condition {
+    pub fn new(ast: AST) -> Condition {
+        let native = native::translate(&ast);
+        Condition { ast, native }
+    }
+
+    pub fn compile(text: &str) -> Result<Condition, ExprError> {
+        compile(text).map(Condition::new)
+    }
+
+    pub fn ast(&self) -> &AST {
+        &self.ast
+    }
+
+    /// Whether the native evaluator handles it (for tests and the benchmark's report).
+    pub fn is_native(&self) -> bool {
+        self.native.is_some()
+    }
+
+    /// Evaluate as a condition: the same answer, or error, as `eval_bool` on the AST.
+    pub fn eval_bool(&self, ctx: &mut Context) -> Result<bool, ExprError> {
+        self.eval_bool_with(ctx, &mut Memo::default())
+    }
+
+    /// As `eval_bool`, sharing property reads with other conditions evaluated against the same,
+    /// unchanged context.
+    pub fn eval_bool_with(&self, ctx: &mut Context, memo: &mut Memo<'_>) -> Result<bool, ExprError> {
+        match self.native.as_ref().and_then(|n| native::eval_bool(n, ctx, memo)) {
+            Some(b) => Ok(b),
+            None => eval_bool(&self.ast, ctx),
+        }
+    }
 }
 
 /// Evaluate a condition: it must give a boolean.
