@@ -855,7 +855,7 @@ async fn review_a_model_and_an_offer_and_see_the_drift_alert() {
     let store = Store::open(&database_url).await.expect("open the app's database");
     let data = journeys_models::synthetic(3_000, 7, 0.0);
     let trained = journeys_models::train("churn", &data, 7).expect("train");
-    let auc = trained.report.auc;
+    let auc = trained.report.auc.expect("a churn model has an AUC");
     store.register_model(&trained, "ana").await.expect("register");
     let offer = journeys_core::settings::Offer {
         id: "platinum_card".into(),

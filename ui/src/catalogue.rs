@@ -67,7 +67,7 @@ pub fn Catalogue(screen: RwSignal<Screen>) -> impl IntoView {
                 <section class="catalogue-list">
                     <h2>"Models"</h2>
                     <table class="registry" id="models-table">
-                        <tr><th>"version"</th><th>"status"</th><th>"AUC"</th><th>"rows"</th><th>"trained by"</th></tr>
+                        <tr><th>"version"</th><th>"status"</th><th>"held out"</th><th>"rows"</th><th>"trained by"</th></tr>
                         {move || catalogue.get().map(|c| c.models.into_iter().map(|m| {
                             let reference = m.entry.reference();
                             let chosen = reference.clone();
@@ -77,7 +77,7 @@ pub fn Catalogue(screen: RwSignal<Screen>) -> impl IntoView {
                                     on:click=move |_| selected.set(Some(reference.clone()))>
                                     <td><strong>{m.entry.reference()}</strong></td>
                                     <td>{status_chip(m.entry.status)}</td>
-                                    <td>{format!("{:.3}", m.model.report.auc)}</td>
+                                    <td>{quality(&m.model.report)}</td>
                                     <td>{m.model.report.rows}</td>
                                     <td>{m.entry.submitted_by.clone()}</td>
                                 </tr>
@@ -160,11 +160,22 @@ fn ModelDetail(model: ModelVersion, reviewer: bool, reload: impl Fn() + Copy + '
     view! {
         <div class="model-detail" id="model-detail" data-reference=model.entry.reference()>
             <h2>{model.entry.reference()} " " {status_chip(model.entry.status)}</h2>
-            <p class="muted small">{format!("{} rows from {} · {:.1} % positive · trained on {}, held out {}", r.rows, r.source, 100.0 * r.positive_rate, r.train_rows, r.test_rows)}</p>
-            <div class="model-figures">
-                <div class="stat"><span class="stat-value" id="model-auc">{format!("{:.3}", r.auc)}</span><span class="stat-label">"held-out AUC"</span></div>
-                <CalibrationPlot bins=r.calibration.clone() />
-            </div>
+            {match (r.auc, r.fit) {
+                (_, Some(fit)) => view! {
+                    <p class="muted small">{format!("{} rows from {} · mean amount {:.2} · trained on {}, held out {}", r.rows, r.source, r.positive_rate, r.train_rows, r.test_rows)}</p>
+                    <div class="model-figures">
+                        <div class="stat"><span class="stat-value" id="model-r2">{format!("{:.3}", fit.r2)}</span><span class="stat-label">"held-out R²"</span></div>
+                        <div class="stat"><span class="stat-value" id="model-mae">{format!("{:.2}", fit.mae)}</span><span class="stat-label">"mean absolute error"</span></div>
+                    </div>
+                }.into_any(),
+                (auc, None) => view! {
+                    <p class="muted small">{format!("{} rows from {} · {:.1} % positive · trained on {}, held out {}", r.rows, r.source, 100.0 * r.positive_rate, r.train_rows, r.test_rows)}</p>
+                    <div class="model-figures">
+                        <div class="stat"><span class="stat-value" id="model-auc">{auc.map_or("—".to_string(), |a| format!("{a:.3}"))}</span><span class="stat-label">"held-out AUC"</span></div>
+                        <CalibrationPlot bins=r.calibration.clone() />
+                    </div>
+                }.into_any(),
+            }}
             <h3>"What drives the score"</h3>
             <div class="weights">
                 {weights.into_iter().map(|(f, w)| view! {
@@ -194,6 +205,15 @@ fn ModelDetail(model: ModelVersion, reviewer: bool, reload: impl Fn() + Copy + '
                 {move || message.get().map(|m| view! { <div class="error-banner">{m}</div> })}
             })}
         </div>
+    }
+}
+
+/// How good a model was on held-out rows: AUC for a propensity, R² for an amount (CLV).
+fn quality(r: &journeys_core::scoring::TrainingReport) -> String {
+    match (r.auc, r.fit) {
+        (Some(auc), _) => format!("AUC {auc:.3}"),
+        (None, Some(fit)) => format!("R² {:.3}", fit.r2),
+        (None, None) => "—".into(),
     }
 }
 

@@ -71,8 +71,12 @@ pub enum ModelsCommand {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
-    /// Write a seeded synthetic training set with a known churn signal, to try training and drift.
+    /// Write a seeded synthetic training set with a known signal (churn, or with `--kind clv`
+    /// an amount), to try training and drift.
     Sample {
+        /// `churn` (0/1 outcomes) or `clv` (amounts).
+        #[arg(long, default_value = "churn")]
+        kind: String,
         #[arg(long, default_value_t = 5_000)]
         rows: usize,
         #[arg(long, default_value_t = 1)]
@@ -93,12 +97,18 @@ pub fn run(url: Option<String>, command: ModelsCommand) -> anyhow::Result<ExitCo
             FEATURES.iter().for_each(|f| println!("{f}"));
             Ok(ExitCode::SUCCESS)
         }
-        ModelsCommand::Sample { rows, seed, shift, out } => {
+        ModelsCommand::Sample { kind, rows, seed, shift, out } => {
             if !(0.0..=1.0).contains(&shift) {
                 return Err(anyhow!("--shift {shift} must be between 0 and 1"));
             }
+            let data = match kind.as_str() {
+                "churn" => journeys_models::synthetic(rows, seed, shift),
+                "clv" if shift == 0.0 => journeys_models::synthetic_clv(rows, seed),
+                "clv" => return Err(anyhow!("--shift applies to the churn sample only")),
+                other => return Err(anyhow!("--kind {other}: the samples are churn and clv")),
+            };
             let file = std::fs::File::create(&out).with_context(|| format!("cannot write {}", out.display()))?;
-            journeys_models::write_csv(&journeys_models::synthetic(rows, seed, shift), std::io::BufWriter::new(file))?;
+            journeys_models::write_csv(&data, std::io::BufWriter::new(file))?;
             println!("wrote {rows} rows to {}", out.display());
             Ok(ExitCode::SUCCESS)
         }
@@ -128,7 +138,7 @@ pub fn run(url: Option<String>, command: ModelsCommand) -> anyhow::Result<ExitCo
                     for v in &versions {
                         let r = &v.model.report;
                         let decided = v.entry.decided_by.as_deref().map(|d| format!(" by {d}")).unwrap_or_default();
-                        println!("{}\t{}{decided}\tAUC {:.3}\t{} rows from {}\tregistered by {}", v.entry.reference(), v.entry.status.key(), r.auc, r.rows, r.source, v.entry.submitted_by);
+                        println!("{}\t{}{decided}\t{}\t{} rows from {}\tregistered by {}", v.entry.reference(), v.entry.status.key(), quality(r), r.rows, r.source, v.entry.submitted_by);
                     }
                 }
             }
@@ -173,8 +183,9 @@ fn read_csv(path: &PathBuf, need_label: bool) -> anyhow::Result<Dataset> {
 fn from_customers(customers: &[journeys_core::population::Customer], positives: Option<&HashSet<String>>, source: &str) -> Dataset {
     let features: Vec<String> = FEATURES.iter().map(|f| f.to_string()).collect();
     let rows = journeys_core::scoring::customer_rows(customers, &features);
-    let labels = positives.map(|p| customers.iter().map(|c| p.contains(&c.id)).collect()).unwrap_or_default();
-    Dataset { features, rows, labels, source: source.to_string() }
+    let labels: Vec<bool> = positives.map(|p| customers.iter().map(|c| p.contains(&c.id)).collect()).unwrap_or_default();
+    let amounts = labels.iter().map(|l| if *l { 1.0 } else { 0.0 }).collect();
+    Dataset { features, rows, labels, amounts, source: source.to_string() }
 }
 
 /// The population's columns in the model's feature order; every model feature must be there.
@@ -188,12 +199,31 @@ fn in_model_order(trained: &TrainedModel, population: &Dataset) -> anyhow::Resul
     Ok(population.rows.iter().map(|r| columns.iter().map(|&i| r[i]).collect()).collect())
 }
 
+/// How good the model was on held-out rows: AUC for a propensity, R² and MAE for an amount.
+fn quality(r: &journeys_core::scoring::TrainingReport) -> String {
+    match (r.auc, r.fit) {
+        (Some(auc), _) => format!("held-out AUC {auc:.3}"),
+        (None, Some(fit)) => format!("held-out R² {:.3}, MAE {:.2}", fit.r2, fit.mae),
+        (None, None) => "not measured".into(),
+    }
+}
+
 fn print_report(reference: &str, trained: &TrainedModel) {
     let r = &trained.report;
     println!("{reference} registered (submitted: a reviewer must approve it before it scores)");
-    println!("  data: {} rows from {} ({:.1} % positive); trained on {}, held out {}", r.rows, r.source, r.positive_rate * 100.0, r.train_rows, r.test_rows);
-    println!("  held-out AUC {:.3}", r.auc);
-    println!("  calibration (held out):  predicted  observed  rows");
+    match r.fit {
+        Some(fit) => {
+            println!("  data: {} rows from {} (mean amount {:.2}); trained on {}, held out {}", r.rows, r.source, r.positive_rate, r.train_rows, r.test_rows);
+            println!("  held-out R² {:.3}, mean absolute error {:.2}", fit.r2, fit.mae);
+        }
+        None => {
+            println!("  data: {} rows from {} ({:.1} % positive); trained on {}, held out {}", r.rows, r.source, r.positive_rate * 100.0, r.train_rows, r.test_rows);
+            println!("  {}", quality(r));
+        }
+    }
+    if !r.calibration.is_empty() {
+        println!("  calibration (held out):  predicted  observed  rows");
+    }
     for bin in &r.calibration {
         println!("    {:.1}–{:.1}               {:>6.3}    {:>6.3}  {:>4}", bin.from, bin.to, bin.mean_predicted, bin.observed_rate, bin.count);
     }

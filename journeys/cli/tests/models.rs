@@ -30,6 +30,22 @@ fn ok(db: &Db, args: &[&str]) -> String {
 }
 
 #[test]
+fn a_clv_model_trains_on_amounts_and_reports_its_fit() {
+    let db = db();
+    ok(&db, &["users", "add", "dana", "--role", "designer"]);
+    ok(&db, &["users", "add", "rui", "--role", "reviewer"]);
+    ok(&db, &["models", "sample", "--kind", "clv", "--rows", "2000", "--seed", "7", "--out", "clv.csv"]);
+    let (code, _, err) = journeys(&db, &["models", "train", "--kind", "churn", "--data", "clv.csv", "--as", "dana"]);
+    assert!(code == 2 && err.contains("holds amounts, but a churn model needs outcomes of 0 or 1"), "{err}");
+    let report = ok(&db, &["models", "train", "--kind", "clv", "--data", "clv.csv", "--as", "dana"]);
+    let r2: f64 = report.split("held-out R² ").nth(1).and_then(|s| s.split(',').next()).and_then(|s| s.parse().ok()).expect("R² in the report");
+    assert!(r2 > 0.9 && !report.contains("calibration"), "{report}");
+    ok(&db, &["models", "approve", "clv@1", "--as", "rui", "--comment", "fits"]);
+    let listed = ok(&db, &["models", "list", "--kind", "clv"]);
+    assert!(listed.starts_with(&format!("clv@1\tapproved by rui\theld-out R² {r2:.3}, MAE ")), "{listed}");
+}
+
+#[test]
 fn train_approve_and_watch_drift() {
     let db = db();
     ok(&db, &["users", "add", "dana", "--role", "designer"]);
@@ -51,7 +67,7 @@ fn train_approve_and_watch_drift() {
     assert!(code == 2 && err.contains("dana (designer) may not approve model versions"), "{err}");
     assert_eq!(ok(&db, &["models", "approve", "churn@1", "--as", "rui", "--comment", "AUC and calibration fine"]), "churn@1 approved: live\n");
     let listed = ok(&db, &["models", "list"]);
-    assert!(listed.starts_with(&format!("churn@1\tapproved by rui\tAUC {auc:.3}\t3000 rows from train.csv")), "{listed}");
+    assert!(listed.starts_with(&format!("churn@1\tapproved by rui\theld-out AUC {auc:.3}\t3000 rows from train.csv")), "{listed}");
 
     let same = ok(&db, &["models", "drift", "--kind", "churn", "--data", "same.csv"]);
     assert!(same.ends_with("overall: stable\n"), "{same}");
@@ -64,7 +80,7 @@ fn train_approve_and_watch_drift() {
     // Bad data is refused with the file, line and column.
     std::fs::write(db.dir.path().join("bad.csv"), "tenure_months,label\n12,1\n12,yes\n").expect("write");
     let (code, _, err) = journeys(&db, &["models", "train", "--kind", "churn", "--data", "bad.csv", "--as", "dana"]);
-    assert_eq!((code, err.trim()), (2, "error: bad.csv line 3, column 'label': 'yes' is not 0 or 1"));
+    assert_eq!((code, err.trim()), (2, "error: bad.csv line 3, column 'label': 'yes' is not 0, 1 or an amount"));
 }
 
 #[test]

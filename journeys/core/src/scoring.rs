@@ -53,6 +53,7 @@ pub fn set_customer_score(customer: &mut Customer, kind: &str, value: f64) -> bo
         "cross_sell_personal_loan" => &mut customer.cross_sell_personal_loan,
         "cross_sell_insurance" => &mut customer.cross_sell_insurance,
         "cross_sell_investments" => &mut customer.cross_sell_investments,
+        "clv" => &mut customer.clv,
         _ => return false,
     };
     *field = value;
@@ -69,10 +70,14 @@ pub enum ScoreError {
     NotFinite { feature: String, value: f64 },
 }
 
-/// A logistic regression over standardised features:
-/// `P = 1 / (1 + exp(-(intercept + Σ wᵢ (xᵢ − meanᵢ) / scaleᵢ)))`.
+/// A linear model over standardised features, `z = intercept + Σ wᵢ (xᵢ − meanᵢ) / scaleᵢ`,
+/// read through its link: a logistic regression gives the probability `1 / (1 + exp(−z))`
+/// (propensity scores); a linear regression gives the amount `z` itself (CLV).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LogisticModel {
+pub struct LinearModel {
+    /// Models stored before there were amount models are logistic.
+    #[serde(default)]
+    pub link: Link,
     pub features: Vec<String>,
     pub intercept: f64,
     pub coefficients: Vec<f64>,
@@ -80,7 +85,18 @@ pub struct LogisticModel {
     pub scale: Vec<f64>,
 }
 
-impl LogisticModel {
+/// How a linear model's sum becomes its score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Link {
+    /// A probability (propensity models).
+    #[default]
+    Logistic,
+    /// The sum itself: an amount (CLV).
+    Identity,
+}
+
+impl LinearModel {
     /// The probability of the positive outcome for feature values in `self.features` order.
     pub fn score(&self, x: &[f64]) -> Result<f64, ScoreError> {
         if x.len() != self.features.len() || self.coefficients.len() != x.len() || self.mean.len() != x.len() || self.scale.len() != x.len() {
@@ -94,7 +110,10 @@ impl LogisticModel {
             let scale = if self.scale[i] > 0.0 { self.scale[i] } else { 1.0 };
             z += self.coefficients[i] * (value - self.mean[i]) / scale;
         }
-        Ok(sigmoid(z))
+        Ok(match self.link {
+            Link::Logistic => sigmoid(z),
+            Link::Identity => z,
+        })
     }
 
     /// The customer's feature values in model order.
@@ -258,10 +277,23 @@ impl DriftBand {
 }
 
 
-/// Whether `kind` is a propensity score a logistic model can be trained for (every standard
-/// score except `clv`, which is a currency amount).
+/// Whether a model can be trained for `kind`: every standard score.
 pub fn trainable_kind(kind: &str) -> bool {
-    kind != "clv" && crate::vocabulary::SCORES.contains(&kind)
+    crate::vocabulary::SCORES.contains(&kind)
+}
+
+/// Whether `kind` is an amount (a linear regression) rather than a propensity (a logistic one).
+pub fn is_amount_kind(kind: &str) -> bool {
+    kind == "clv"
+}
+
+/// How well an amount model predicts held-out rows.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RegressionFit {
+    /// Coefficient of determination: 1 − residual / total sum of squares.
+    pub r2: f64,
+    /// Mean absolute error, in the amount's unit.
+    pub mae: f64,
 }
 
 /// What training measured, on rows the model did not see.
@@ -270,10 +302,14 @@ pub struct TrainingReport {
     pub rows: usize,
     pub train_rows: usize,
     pub test_rows: usize,
-    /// Share of positive outcomes over all rows.
+    /// Share of positive outcomes over all rows (for an amount model, the mean amount).
     pub positive_rate: f64,
-    /// Area under the ROC curve on the held-out rows.
-    pub auc: f64,
+    /// Area under the ROC curve on the held-out rows (propensity models).
+    #[serde(default)]
+    pub auc: Option<f64>,
+    /// R² and mean absolute error on the held-out rows (amount models).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fit: Option<RegressionFit>,
     /// Held-out predictions against observed outcomes, in ten probability bins.
     pub calibration: Vec<CalibrationBin>,
     /// Where the data came from (file name or `store`), for the registry.
@@ -285,7 +321,7 @@ pub struct TrainingReport {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainedModel {
     pub kind: String,
-    pub model: LogisticModel,
+    pub model: LinearModel,
     pub report: TrainingReport,
     pub baselines: Vec<Baseline>,
 }
@@ -341,10 +377,15 @@ mod tests {
     }
 
     #[test]
-    fn logistic_score_is_sigmoid_of_standardised_sum() {
-        let model = LogisticModel { features: vec!["a".into(), "b".into()], intercept: 0.5, coefficients: vec![2.0, -1.0], mean: vec![1.0, 0.0], scale: vec![2.0, 1.0] };
+    fn logistic_score_is_sigmoid_of_standardised_sum_and_identity_the_sum() {
+        let mut model = LinearModel { link: Link::Logistic, features: vec!["a".into(), "b".into()], intercept: 0.5, coefficients: vec![2.0, -1.0], mean: vec![1.0, 0.0], scale: vec![2.0, 1.0] };
         let p = model.score(&[3.0, 1.0]).expect("scores");
         assert!((p - sigmoid(0.5 + 2.0 * 1.0 - 1.0)).abs() < 1e-12);
+        // Stored before amount models existed: no link means logistic.
+        let old: LinearModel = serde_json::from_str(r#"{"features":["a","b"],"intercept":0.5,"coefficients":[2.0,-1.0],"mean":[1.0,0.0],"scale":[2.0,1.0]}"#).expect("parses");
+        assert_eq!(old, model);
+        model.link = Link::Identity;
+        assert!((model.score(&[3.0, 1.0]).expect("scores") - 1.5).abs() < 1e-12);
         assert!(matches!(model.score(&[1.0]), Err(ScoreError::Arity { .. })));
         assert!(matches!(model.score(&[f64::NAN, 1.0]), Err(ScoreError::NotFinite { .. })));
     }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use journeys_core::interpret::{CompiledJourney, Excluded, Exclusion};
 use journeys_core::population::Customer;
-use journeys_core::scoring::{LogisticModel, TrainedModel, TrainingReport};
+use journeys_core::scoring::{LinearModel, Link, TrainedModel, TrainingReport};
 use journeys_core::simulate::{simulate, History, Options, Population, Scenario, START_MS};
 use journeys_engine::wire::{Event, Position};
 use journeys_engine::{Clock, Processor};
@@ -103,8 +103,8 @@ async fn engine_logs_every_decision_and_the_simulator_decides_the_same() {
         // An approved cross-sell model now scores the customer; the decision logs its version.
         let model = TrainedModel {
             kind: "cross_sell_credit_card".into(),
-            model: LogisticModel { features: vec!["age".into()], intercept: -1.0, coefficients: vec![0.5], mean: vec![40.0], scale: vec![10.0] },
-            report: TrainingReport { rows: 100, train_rows: 75, test_rows: 25, positive_rate: 0.3, auc: 0.7, calibration: Vec::new(), source: "test".into() },
+            model: LinearModel { link: Link::Logistic, features: vec!["age".into()], intercept: -1.0, coefficients: vec![0.5], mean: vec![40.0], scale: vec![10.0] },
+            report: TrainingReport { rows: 100, train_rows: 75, test_rows: 25, positive_rate: 0.3, auc: Some(0.7), fit: None, calibration: Vec::new(), source: "test".into() },
             baselines: Vec::new(),
         };
         store.register_model(&model, "dana").await.expect("register");

@@ -6,7 +6,8 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::ModelError;
 
-/// The outcome column of a training file: 1 (happened) or 0.
+/// The outcome column of a training file: 1 (happened) or 0 for a propensity model, an
+/// amount (customer lifetime value) for `clv`.
 pub const LABEL: &str = "label";
 
 #[derive(Debug, Clone, PartialEq)]
@@ -14,8 +15,11 @@ pub struct Dataset {
     pub features: Vec<String>,
     /// One row per customer, values in `features` order.
     pub rows: Vec<Vec<f64>>,
-    /// Outcomes; empty when the data has no `label` column (a population to check for drift).
+    /// 0/1 outcomes; empty when the data has no `label` column (a population to check for
+    /// drift) or its labels are amounts.
     pub labels: Vec<bool>,
+    /// The `label` column as numbers (0/1 outcomes or amounts); empty without one.
+    pub amounts: Vec<f64>,
     pub source: String,
 }
 
@@ -43,7 +47,7 @@ pub fn read_csv(reader: impl std::io::Read, source_name: &str, need_label: bool)
     if columns.is_empty() {
         return Err(ModelError::NoFeatures { source_name: source_name.into() });
     }
-    let mut data = Dataset { features: columns.iter().map(|(_, n)| n.clone()).collect(), rows: Vec::new(), labels: Vec::new(), source: source_name.into() };
+    let mut data = Dataset { features: columns.iter().map(|(_, n)| n.clone()).collect(), rows: Vec::new(), labels: Vec::new(), amounts: Vec::new(), source: source_name.into() };
     for record in csv.records() {
         let record = record.map_err(csv_error)?;
         let line = record.position().map_or(0, |p| p.line());
@@ -62,14 +66,17 @@ pub fn read_csv(reader: impl std::io::Read, source_name: &str, need_label: bool)
             row.push(value);
         }
         if let Some(i) = label_at {
-            let label = match &record[i] {
-                "1" | "true" => true,
-                "0" | "false" => false,
-                other => return Err(bad(LABEL, other, "0 or 1")),
+            let amount = match &record[i] {
+                "true" => 1.0,
+                "false" => 0.0,
+                other => other.parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| bad(LABEL, other, "0, 1 or an amount"))?,
             };
-            data.labels.push(label);
+            data.amounts.push(amount);
         }
         data.rows.push(row);
+    }
+    if data.amounts.iter().all(|a| *a == 0.0 || *a == 1.0) {
+        data.labels = data.amounts.iter().map(|a| *a == 1.0).collect();
     }
     Ok(data)
 }
@@ -79,14 +86,14 @@ pub fn write_csv(data: &Dataset, out: impl std::io::Write) -> Result<(), ModelEr
     let err = |e: csv::Error| ModelError::Csv { source_name: "output".into(), message: e.to_string() };
     let mut w = csv::Writer::from_writer(out);
     let mut header = data.features.clone();
-    if !data.labels.is_empty() {
+    if !data.amounts.is_empty() {
         header.push(LABEL.into());
     }
     w.write_record(&header).map_err(err)?;
     for (i, row) in data.rows.iter().enumerate() {
         let mut fields: Vec<String> = row.iter().map(|v| v.to_string()).collect();
-        if let Some(l) = data.labels.get(i) {
-            fields.push(if *l { "1".into() } else { "0".into() });
+        if let Some(amount) = data.amounts.get(i) {
+            fields.push(amount.to_string());
         }
         w.write_record(&fields).map_err(err)?;
     }
@@ -99,7 +106,7 @@ pub fn write_csv(data: &Dataset, out: impl std::io::Write) -> Result<(), ModelEr
 pub fn synthetic(rows: usize, seed: u64, shift: f64) -> Dataset {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let features = ["tenure_months", "product_count", "last_activity_days_ago", "balance"].map(String::from).to_vec();
-    let mut data = Dataset { features, rows: Vec::with_capacity(rows), labels: Vec::with_capacity(rows), source: format!("synthetic(seed {seed})") };
+    let mut data = Dataset { features, rows: Vec::with_capacity(rows), labels: Vec::with_capacity(rows), amounts: Vec::with_capacity(rows), source: format!("synthetic(seed {seed})") };
     for _ in 0..rows {
         let tenure = (rng.random_range(0.0..120.0_f64) * (1.0 - 0.5 * shift)).round();
         let products = f64::from(rng.random_range(1..=5_u8));
@@ -108,7 +115,29 @@ pub fn synthetic(rows: usize, seed: u64, shift: f64) -> Dataset {
         // The known signal: log-odds linear in the features; balance carries none.
         let z = -1.0 + 0.04 * inactive - 0.02 * tenure - 0.4 * products;
         let p = journeys_core::scoring::sigmoid(z);
-        data.labels.push(rng.random_bool(p.clamp(0.0, 1.0)));
+        let churned = rng.random_bool(p.clamp(0.0, 1.0));
+        data.labels.push(churned);
+        data.amounts.push(if churned { 1.0 } else { 0.0 });
+        data.rows.push(vec![tenure, products, inactive, balance]);
+    }
+    data
+}
+
+/// A seeded synthetic population with a known customer-lifetime-value signal: value grows with
+/// tenure, products and balance and falls with inactivity, plus noise.
+pub fn synthetic_clv(rows: usize, seed: u64) -> Dataset {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let features = ["tenure_months", "product_count", "last_activity_days_ago", "balance"].map(String::from).to_vec();
+    let mut data = Dataset { features, rows: Vec::with_capacity(rows), labels: Vec::new(), amounts: Vec::with_capacity(rows), source: format!("synthetic clv(seed {seed})") };
+    for _ in 0..rows {
+        let tenure = rng.random_range(0.0..120.0_f64).round();
+        let products = f64::from(rng.random_range(1..=5_u8));
+        let inactive = rng.random_range(0.0..90.0_f64).round();
+        let balance = rng.random_range(0.0..20_000.0_f64).round();
+        // Noise: the sum of four uniforms, roughly normal with a standard deviation of ~115.
+        let noise: f64 = (0..4).map(|_| rng.random_range(-100.0..100.0_f64)).sum();
+        let value = 150.0 + 12.0 * tenure + 90.0 * products + 0.01 * balance - 2.0 * inactive + noise;
+        data.amounts.push(value.round());
         data.rows.push(vec![tenure, products, inactive, balance]);
     }
     data

@@ -1,13 +1,14 @@
-//! Training of propensity models. A [`Dataset`] (feature columns named after
-//! `journeys_core::scoring::FEATURES`, a 0/1 `label`) comes from a CSV file, from customer
-//! profiles with known outcomes, or from [`synthetic`]; [`train`] fits a logistic regression
-//! with linfa on a seeded 75 % split and reports AUC and calibration on the other 25 %. The
+//! Training of propensity models and of the CLV (amount) model. A [`Dataset`] (feature columns
+//! named after `journeys_core::scoring::FEATURES`, a `label`: 0/1, or an amount for `clv`) comes
+//! from a CSV file, from customer profiles with known outcomes, or from [`synthetic`] /
+//! [`synthetic_clv`]; [`train`] fits a logistic (or, for `clv`, a linear) regression with linfa
+//! on a seeded 75 % split and reports AUC and calibration (or R² and MAE) on the other 25 %. The
 //! result is a `journeys_core::scoring::TrainedModel`, which the store versions and core scores.
 
 mod data;
 mod train;
 
-pub use data::{read_csv, synthetic, write_csv, Dataset, LABEL};
+pub use data::{read_csv, synthetic, synthetic_clv, write_csv, Dataset, LABEL};
 pub use train::{train, HOLDOUT_SHARE};
 
 /// What can go wrong reading data or training, with where.
@@ -25,8 +26,12 @@ pub enum ModelError {
     BadValue { source_name: String, line: u64, column: String, value: String, expected: &'static str },
     #[error("{source_name} line {line}: {found} fields, the header has {expected}")]
     RowLength { source_name: String, line: u64, found: usize, expected: usize },
-    #[error("'{0}' is not a propensity model kind; use churn, activation or cross_sell_PRODUCT from the standard scores")]
+    #[error("'{0}' is not a model kind; use churn, activation, cross_sell_PRODUCT or clv from the standard scores")]
     UnknownKind(String),
+    #[error("{source_name}: the `{LABEL}` column holds amounts, but a {kind} model needs outcomes of 0 or 1")]
+    NotBinary { source_name: String, kind: String },
+    #[error("need at least {needed} rows with an amount in `{LABEL}` to train and hold out; got {rows}")]
+    TooFewRows { rows: usize, needed: usize },
     #[error("need at least {needed} rows with both outcomes to train and hold out; got {rows} rows, {positives} positive")]
     TooLittleData { rows: usize, positives: usize, needed: usize },
     #[error("training failed: {0}")]

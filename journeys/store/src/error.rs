@@ -52,6 +52,8 @@ pub enum StoreError {
     Unknown { what: &'static str, id: String },
     #[error("offer '{id}' cannot be submitted: {message}")]
     InvalidOffer { id: String, message: String },
-    #[error("'{0}' is not a model kind; use churn, activation or cross_sell_PRODUCT")]
+    #[error("'{0}' is not a model kind; use churn, activation, cross_sell_PRODUCT or clv")]
     UnknownModelKind(String),
+    #[error("a {kind} model must give {expected}; this one gives {actual}")]
+    WrongModelLink { kind: String, expected: &'static str, actual: &'static str },
 }

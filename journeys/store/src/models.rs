@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use journeys_core::population::Customer;
-use journeys_core::scoring::{trainable_kind, TrainedModel};
+use journeys_core::scoring::{is_amount_kind, trainable_kind, Link, TrainedModel};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
@@ -42,6 +42,11 @@ impl Store {
         self.require(actor, &[Role::Designer, Role::Analyst, Role::Admin], "register a model").await?;
         if !trainable_kind(&model.kind) {
             return Err(StoreError::UnknownModelKind(model.kind.chars().take(40).collect()));
+        }
+        let gives = |link: Link| if link == Link::Identity { "an amount" } else { "a probability" };
+        let expected = if is_amount_kind(&model.kind) { Link::Identity } else { Link::Logistic };
+        if model.model.link != expected {
+            return Err(StoreError::WrongModelLink { kind: model.kind.clone(), expected: gives(expected), actual: gives(model.model.link) });
         }
         let document = serde_json::to_string(model).map_err(|e| StoreError::Corrupt { id: model.kind.clone(), message: e.to_string() })?;
         let entry = self.registry_submit(MODELS, &model.kind, &document, actor).await?;

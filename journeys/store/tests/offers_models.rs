@@ -10,7 +10,7 @@ use journeys_core::explain::{explain_offer, DecisionRecord};
 use journeys_core::interpret::{Excluded, Exclusion, RankedOffer};
 use journeys_core::kinds::Channel;
 use journeys_core::population::generate_customer;
-use journeys_core::scoring::{LogisticModel, TrainedModel, TrainingReport};
+use journeys_core::scoring::{LinearModel, Link, TrainedModel, TrainingReport};
 use journeys_core::settings::Offer;
 use journeys_store::{Role, Store, StoreError, VersionStatus};
 
@@ -86,8 +86,8 @@ async fn offers_are_versioned_and_go_live_only_when_another_reviewer_approves() 
 fn churn_model(intercept: f64) -> TrainedModel {
     TrainedModel {
         kind: "churn".into(),
-        model: LogisticModel { features: vec!["tenure_months".into(), "last_activity_days_ago".into()], intercept, coefficients: vec![-0.5, 1.0], mean: vec![24.0, 30.0], scale: vec![12.0, 20.0] },
-        report: TrainingReport { rows: 100, train_rows: 75, test_rows: 25, positive_rate: 0.2, auc: 0.8, calibration: Vec::new(), source: "test".into() },
+        model: LinearModel { link: Link::Logistic, features: vec!["tenure_months".into(), "last_activity_days_ago".into()], intercept, coefficients: vec![-0.5, 1.0], mean: vec![24.0, 30.0], scale: vec![12.0, 20.0] },
+        report: TrainingReport { rows: 100, train_rows: 75, test_rows: 25, positive_rate: 0.2, auc: Some(0.8), fit: None, calibration: Vec::new(), source: "test".into() },
         baselines: Vec::new(),
     }
 }
@@ -131,6 +131,9 @@ async fn models_score_only_once_approved_and_scores_are_cached_per_version_and_p
 
         let mut clv = churn_model(0.0);
         clv.kind = "clv".into();
+        let refused = store.register_model(&clv, "dana").await.expect_err("a probability is not an amount");
+        assert_eq!(refused.to_string(), "a clv model must give an amount; this one gives a probability");
+        clv.kind = "lifetime".into();
         assert!(matches!(store.register_model(&clv, "dana").await, Err(StoreError::UnknownModelKind(_))));
         assert!(matches!(store.score_customer("nobody", "churn").await, Err(StoreError::Unknown { .. })));
         store.verify_audit().await.expect("audit chain intact");
