@@ -998,7 +998,16 @@ fn chosen_for(journey: &journeys_core::Journey, node: &str, n: u64) -> Option<St
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_decision_inspector_ranks_offers_for_a_sample_customer() {
     let Some(setup) = setup() else { return };
-    let Launched { _one, _dir, database_url: _, driver, client } = launch(&setup).await;
+    let Launched { _one, _dir, database_url, driver, client } = launch(&setup).await;
+    // An approved catalogue offer the decision can also choose (a valuable one, so it ranks).
+    let store = Store::open(&database_url).await.expect("open the app's database");
+    let gold: journeys_core::settings::Offer = serde_json::from_value(serde_json::json!({
+        "id": "gold_card", "name": "Gold card", "product": "credit_card", "channel": "email", "cost": 0.5, "value": 5000.0,
+        "propensity_score": "cross_sell_credit_card"
+    }))
+    .expect("offer");
+    store.submit_offer(&gold, "dana").await.expect("submit offer");
+    store.approve_offer("gold_card@1", "rey", "fine").await.expect("approve offer");
     sign_in(&client, "dana").await;
     let journey_id = "churn-early-warning";
     let template = journeys_core::catalog::template(journey_id).expect("template");
@@ -1024,6 +1033,36 @@ async fn the_decision_inspector_ranks_offers_for_a_sample_customer() {
         }
     }
     assert!(differing, "the samples cover more than one outcome, so the ranking really follows the customer");
+
+    // Tick the catalogue offer: the decision chooses it too, ranked with its approved figures.
+    let input = find(&client, "#ranking-sample").await;
+    input.clear().await.expect("clear");
+    input.send_keys("1").await.expect("type sample");
+    find(&client, ".offer-choice.catalogue[data-offer='gold_card'] input").await.click().await.expect("tick the catalogue offer");
+    let mut with_gold = journey.clone();
+    journeys_core::editing::toggle_decision_offer(&mut with_gold, "nba", "gold_card", true);
+    let catalogue = journeys_core::interpret::CompiledOffers::new([with_gold.offers.clone(), vec![gold.clone()]].concat()).expect("compiles");
+    let customer = journeys_core::population::generate_customer(1, 1);
+    let decision = match &with_gold.node("nba").expect("nba").kind {
+        journeys_core::NodeKind::Decision(d) => d.clone(),
+        _ => panic!("nba is a decision"),
+    };
+    let expected = catalogue.decide(&decision.offers, decision.objective, &mut customer.context(journeys_core::simulate::START_MS));
+    assert!(expected.ranking.iter().any(|r| r.offer == "gold_card") || expected.excluded.iter().any(|x| x.offer == "gold_card"));
+    find(&client, "#decision-ranking [data-offer='gold_card']").await;
+    let shown = client.find(Locator::Css("#decision-ranking tr.chosen")).await.ok();
+    let shown = match shown {
+        Some(row) => row.attr("data-offer").await.expect("attr"),
+        None => None,
+    };
+    assert_eq!(shown, expected.chosen, "the ranking with the catalogue offer is core's");
+    screenshot(&client, &setup, "22-catalogue-offer.png").await;
+    keys(&client, &[Key::Control], 's').await;
+    wait_for_text(&client, "#status", "Saved · revision").await;
     client.close().await.expect("end session");
     drop(driver);
+    let saved = store.load_draft(journey_id).await.expect("draft").journey;
+    store.close().await;
+    assert_eq!(saved.catalogue_offers, vec!["gold_card".to_string()]);
+    assert!(matches!(&saved.node("nba").expect("nba").kind, journeys_core::NodeKind::Decision(d) if d.offers.last().map(String::as_str) == Some("gold_card")));
 }

@@ -133,6 +133,31 @@ pub fn split_duration(text: &str) -> (u64, char) {
     }
 }
 
+/// Add `offer` to decision `node`'s choices, or take it away. A catalogue offer (`from_catalogue`)
+/// is named in the journey's catalogue offers while some step uses it, and no longer after.
+pub fn toggle_decision_offer(journey: &mut Journey, node: &str, offer: &str, from_catalogue: bool) {
+    let Some(crate::NodeKind::Decision(d)) = journey.node_mut(node).map(|n| &mut n.kind) else { return };
+    if d.offers.iter().any(|o| o == offer) {
+        d.offers.retain(|o| o != offer);
+    } else {
+        d.offers.push(offer.to_string());
+    }
+    if !from_catalogue {
+        return;
+    }
+    let used = journey.nodes.iter().any(|n| match &n.kind {
+        crate::NodeKind::Decision(d) => d.offers.iter().any(|o| o == offer),
+        crate::NodeKind::Action(a) => a.offer.as_deref() == Some(offer),
+        _ => false,
+    });
+    let named = journey.catalogue_offers.iter().any(|o| o == offer);
+    if used && !named {
+        journey.catalogue_offers.push(offer.to_string());
+    } else if !used {
+        journey.catalogue_offers.retain(|o| o != offer);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,5 +246,19 @@ mod tests {
         move_nodes(&mut j, &ids, 10.0, -20.0);
         assert_eq!(j.node("wait_2d").map(|n| n.position), Some(Position { x: 930.0, y: 20.0 }));
         assert_eq!(j.node("issued").map(|n| n.position), sample().node("issued").map(|n| n.position));
+    }
+
+    #[test]
+    fn ticking_a_catalogue_offer_names_it_and_unticking_forgets_it() {
+        let mut journey = crate::catalog::template("churn-early-warning").expect("template");
+        let own = journey.offers[0].id.clone();
+        toggle_decision_offer(&mut journey, "nba", "gold_card", true);
+        assert!(journey.catalogue_offers == ["gold_card"] && journey.node("nba").is_some_and(|n| matches!(&n.kind, crate::NodeKind::Decision(d) if d.offers.last().map(String::as_str) == Some("gold_card"))));
+        assert!(crate::validate::validate(&journey).iter().all(|d| !d.message.contains("gold_card") || d.code == "J007"), "only the new port waits for a connection");
+        toggle_decision_offer(&mut journey, "nba", "gold_card", true);
+        assert!(journey.catalogue_offers.is_empty());
+        toggle_decision_offer(&mut journey, "nba", &own, false);
+        assert!(journey.node("nba").is_some_and(|n| matches!(&n.kind, crate::NodeKind::Decision(d) if !d.offers.contains(&own))));
+        assert!(journey.catalogue_offers.is_empty());
     }
 }

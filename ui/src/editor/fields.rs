@@ -1,8 +1,10 @@
 //! Inspector inputs for settings that a plain text box serves badly: a Rhai expression with live
-//! compile feedback and the known attributes, a duration as number + unit, and split shares as
-//! sliders that always add up to 100.
+//! compile feedback and the known attributes, a duration as number + unit, split shares as
+//! sliders that always add up to 100, and a decision's offers picked from the journey's own and
+//! the catalogue's approved ones.
 
-use journeys_core::editing::{rebalance_split, split_duration};
+use journeys_core::editing::{rebalance_split, split_duration, toggle_decision_offer};
+use journeys_core::settings::Offer;
 use journeys_core::vocabulary::{CUSTOMER_ATTRIBUTES, SCORES};
 use journeys_core::NodeKind;
 use leptos::prelude::*;
@@ -130,6 +132,45 @@ pub fn SplitSliders(state: EditorState, id: String, names: Vec<String>) -> impl 
                     <span class="split-percent">{move || format!("{} %", share(index))}</span>
                 </label>
             }).collect_view()}
+        </div>
+    }
+}
+
+/// A decision's offers: the journey's own and the shared catalogue's approved ones, ticked when
+/// the decision chooses between them. Ticking a catalogue offer names it in the journey's
+/// catalogue offers (used at its approved version when the journey runs).
+#[component]
+pub fn OfferPicker(state: EditorState, id: String, approved: RwSignal<Vec<Offer>>) -> impl IntoView {
+    let id = StoredValue::new(id);
+    let chosen = move |offer: &str| state.journey.with(|j| j.node(&id.get_value()).is_some_and(|n| matches!(&n.kind, NodeKind::Decision(d) if d.offers.iter().any(|o| o == offer))));
+    let choice = move |offer: Offer, from_catalogue: bool| {
+        let key = offer.id.clone();
+        let checked_key = key.clone();
+        let shown_key = key.clone();
+        view! {
+            <label class="offer-choice" class:catalogue=from_catalogue data-offer=shown_key>
+                <input type="checkbox" prop:checked=move || chosen(&checked_key)
+                    on:change=move |_| state.edit(|j| toggle_decision_offer(j, &id.get_value(), &key, from_catalogue)) />
+                <span class="offer-name">{offer.name.clone()}</span>
+                <span class="muted small">{format!("{} · {} · ΔCLV {:.0} · cost {:.2}", offer.id, offer.channel.key(), offer.value, offer.cost)}</span>
+            </label>
+        }
+    };
+    view! {
+        <div class="offer-picker" id="offer-picker">
+            <h4>"Offers this decision chooses between"</h4>
+            {move || {
+                let own = state.journey.with(|j| j.offers.clone());
+                let own_ids: Vec<String> = own.iter().map(|o| o.id.clone()).collect();
+                let shared: Vec<Offer> = approved.get().into_iter().filter(|o| !own_ids.contains(&o.id)).collect();
+                view! {
+                    {(!own.is_empty()).then(|| view! { <p class="muted small">"This journey's offers"</p> })}
+                    {own.into_iter().map(|o| choice(o, false)).collect_view()}
+                    <p class="muted small">"Catalogue (approved versions)"</p>
+                    {shared.is_empty().then(|| view! { <p class="muted small" id="no-catalogue-offers">"No approved catalogue offers yet."</p> })}
+                    {shared.into_iter().map(|o| choice(o, true)).collect_view()}
+                }
+            }}
         </div>
     }
 }

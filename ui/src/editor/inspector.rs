@@ -59,7 +59,7 @@ fn set_main_field(kind: &mut NodeKind, value: String) {
 /// Kinds whose main setting has a dedicated input (see `fields`).
 fn has_own_editor(kind: &NodeKind) -> bool {
     match kind {
-        NodeKind::Condition { .. } | NodeKind::Split { .. } => true,
+        NodeKind::Condition { .. } | NodeKind::Split { .. } | NodeKind::Decision(_) => true,
         NodeKind::Wait(w) => w.until_time.is_none() && w.until_event.is_none(),
         _ => false,
     }
@@ -157,7 +157,20 @@ pub fn Inspector(state: EditorState) -> impl IntoView {
                     _ => None,
                 }}
                 {match &node.kind {
-                    NodeKind::Decision(d) => Some(view! { <super::ranking::DecisionRanking state=state decision=d.clone() /> }),
+                    NodeKind::Decision(_) => {
+                        // The catalogue's approved offers, for the picker and the ranking.
+                        let approved = RwSignal::new(Vec::new());
+                        leptos::task::spawn_local(async move {
+                            if let Ok(catalogue) = crate::api::catalogue().await {
+                                let live = catalogue.offers.into_iter().filter(|o| o.entry.status == journeys_core::review::VersionStatus::Approved).map(|o| o.offer);
+                                approved.set(live.collect());
+                            }
+                        });
+                        Some(view! {
+                            <super::fields::OfferPicker state=state id=node.id.clone() approved=approved />
+                            <super::ranking::DecisionRanking state=state id=node.id.clone() approved=approved />
+                        })
+                    }
                     _ => None,
                 }}
                 {main_field(&node.kind).filter(|_| !has_own_editor(&node.kind)).map(|(label, value)| view! {

@@ -5,16 +5,27 @@
 use leptos::prelude::*;
 
 use journeys_core::interpret::CompiledOffers;
-use journeys_core::kinds::Decision;
 use journeys_core::population::generate_customer;
+use journeys_core::settings::Offer;
+use journeys_core::NodeKind;
 
 use super::EditorState;
 
 #[component]
-pub fn DecisionRanking(state: EditorState, decision: Decision) -> impl IntoView {
+pub fn DecisionRanking(state: EditorState, id: String, approved: RwSignal<Vec<Offer>>) -> impl IntoView {
     let sample = RwSignal::new(1_u64);
     let outcome = move || {
-        let offers = state.journey.with(|j| j.offers.clone());
+        // The journey's own offers first, then its catalogue offers at their approved versions
+        // (as `interpret::find_offer` looks them up when the journey runs).
+        let (decision, mut offers, named) = state.journey.with(|j| {
+            let decision = j.node(&id).and_then(|n| match &n.kind {
+                NodeKind::Decision(d) => Some(d.clone()),
+                _ => None,
+            });
+            (decision, j.offers.clone(), j.catalogue_offers.clone())
+        });
+        let decision = decision.ok_or_else(|| "not a decision step".to_string())?;
+        offers.extend(approved.get().into_iter().filter(|o| named.contains(&o.id) && !offers.iter().any(|x| x.id == o.id)).collect::<Vec<_>>());
         let compiled = CompiledOffers::new(offers).map_err(|e| e.to_string())?;
         let customer = generate_customer(1, sample.get());
         let mut ctx = customer.context(journeys_core::simulate::START_MS);
