@@ -895,12 +895,14 @@ async fn review_a_model_and_an_offer_and_see_the_drift_alert() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     screenshot(&client, &setup, "19-models-and-offers.png").await;
     let shown_band = find(&client, "#drift-report").await.attr("data-band").await.expect("attr").unwrap_or_default();
+    let charted = count(&client, ".drift-chart .drift-row .psi-bar").await;
     client.close().await.expect("end session");
     drop(driver);
 
     // The screen said what the store and core say.
     let live = store.live_model("churn").await.expect("live").expect("churn is live");
     assert_eq!(live.entry.decided_by.as_deref(), Some("rey"));
+    assert_eq!(charted, live.model.model.features.len() + 1, "a PSI bar for the score and for every feature");
     assert_eq!(store.live_offers().await.expect("offers").len(), 1);
     let rows: Vec<Vec<f64>> = (0..400)
         .map(|i| journeys_core::population::generate_customer(5, i))

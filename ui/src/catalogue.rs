@@ -246,17 +246,31 @@ fn DriftTable(report: DriftReport) -> impl IntoView {
     let (overall, class) = band_label(report.band);
     let mut rows = report.features.clone();
     rows.sort_by(|a, b| b.psi.total_cmp(&a.psi));
+    // The chart's right edge: past the retrain line, further when a feature drifted further.
+    let scale = rows.iter().map(|f| f.psi).chain([report.score.psi, 0.4]).fold(0.0_f64, f64::max).min(2.0);
     view! {
         <div class="drift" id="drift-report" data-band=overall>
             {(report.band != DriftBand::Stable).then(|| view! {
                 <div class="error-banner" id="drift-alert">{format!("Drift: {overall}. PSI 0.1–0.25 is worth watching; above 0.25 retrain the model.")}</div>
             })}
             <p class="small">{format!("{} customers · score PSI {:.3} ", report.rows, report.score.psi)}<span class=class>{overall}</span></p>
-            <table class="registry">
-                <tr><th>"feature"</th><th>"PSI"</th><th></th></tr>
-                {rows.into_iter().map(|f| {
+            <table class="registry drift-chart">
+                <tr><th>"feature"</th><th>"PSI"</th><th class="psi-scale">{format!("0 – {scale:.2} (lines: 0.1, 0.25)")}</th><th></th></tr>
+                {std::iter::once(report.score.clone()).chain(rows).map(|f| {
                     let (label, class) = band_label(f.band);
-                    view! { <tr><td>{f.name}</td><td>{format!("{:.3}", f.psi)}</td><td><span class=class>{label}</span></td></tr> }
+                    let bar = format!("width:{:.1}%", 100.0 * f.psi.clamp(0.0, scale) / scale);
+                    let name = f.name.clone();
+                    view! {
+                        <tr class="drift-row" data-feature=name>
+                            <td>{f.name}</td><td>{format!("{:.3}", f.psi)}</td>
+                            <td class="psi-cell">
+                                <span class=format!("psi-bar {label}") style=bar></span>
+                                <span class="psi-mark" style=format!("left:{:.1}%", 100.0 * 0.1 / scale)></span>
+                                <span class="psi-mark retrain" style=format!("left:{:.1}%", 100.0 * 0.25 / scale)></span>
+                            </td>
+                            <td><span class=class>{label}</span></td>
+                        </tr>
+                    }
                 }).collect_view()}
             </table>
         </div>
