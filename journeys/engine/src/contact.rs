@@ -76,6 +76,17 @@ impl Recipient {
         ctx
     }
 
+    /// Apply a stored profile update to the customer in hand (scores from live models stay).
+    pub fn set_attribute(&mut self, attribute: &str, value: &serde_json::Value) {
+        let Ok(mut document) = serde_json::to_value(&self.customer) else { return };
+        if let Some(fields) = document.as_object_mut() {
+            fields.insert(attribute.to_string(), value.clone());
+        }
+        if let Ok(customer) = serde_json::from_value(document) {
+            self.customer = customer;
+        }
+    }
+
     fn on_suppression_list(&self, channel: Channel) -> bool {
         self.suppressed.iter().any(|c| c == "*" || c == channel.key())
     }

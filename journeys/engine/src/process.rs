@@ -414,9 +414,17 @@ async fn apply(tx: &mut EngineTx, recipient: &mut Recipient, live: &LiveVersion,
             }
             Effect::Exited { node, reason } => tracing::debug!(customer = %recipient.customer.id, journey = %live.journey_id, %node, ?reason, "exited"),
             decided @ Effect::Decided { .. } => crate::decisions::log(tx, recipient, live, decided, at).await?,
-            // Holdouts, goals and schedules are visible in the path and the instance; profile
-            // updates apply within the step (core's context) only.
-            Effect::HeldOut { .. } | Effect::Update { .. } | Effect::Goal { .. } | Effect::Schedule { .. } => {}
+            // The step's own context saw the new value at once; the stored profile keeps it for
+            // later events and other journeys.
+            Effect::Update { node, attribute, value } => {
+                if tx.update_profile(&recipient.customer.id, &attribute, &value, at).await? {
+                    recipient.set_attribute(&attribute, &value);
+                } else {
+                    tracing::warn!(customer = %recipient.customer.id, journey = %live.journey_id, %node, %attribute, "update not kept: the value does not fit the profile attribute");
+                }
+            }
+            // Holdouts, goals and schedules are visible in the path and the instance.
+            Effect::HeldOut { .. } | Effect::Goal { .. } | Effect::Schedule { .. } => {}
         }
     }
     Ok(())
