@@ -20,8 +20,9 @@ pub const APP_PACKAGES: &[&str] = &[
     "librsvg2-dev",
 ];
 
-/// What the tests add: a display server, the WebKit WebDriver and a PostgreSQL server.
-pub const TEST_PACKAGES: &[&str] = &["xvfb", "xauth", "webkit2gtk-driver", "postgresql"];
+/// What the tests add: a display server, the WebKit WebDriver, a PostgreSQL server and an SMTP
+/// server (Python's aiosmtpd) for the email connector.
+pub const TEST_PACKAGES: &[&str] = &["xvfb", "xauth", "webkit2gtk-driver", "postgresql", "python3-aiosmtpd"];
 
 pub const WASM_BINDGEN_VERSION: &str = "0.2.130";
 

@@ -30,9 +30,25 @@ pub struct ServeArgs {
     /// How long a webhook call may take before it counts as failed (and is retried).
     #[arg(long, value_name = "MS", default_value_t = 10_000)]
     webhook_timeout_ms: u64,
+    /// Send email actions through this SMTP server: smtp://HOST:PORT (add ?tls=required for
+    /// STARTTLS) or smtps://HOST:PORT, optionally with USER:PASSWORD@. The address is the
+    /// customer profile's `email`.
+    #[arg(long, value_name = "URL")]
+    smtp_url: Option<String>,
+    /// The sender of those emails.
+    #[arg(long, value_name = "MAILBOX", default_value = "Journeys <journeys@localhost>")]
+    smtp_from: String,
+    /// How long one SMTP conversation may take before it counts as failed (and is retried).
+    #[arg(long, value_name = "MS", default_value_t = 10_000)]
+    smtp_timeout_ms: u64,
 }
 
 impl ServeArgs {
+    fn smtp(&self) -> Option<journeys_engine::smtp::SmtpConfig> {
+        let url = self.smtp_url.clone()?;
+        Some(journeys_engine::smtp::SmtpConfig { url, from: self.smtp_from.clone(), timeout: std::time::Duration::from_millis(self.smtp_timeout_ms) })
+    }
+
     fn webhook(&self) -> anyhow::Result<Option<journeys_engine::webhook::WebhookConfig>> {
         let Some(url) = self.webhook_url.clone() else { return Ok(None) };
         let secret = std::env::var(&self.webhook_secret_env)
@@ -65,7 +81,8 @@ pub fn serve(database_url: Option<String>, args: ServeArgs) -> anyhow::Result<Ex
     runtime.block_on(async move {
         let store = Store::open(&url).await?;
         let webhook = args.webhook()?;
-        let config = EngineConfig { listen: args.listen, sink_dir: args.sink_dir, webhook, ..EngineConfig::default() };
+        let smtp = args.smtp();
+        let config = EngineConfig { listen: args.listen, sink_dir: args.sink_dir, webhook, smtp, ..EngineConfig::default() };
         let engine = Engine::start(store.clone(), config).await?;
         eprintln!("journeys engine listening on http://{} (database {})", engine.local_addr(), store.location());
         shutdown_signal().await;

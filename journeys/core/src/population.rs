@@ -46,6 +46,9 @@ pub struct Customer {
     pub cross_sell_insurance: f64,
     pub cross_sell_investments: f64,
     pub clv: f64,
+    /// Where email actions go (the SMTP connector reads it when it delivers); optional.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub email: String,
 }
 
 impl Customer {
@@ -187,6 +190,7 @@ pub fn generate_customer(seed: u64, index: u64) -> Customer {
         cross_sell_investments: beta_like(&mut rng, 0.02 * wealth.min(5.0)),
         clv: (rng.random::<f64>() * 800.0 * wealth).round(),
         products: products.join(";"),
+        email: String::new(),
     }
 }
 

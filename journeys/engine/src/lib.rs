@@ -14,6 +14,7 @@ pub mod page;
 mod process;
 mod relay;
 mod sink;
+pub mod smtp;
 pub mod webhook;
 pub mod wire;
 
@@ -47,6 +48,8 @@ pub struct EngineConfig {
     pub sink_dir: Option<PathBuf>,
     /// A signed webhook for some channels (they then skip the file sink).
     pub webhook: Option<webhook::WebhookConfig>,
+    /// An SMTP server for email actions (unless the webhook takes email).
+    pub smtp: Option<smtp::SmtpConfig>,
     pub clock: Clock,
     pub body_limit: usize,
     /// How often published, paused and retired versions are picked up.
@@ -61,6 +64,7 @@ impl Default for EngineConfig {
             listen: "127.0.0.1:8787".into(),
             sink_dir: None,
             webhook: None,
+            smtp: None,
             clock: Clock::System,
             body_limit: DEFAULT_BODY_LIMIT,
             version_poll: Duration::from_millis(500),
@@ -96,9 +100,13 @@ impl Engine {
             Some(c) => Some(webhook::Webhook::new(c).map_err(EngineError::Connector)?),
             None => None,
         };
-        let routes = relay::routes(sink, webhook);
+        let smtp = match &config.smtp {
+            Some(c) => Some(smtp::Smtp::new(c).map_err(EngineError::Connector)?),
+            None => None,
+        };
+        let routes = relay::routes(sink, webhook, smtp);
         if routes.is_empty() {
-            tracing::warn!("no connector (sink directory or webhook): actions stay in the outbox undelivered");
+            tracing::warn!("no connector (sink directory, webhook or SMTP): actions stay in the outbox undelivered");
         }
         for route in routes {
             tasks.push(tokio::spawn(relay::run(Arc::clone(&processor), route, watcher.clone())));

@@ -1,6 +1,6 @@
 //! The relay: one loop per route (a connector and the channels it carries) takes undelivered
 //! outbox rows of its channels in seq order and marks each delivered only after the connector
-//! has it (the file sink: line on disk; the webhook: a 2xx answer). A failed attempt is retried
+//! has it (the file sink: line on disk; the webhook: a 2xx answer; SMTP: the server's 2xx). A failed attempt is retried
 //! on the row's own schedule (exponential backoff) so one bad action or a receiver that is down
 //! never holds up the other routes; after `MAX_ATTEMPTS`, or a refusal retrying cannot fix, the
 //! row is set aside (`failed_at`, with the receiver's answer).
@@ -13,6 +13,7 @@ use journeys_store::OutboxRow;
 use tokio::sync::watch;
 
 use crate::sink::FileSink;
+use crate::smtp::Smtp;
 use crate::webhook::{Failure, Webhook};
 use crate::Processor;
 
@@ -27,6 +28,7 @@ const LONGEST_RETRY_MS: i64 = 3_600_000;
 pub enum Connector {
     File(Arc<Mutex<FileSink>>),
     Webhook(Webhook),
+    Smtp(Smtp),
 }
 
 /// A connector and the channel keys it delivers.
@@ -35,12 +37,18 @@ pub struct Route {
     pub connector: Connector,
 }
 
-/// Webhook first for its channels; the file sink takes every other channel.
-pub fn routes(sink: Option<FileSink>, webhook: Option<Webhook>) -> Vec<Route> {
+/// Webhook first for its channels, then SMTP for email (unless the webhook takes it); the file
+/// sink takes every other channel.
+pub fn routes(sink: Option<FileSink>, webhook: Option<Webhook>, smtp: Option<Smtp>) -> Vec<Route> {
     let mut routes = Vec::new();
-    let taken: Vec<String> = webhook.as_ref().map(|w| w.channels().to_vec()).unwrap_or_default();
+    let mut taken: Vec<String> = webhook.as_ref().map(|w| w.channels().to_vec()).unwrap_or_default();
     if let Some(webhook) = webhook {
         routes.push(Route { channels: taken.clone(), connector: Connector::Webhook(webhook) });
+    }
+    let email = Channel::Email.key().to_string();
+    if let Some(smtp) = smtp.filter(|_| !taken.contains(&email)) {
+        routes.push(Route { channels: vec![email.clone()], connector: Connector::Smtp(smtp) });
+        taken.push(email);
     }
     if let Some(sink) = sink {
         let rest = Channel::ALL.iter().map(|c| c.key().to_string()).filter(|c| !taken.contains(c)).collect();
@@ -75,7 +83,7 @@ async fn deliver_batch(processor: &Processor, route: &Route) -> Result<usize, St
     let now = processor.clock().now();
     let rows = store.deliverable(&route.channels, now, BATCH).await.map_err(|e| e.to_string())?;
     for row in &rows {
-        match attempt(&route.connector, row, now).await {
+        match attempt(store, &route.connector, row, now).await {
             Ok(fresh) => {
                 store.mark_delivered(row.seq, processor.clock().now()).await.map_err(|e| e.to_string())?;
                 if fresh {
@@ -110,7 +118,7 @@ pub fn backoff_ms(attempts: i64) -> i64 {
 }
 
 /// One delivery attempt; `Ok(false)` when the file sink had the key already.
-async fn attempt(connector: &Connector, row: &OutboxRow, now: i64) -> Result<bool, Failure> {
+async fn attempt(store: &journeys_store::Store, connector: &Connector, row: &OutboxRow, now: i64) -> Result<bool, Failure> {
     match connector {
         Connector::File(sink) => {
             let sink = Arc::clone(sink);
@@ -121,6 +129,7 @@ async fn attempt(connector: &Connector, row: &OutboxRow, now: i64) -> Result<boo
             written.map_err(Failure::Retry)
         }
         Connector::Webhook(webhook) => webhook.deliver(row, now.div_euclid(1_000)).await.map(|()| true),
+        Connector::Smtp(smtp) => smtp.deliver(store, row).await.map(|()| true),
     }
 }
 
