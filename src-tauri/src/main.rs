@@ -15,6 +15,9 @@ mod trial;
 use journeys_store::{default_database_url, Store};
 
 fn main() {
+    // Before anything starts a thread: the environment is read by WebKit's processes.
+    #[cfg(target_os = "linux")]
+    prefer_cpu_painting_without_gpu();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("JOURNEYS_LOG")
@@ -85,4 +88,24 @@ async fn open_store() -> Result<Store, String> {
     store.seed_samples_if_empty().await.map_err(|e| e.to_string())?;
     tracing::info!(backend = ?store.backend(), "store ready");
     Ok(store)
+}
+
+/// WebKitGTK paints with Skia through GL when it can. Without a GPU render node (a virtual
+/// machine, a remote X display, Xvfb) GL is Mesa's software rasteriser, and Skia's GL painting on
+/// it is much slower than Skia's own CPU painting: under Xvfb here, panning the canvas went from
+/// 11-12 to 15-22 frames/s and dragging a step from 16 to 26-45 (desktop e2e
+/// `a_500_step_journey_stays_smooth_to_drag_and_pan`). So, unless the user chose otherwise,
+/// paint on the CPU when there is no render node.
+#[cfg(target_os = "linux")]
+fn prefer_cpu_painting_without_gpu() {
+    const CPU_PAINTING: &str = "WEBKIT_SKIA_ENABLE_CPU_RENDERING";
+    if std::env::var_os(CPU_PAINTING).is_some() {
+        return;
+    }
+    let has_render_node = std::fs::read_dir("/dev/dri")
+        .map(|entries| entries.flatten().any(|e| e.file_name().to_string_lossy().starts_with("renderD")))
+        .unwrap_or(false);
+    if !has_render_node {
+        std::env::set_var(CPU_PAINTING, "1");
+    }
 }
