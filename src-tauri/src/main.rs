@@ -6,6 +6,7 @@
 mod catalogue;
 mod commands;
 mod dashboard;
+mod files;
 mod gallery;
 mod review;
 mod session;
@@ -32,6 +33,7 @@ fn main() {
         }
     };
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
         .manage(store)
         .manage(simulation::Running::default())
         .manage(session::Session::default())
@@ -43,6 +45,8 @@ fn main() {
             commands::save_journey,
             commands::create_journey,
             commands::database_location,
+            files::export_journey,
+            files::import_journey,
             simulation::simulate_journey,
             simulation::cancel_simulation,
             simulation::list_runs,

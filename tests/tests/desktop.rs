@@ -1027,3 +1027,107 @@ async fn the_decision_inspector_ranks_offers_for_a_sample_customer() {
     client.close().await.expect("end session");
     drop(driver);
 }
+
+/// Run an X client (xdotool, ImageMagick's `import`) on the test's display; fail with its output.
+fn x_tool(program: &str, args: &[&str]) -> String {
+    let out = Command::new("timeout")
+        .arg("30")
+        .arg(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {program} (`cargo xtask test` installs it): {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{program} {args:?} failed ({}): {stdout}{}", out.status, String::from_utf8_lossy(&out.stderr));
+    stdout
+}
+
+/// Answer the app's native GTK file dialog titled `title` as a user would: wait until it is on
+/// screen, give it the keyboard, open its location field (Ctrl+L; the Save dialog's name field
+/// takes a path too), type `path` and press Return. With `photo`, the screen (dialog included)
+/// is photographed first into that file under the screenshot folder.
+fn answer_file_dialog(setup: &Setup, title: &str, path: &std::path::Path, photo: Option<&str>) {
+    let found = x_tool("xdotool", &["search", "--sync", "--onlyvisible", "--name", &format!("^{title}$")]);
+    let window = found.lines().next().unwrap_or_else(|| panic!("no dialog titled {title:?}")).trim().to_string();
+    // Give GTK a moment to lay the dialog out and load the folder.
+    std::thread::sleep(Duration::from_millis(700));
+    if let Some(photo) = photo {
+        let file = setup.screenshots.join(photo);
+        x_tool("import", &["-window", "root", &file.to_string_lossy()]);
+    }
+    x_tool("xdotool", &["windowfocus", "--sync", &window]);
+    x_tool("xdotool", &["key", "--clearmodifiers", "ctrl+l"]);
+    std::thread::sleep(Duration::from_millis(300));
+    x_tool("xdotool", &["key", "--clearmodifiers", "ctrl+a"]);
+    x_tool("xdotool", &["type", "--delay", "20", &path.to_string_lossy()]);
+    std::thread::sleep(Duration::from_millis(300));
+    x_tool("xdotool", &["key", "Return"]);
+}
+
+async fn input_value(client: &Client, css: &str) -> String {
+    find(client, css).await.prop("value").await.expect("value").unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_and_import_journey_json_through_the_native_file_dialogs() {
+    let Some(setup) = setup() else { return };
+    let Launched { _one, _dir, database_url, driver: _driver, client } = launch(&setup).await;
+    sign_in(&client, "dana").await;
+    let files = tempfile::tempdir().expect("folder for the files");
+    let store = Store::open(&database_url).await.expect("open the app's database");
+    let id = "credit-card-activation";
+    find(&client, &format!(".journey-card[data-journey-id='{id}']")).await.click().await.expect("open sample");
+    find(&client, ".node").await;
+
+    // Export: the Save dialog, a path typed into it, the file written as the stored journey.
+    let exported = files.path().join("exported.json");
+    find(&client, "#export-json").await.click().await.expect("export");
+    answer_file_dialog(&setup, "Export journey JSON", &exported, Some("22-export-save-dialog.png"));
+    wait_for_text(&client, "#file-note-text", "Exported to").await;
+    assert_eq!(text(&client, "#file-note-text").await, format!("Exported to {}", exported.display()));
+    let written = std::fs::read_to_string(&exported).expect("the exported file");
+    let stored = store.load_draft(id).await.expect("stored draft").journey;
+    assert_eq!(journeys_core::parse_journey(&written).expect("the export parses"), stored, "the file holds the stored journey");
+    assert_eq!(written, format!("{}\n", journeys_core::to_pretty_json(&stored)), "pretty journey JSON, as `journeys drafts show` prints it");
+
+    // Import a copy changed outside the app: it becomes a new draft beside the original.
+    let mut changed = stored.clone();
+    changed.name = "Activation, edited in a text editor".into();
+    changed.nodes[0].position.x += 40.0;
+    let modified = files.path().join("modified.json");
+    std::fs::write(&modified, journeys_core::to_pretty_json(&changed)).expect("write the modified copy");
+    let drafts_before = store.list_drafts().await.expect("drafts").len();
+    // An unsaved edit in the open draft is saved before the import opens the new one.
+    let name = find(&client, ".journey-name").await;
+    name.clear().await.expect("clear the name");
+    name.send_keys("Activation, renamed before the import\n").await.expect("rename");
+    wait_for_text(&client, "#status", "Unsaved changes").await;
+    let stored = journeys_core::Journey { name: "Activation, renamed before the import".into(), ..stored };
+    find(&client, "#import-json").await.click().await.expect("import");
+    answer_file_dialog(&setup, "Import journey JSON", &modified, Some("23-import-open-dialog.png"));
+    let new_id = format!("{id}-2");
+    wait_for_text(&client, "#file-note-text", &format!("Imported {} as a new draft ({new_id})", modified.display())).await;
+    assert_eq!(input_value(&client, ".journey-name").await, changed.name, "the editor shows the imported draft");
+    find(&client, ".node").await;
+    screenshot(&client, &setup, "24-imported-draft.png").await;
+    let imported = store.load_draft(&new_id).await.expect("the imported draft").journey;
+    assert_eq!(imported, journeys_core::Journey { id: new_id.clone(), ..changed.clone() });
+    assert_eq!(store.load_draft(id).await.expect("original").journey, stored, "the original draft holds its edit and nothing of the import");
+    assert_eq!(store.list_drafts().await.expect("drafts").len(), drafts_before + 1);
+
+    // A malformed file: the error names the file, line and column, and nothing changes.
+    let broken = files.path().join("broken.json");
+    std::fs::write(&broken, "{\n  \"format_version\": 1,\n  \"id\": \"broken\"\n  \"name\": \"x\"\n}\n").expect("write the broken file");
+    let expected = journeys_core::parse_journey(&std::fs::read_to_string(&broken).expect("read")).expect_err("the file is broken");
+    find(&client, "#import-json").await.click().await.expect("import again");
+    answer_file_dialog(&setup, "Import journey JSON", &broken, None);
+    wait_for_text(&client, "#file-note.error #file-note-text", "Not imported").await;
+    let shown = text(&client, "#file-note-text").await;
+    assert_eq!(shown, format!("Not imported: {}: {expected}", broken.display()));
+    assert!(shown.contains("line 4, column 3"), "serde_json's line and column: {shown}");
+    screenshot(&client, &setup, "25-import-error.png").await;
+    assert_eq!(input_value(&client, ".journey-name").await, changed.name, "the open draft is still the imported one");
+    assert_eq!(store.list_drafts().await.expect("drafts").len(), drafts_before + 1, "no draft was added");
+    assert_eq!(store.load_draft(&new_id).await.expect("imported draft").journey, imported, "and none changed");
+    store.close().await;
+    client.close().await.expect("end session");
+}

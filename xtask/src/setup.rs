@@ -20,8 +20,10 @@ pub const APP_PACKAGES: &[&str] = &[
     "librsvg2-dev",
 ];
 
-/// What the tests add: a display server, the WebKit WebDriver and a PostgreSQL server.
-pub const TEST_PACKAGES: &[&str] = &["xvfb", "xauth", "webkit2gtk-driver", "postgresql"];
+/// What the tests add: a display server, the WebKit WebDriver, a PostgreSQL server, and xdotool
+/// (types into the native GTK file dialogs of import and export) and ImageMagick (`import`
+/// photographs the whole screen, dialogs included, which WebDriver cannot).
+pub const TEST_PACKAGES: &[&str] = &["xvfb", "xauth", "webkit2gtk-driver", "postgresql", "xdotool", "imagemagick"];
 
 pub const WASM_BINDGEN_VERSION: &str = "0.2.130";
 
