@@ -702,6 +702,12 @@ async fn a_500_step_journey_stays_smooth_to_drag_and_pan() {
     let idle = "const done = arguments[0]; const f = []; const tick = t => { f.push(t); \
         if (f.length < 61) requestAnimationFrame(tick); else done(60000 / (f[60] - f[0])); }; requestAnimationFrame(tick);";
     let idle_fps = client.execute_async(idle, vec![]).await.expect("idle frame rate").as_f64().unwrap_or(0.0);
+    // The window's floor: the least a frame can change, one 100 px box moving, nothing else.
+    let floor = "const done = arguments[0]; const b = document.createElement('div'); \
+        b.style.cssText = 'position:fixed;left:300px;top:300px;width:100px;height:100px;background:#0f766e;z-index:99;will-change:transform'; \
+        document.body.appendChild(b); const f = []; const tick = t => { f.push(t); b.style.transform = `translateX(${f.length % 7}px)`; \
+        if (f.length < 61) requestAnimationFrame(tick); else { b.remove(); done(60000 / (f[60] - f[0])); } }; requestAnimationFrame(tick);";
+    let box_fps = client.execute_async(floor, vec![]).await.expect("box frame rate").as_f64().unwrap_or(0.0);
 
     // Reference, in this run on this machine: panning a ten-step sample.
     find(&client, ".journey-card[data-journey-id='credit-card-activation']").await.click().await.expect("open sample");
@@ -737,13 +743,17 @@ async fn a_500_step_journey_stays_smooth_to_drag_and_pan() {
     screenshot(&client, &setup, "16-500-steps-100.png").await;
 
     let figures = format!(
-        "idle {idle_fps:.1} frames/s; panning a 10-step sample {small_pan:.1}; 500 steps: overview pan {overview_pan:.1}, \
+        "idle {idle_fps:.1} frames/s; a 100 px box moving {box_fps:.1}; panning a 10-step sample {small_pan:.1}; 500 steps: overview pan {overview_pan:.1}, \
          at 100 % drag {drag:.1}, pan {pan:.1} frames/s"
     );
     println!("{figures}");
     std::fs::write(setup.screenshots.join("frame-rates.txt"), format!("{figures}\n")).expect("write figures");
-    // Painting bounds the frame rate on this machine (software rendering under Xvfb: even ten
-    // steps pan at ~20 frames/s); what the app must do is keep 500 steps about as smooth as ten.
+    // The window bounds the frame rate on this machine, not the canvas: under Xvfb, with no GPU
+    // (no /dev/dri), WebKitGTK 2.50's DMA-BUF renderer costs 35-50 ms for every changed frame
+    // however little changes, so even the one moving box above runs at about 20-30 frames/s.
+    // (With WEBKIT_DISABLE_DMABUF_RENDERER=1 the box reaches 55-60 but a whole-window move still
+    // 12-16, and WebKitWebDriver's screenshots hang.) What the app must do is keep 500 steps about
+    // as smooth as ten.
     // Half is the bound because single runs here vary by about a quarter.
     for (what, fps) in [("overview pan", overview_pan), ("drag", drag), ("pan", pan)] {
         assert!(fps >= 0.5 * small_pan, "{what} of 500 steps is much slower than a 10-step pan: {figures}");
