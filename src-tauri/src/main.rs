@@ -94,22 +94,29 @@ async fn open_store() -> Result<Store, String> {
     Ok(store)
 }
 
-/// WebKitGTK paints with Skia through GL when it can. Without a GPU render node (a virtual
-/// machine, a remote X display, Xvfb) GL is Mesa's software rasteriser, and Skia's GL painting on
-/// it is much slower than Skia's own CPU painting: under Xvfb here, panning the canvas went from
-/// 11-12 to 15-22 frames/s and dragging a step from 16 to 26-45 (desktop e2e
-/// `a_500_step_journey_stays_smooth_to_drag_and_pan`). So, unless the user chose otherwise,
-/// paint on the CPU when there is no render node.
+/// Without a GPU render node (a virtual machine, a remote X display, Xvfb) WebKitGTK's defaults
+/// are slow: Skia paints through Mesa's software GL, and the DMA-BUF renderer, falling back to
+/// shared memory, costs 35-50 ms for every changed frame however little changes. Under Xvfb here
+/// (desktop e2e `a_500_step_journey_stays_smooth_to_drag_and_pan`) CPU painting took a 500-step
+/// canvas from 11-12 to 15-22 frames/s panning and 16 to 26-45 dragging; dropping the DMA-BUF
+/// renderer on X11 as well took it to ~40 panning and ~60 dragging (a 100 px box moving: 26 → 62).
+/// So, unless the user set them, choose both when there is no render node.
 #[cfg(target_os = "linux")]
 fn prefer_cpu_painting_without_gpu() {
-    const CPU_PAINTING: &str = "WEBKIT_SKIA_ENABLE_CPU_RENDERING";
-    if std::env::var_os(CPU_PAINTING).is_some() {
-        return;
-    }
     let has_render_node = std::fs::read_dir("/dev/dri")
         .map(|entries| entries.flatten().any(|e| e.file_name().to_string_lossy().starts_with("renderD")))
         .unwrap_or(false);
-    if !has_render_node {
-        std::env::set_var(CPU_PAINTING, "1");
+    if has_render_node {
+        return;
+    }
+    let mut defaults = vec!["WEBKIT_SKIA_ENABLE_CPU_RENDERING"];
+    // Only X11 has the other renderer to fall back to.
+    if std::env::var_os("WAYLAND_DISPLAY").is_none() {
+        defaults.push("WEBKIT_DISABLE_DMABUF_RENDERER");
+    }
+    for name in defaults {
+        if std::env::var_os(name).is_none() {
+            std::env::set_var(name, "1");
+        }
     }
 }

@@ -95,8 +95,11 @@ async fn screenshot(client: &Client, setup: &Setup, name: &str) {
     // Let WebKit paint what the DOM already holds: two animation frames.
     let settle = "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));";
     client.execute_async(settle, vec![]).await.expect("wait for paint");
-    let png = client.screenshot().await.expect("screenshot");
-    std::fs::write(setup.screenshots.join(name), png).expect("write screenshot");
+    // From the X server, as a user sees the window: WebKitWebDriver's own screenshot hangs when
+    // the app runs without WebKit's DMA-BUF renderer (its choice on machines without a GPU).
+    let (x, y, w, h) = client.get_window_rect().await.expect("window position and size");
+    let file = setup.screenshots.join(name);
+    x_tool("import", &["-window", "root", "-crop", &format!("{w}x{h}+{x}+{y}"), "+repage", &file.to_string_lossy()]);
 }
 
 async fn find(client: &Client, css: &str) -> Element {
