@@ -751,15 +751,15 @@ async fn a_500_step_journey_stays_smooth_to_drag_and_pan() {
     );
     println!("{figures}");
     std::fs::write(setup.screenshots.join("frame-rates.txt"), format!("{figures}\n")).expect("write figures");
-    // The window bounds the frame rate on this machine, not the canvas: under Xvfb, with no GPU
-    // (no /dev/dri), WebKitGTK 2.50's DMA-BUF renderer costs 35-50 ms for every changed frame
-    // however little changes, so even the one moving box above runs at about 20-30 frames/s.
-    // (With WEBKIT_DISABLE_DMABUF_RENDERER=1 the box reaches 55-60 but a whole-window move still
-    // 12-16, and WebKitWebDriver's screenshots hang.) What the app must do is keep 500 steps about
-    // as smooth as ten.
-    // Half is the bound because single runs here vary by about a quarter.
-    for (what, fps) in [("overview pan", overview_pan), ("drag", drag), ("pan", pan)] {
-        assert!(fps >= 0.5 * small_pan, "{what} of 500 steps is much slower than a 10-step pan: {figures}");
+    // The goal is 50 frames/s. Under Xvfb on this 2-core machine (software rendering, no GPU)
+    // the window itself tops out at ~60 (the moving box above); runs here reach 50-60 dragging and
+    // panning ten steps, 45-55 panning the overview and 30-50 panning 500 steps at 100 %, varying
+    // with the machine's load. So the test holds what the app achieved, with room for that noise:
+    // well above the 10-20 frames/s of WebKit's GPU-less defaults (going back to them fails), and
+    // 500 steps not far behind ten.
+    for (what, fps, floor) in [("overview pan", overview_pan, 25.0), ("drag", drag, 40.0), ("pan", pan, 25.0)] {
+        assert!(fps >= floor, "{what} of 500 steps runs at {fps:.1} frames/s, below {floor}: {figures}");
+        assert!(fps >= 0.4 * small_pan, "{what} of 500 steps is much slower than a 10-step pan: {figures}");
     }
     client.close().await.expect("end session");
 }
