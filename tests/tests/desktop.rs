@@ -95,8 +95,11 @@ async fn screenshot(client: &Client, setup: &Setup, name: &str) {
     // Let WebKit paint what the DOM already holds: two animation frames.
     let settle = "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));";
     client.execute_async(settle, vec![]).await.expect("wait for paint");
-    let png = client.screenshot().await.expect("screenshot");
-    std::fs::write(setup.screenshots.join(name), png).expect("write screenshot");
+    // From the X server, as a user sees the window: WebKitWebDriver's own screenshot hangs when
+    // the app runs without WebKit's DMA-BUF renderer (its choice on machines without a GPU).
+    let (x, y, w, h) = client.get_window_rect().await.expect("window position and size");
+    let file = setup.screenshots.join(name);
+    x_tool("import", &["-window", "root", "-crop", &format!("{w}x{h}+{x}+{y}"), "+repage", &file.to_string_lossy()]);
 }
 
 async fn find(client: &Client, css: &str) -> Element {
@@ -702,6 +705,12 @@ async fn a_500_step_journey_stays_smooth_to_drag_and_pan() {
     let idle = "const done = arguments[0]; const f = []; const tick = t => { f.push(t); \
         if (f.length < 61) requestAnimationFrame(tick); else done(60000 / (f[60] - f[0])); }; requestAnimationFrame(tick);";
     let idle_fps = client.execute_async(idle, vec![]).await.expect("idle frame rate").as_f64().unwrap_or(0.0);
+    // The window's floor: the least a frame can change, one 100 px box moving, nothing else.
+    let floor = "const done = arguments[0]; const b = document.createElement('div'); \
+        b.style.cssText = 'position:fixed;left:300px;top:300px;width:100px;height:100px;background:#0f766e;z-index:99;will-change:transform'; \
+        document.body.appendChild(b); const f = []; const tick = t => { f.push(t); b.style.transform = `translateX(${f.length % 7}px)`; \
+        if (f.length < 61) requestAnimationFrame(tick); else { b.remove(); done(60000 / (f[60] - f[0])); } }; requestAnimationFrame(tick);";
+    let box_fps = client.execute_async(floor, vec![]).await.expect("box frame rate").as_f64().unwrap_or(0.0);
 
     // Reference, in this run on this machine: panning a ten-step sample.
     find(&client, ".journey-card[data-journey-id='credit-card-activation']").await.click().await.expect("open sample");
@@ -737,16 +746,20 @@ async fn a_500_step_journey_stays_smooth_to_drag_and_pan() {
     screenshot(&client, &setup, "16-500-steps-100.png").await;
 
     let figures = format!(
-        "idle {idle_fps:.1} frames/s; panning a 10-step sample {small_pan:.1}; 500 steps: overview pan {overview_pan:.1}, \
+        "idle {idle_fps:.1} frames/s; a 100 px box moving {box_fps:.1}; panning a 10-step sample {small_pan:.1}; 500 steps: overview pan {overview_pan:.1}, \
          at 100 % drag {drag:.1}, pan {pan:.1} frames/s"
     );
     println!("{figures}");
     std::fs::write(setup.screenshots.join("frame-rates.txt"), format!("{figures}\n")).expect("write figures");
-    // Painting bounds the frame rate on this machine (software rendering under Xvfb: even ten
-    // steps pan at ~20 frames/s); what the app must do is keep 500 steps about as smooth as ten.
-    // Half is the bound because single runs here vary by about a quarter.
-    for (what, fps) in [("overview pan", overview_pan), ("drag", drag), ("pan", pan)] {
-        assert!(fps >= 0.5 * small_pan, "{what} of 500 steps is much slower than a 10-step pan: {figures}");
+    // The goal is 50 frames/s. Under Xvfb on this 2-core machine (software rendering, no GPU)
+    // the window itself tops out at ~60 (the moving box above); runs here reach 50-60 dragging and
+    // panning ten steps, 45-55 panning the overview and 30-50 panning 500 steps at 100 %, varying
+    // with the machine's load. So the test holds what the app achieved, with room for that noise:
+    // well above the 10-20 frames/s of WebKit's GPU-less defaults (going back to them fails), and
+    // 500 steps not far behind ten.
+    for (what, fps, floor) in [("overview pan", overview_pan, 25.0), ("drag", drag, 40.0), ("pan", pan, 25.0)] {
+        assert!(fps >= floor, "{what} of 500 steps runs at {fps:.1} frames/s, below {floor}: {figures}");
+        assert!(fps >= 0.4 * small_pan, "{what} of 500 steps is much slower than a 10-step pan: {figures}");
     }
     client.close().await.expect("end session");
 }
@@ -1058,7 +1071,7 @@ async fn the_decision_inspector_ranks_offers_for_a_sample_customer() {
         None => None,
     };
     assert_eq!(shown, expected.chosen, "the ranking with the catalogue offer is core's");
-    screenshot(&client, &setup, "22-catalogue-offer.png").await;
+    screenshot(&client, &setup, "26-catalogue-offer.png").await;
     keys(&client, &[Key::Control], 's').await;
     wait_for_text(&client, "#status", "Saved · revision").await;
     client.close().await.expect("end session");
@@ -1067,4 +1080,108 @@ async fn the_decision_inspector_ranks_offers_for_a_sample_customer() {
     store.close().await;
     assert_eq!(saved.catalogue_offers, vec!["gold_card".to_string()]);
     assert!(matches!(&saved.node("nba").expect("nba").kind, journeys_core::NodeKind::Decision(d) if d.offers.last().map(String::as_str) == Some("gold_card")));
+}
+
+/// Run an X client (xdotool, ImageMagick's `import`) on the test's display; fail with its output.
+fn x_tool(program: &str, args: &[&str]) -> String {
+    let out = Command::new("timeout")
+        .arg("30")
+        .arg(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {program} (`cargo xtask test` installs it): {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{program} {args:?} failed ({}): {stdout}{}", out.status, String::from_utf8_lossy(&out.stderr));
+    stdout
+}
+
+/// Answer the app's native GTK file dialog titled `title` as a user would: wait until it is on
+/// screen, give it the keyboard, open its location field (Ctrl+L; the Save dialog's name field
+/// takes a path too), type `path` and press Return. With `photo`, the screen (dialog included)
+/// is photographed first into that file under the screenshot folder.
+fn answer_file_dialog(setup: &Setup, title: &str, path: &std::path::Path, photo: Option<&str>) {
+    let found = x_tool("xdotool", &["search", "--sync", "--onlyvisible", "--name", &format!("^{title}$")]);
+    let window = found.lines().next().unwrap_or_else(|| panic!("no dialog titled {title:?}")).trim().to_string();
+    // Give GTK a moment to lay the dialog out and load the folder.
+    std::thread::sleep(Duration::from_millis(700));
+    if let Some(photo) = photo {
+        let file = setup.screenshots.join(photo);
+        x_tool("import", &["-window", "root", &file.to_string_lossy()]);
+    }
+    x_tool("xdotool", &["windowfocus", "--sync", &window]);
+    x_tool("xdotool", &["key", "--clearmodifiers", "ctrl+l"]);
+    std::thread::sleep(Duration::from_millis(300));
+    x_tool("xdotool", &["key", "--clearmodifiers", "ctrl+a"]);
+    x_tool("xdotool", &["type", "--delay", "20", &path.to_string_lossy()]);
+    std::thread::sleep(Duration::from_millis(300));
+    x_tool("xdotool", &["key", "Return"]);
+}
+
+async fn input_value(client: &Client, css: &str) -> String {
+    find(client, css).await.prop("value").await.expect("value").unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_and_import_journey_json_through_the_native_file_dialogs() {
+    let Some(setup) = setup() else { return };
+    let Launched { _one, _dir, database_url, driver: _driver, client } = launch(&setup).await;
+    sign_in(&client, "dana").await;
+    let files = tempfile::tempdir().expect("folder for the files");
+    let store = Store::open(&database_url).await.expect("open the app's database");
+    let id = "credit-card-activation";
+    find(&client, &format!(".journey-card[data-journey-id='{id}']")).await.click().await.expect("open sample");
+    find(&client, ".node").await;
+
+    // Export: the Save dialog, a path typed into it, the file written as the stored journey.
+    let exported = files.path().join("exported.json");
+    find(&client, "#export-json").await.click().await.expect("export");
+    answer_file_dialog(&setup, "Export journey JSON", &exported, Some("22-export-save-dialog.png"));
+    wait_for_text(&client, "#file-note-text", "Exported to").await;
+    assert_eq!(text(&client, "#file-note-text").await, format!("Exported to {}", exported.display()));
+    let written = std::fs::read_to_string(&exported).expect("the exported file");
+    let stored = store.load_draft(id).await.expect("stored draft").journey;
+    assert_eq!(journeys_core::parse_journey(&written).expect("the export parses"), stored, "the file holds the stored journey");
+    assert_eq!(written, format!("{}\n", journeys_core::to_pretty_json(&stored)), "pretty journey JSON, as `journeys drafts show` prints it");
+
+    // Import a copy changed outside the app: it becomes a new draft beside the original.
+    let mut changed = stored.clone();
+    changed.name = "Activation, edited in a text editor".into();
+    changed.nodes[0].position.x += 40.0;
+    let modified = files.path().join("modified.json");
+    std::fs::write(&modified, journeys_core::to_pretty_json(&changed)).expect("write the modified copy");
+    let drafts_before = store.list_drafts().await.expect("drafts").len();
+    // An unsaved edit in the open draft is saved before the import opens the new one.
+    let name = find(&client, ".journey-name").await;
+    name.clear().await.expect("clear the name");
+    name.send_keys("Activation, renamed before the import\n").await.expect("rename");
+    wait_for_text(&client, "#status", "Unsaved changes").await;
+    let stored = journeys_core::Journey { name: "Activation, renamed before the import".into(), ..stored };
+    find(&client, "#import-json").await.click().await.expect("import");
+    answer_file_dialog(&setup, "Import journey JSON", &modified, Some("23-import-open-dialog.png"));
+    let new_id = format!("{id}-2");
+    wait_for_text(&client, "#file-note-text", &format!("Imported {} as a new draft ({new_id})", modified.display())).await;
+    assert_eq!(input_value(&client, ".journey-name").await, changed.name, "the editor shows the imported draft");
+    find(&client, ".node").await;
+    screenshot(&client, &setup, "24-imported-draft.png").await;
+    let imported = store.load_draft(&new_id).await.expect("the imported draft").journey;
+    assert_eq!(imported, journeys_core::Journey { id: new_id.clone(), ..changed.clone() });
+    assert_eq!(store.load_draft(id).await.expect("original").journey, stored, "the original draft holds its edit and nothing of the import");
+    assert_eq!(store.list_drafts().await.expect("drafts").len(), drafts_before + 1);
+
+    // A malformed file: the error names the file, line and column, and nothing changes.
+    let broken = files.path().join("broken.json");
+    std::fs::write(&broken, "{\n  \"format_version\": 1,\n  \"id\": \"broken\"\n  \"name\": \"x\"\n}\n").expect("write the broken file");
+    let expected = journeys_core::parse_journey(&std::fs::read_to_string(&broken).expect("read")).expect_err("the file is broken");
+    find(&client, "#import-json").await.click().await.expect("import again");
+    answer_file_dialog(&setup, "Import journey JSON", &broken, None);
+    wait_for_text(&client, "#file-note.error #file-note-text", "Not imported").await;
+    let shown = text(&client, "#file-note-text").await;
+    assert_eq!(shown, format!("Not imported: {}: {expected}", broken.display()));
+    assert!(shown.contains("line 4, column 3"), "serde_json's line and column: {shown}");
+    screenshot(&client, &setup, "25-import-error.png").await;
+    assert_eq!(input_value(&client, ".journey-name").await, changed.name, "the open draft is still the imported one");
+    assert_eq!(store.list_drafts().await.expect("drafts").len(), drafts_before + 1, "no draft was added");
+    assert_eq!(store.load_draft(&new_id).await.expect("imported draft").journey, imported, "and none changed");
+    store.close().await;
+    client.close().await.expect("end session");
 }

@@ -72,6 +72,29 @@ struct NameArg<'a> {
 }
 
 #[derive(Serialize)]
+struct ExportArgs<'a> {
+    journey: &'a Journey,
+}
+
+/// A journey file imported as a new draft (`src-tauri/src/files.rs`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Imported {
+    pub draft: StoredDraft,
+    pub file: String,
+}
+
+/// Export through the native Save dialog; the path written, or `None` when cancelled.
+pub async fn export_journey(journey: &Journey) -> Result<Option<String>, ApiError> {
+    invoke("export_journey", ExportArgs { journey }).await
+}
+
+/// Import through the native Open dialog; `None` when cancelled, `kind == "invalid"` with the
+/// file, line and column when the file is not a journey.
+pub async fn import_journey() -> Result<Option<Imported>, ApiError> {
+    invoke("import_journey", NoArgs {}).await
+}
+
+#[derive(Serialize)]
 struct SaveArgs<'a> {
     journey: &'a Journey,
     revision: i64,

@@ -20,9 +20,11 @@ pub const APP_PACKAGES: &[&str] = &[
     "librsvg2-dev",
 ];
 
-/// What the tests add: a display server, the WebKit WebDriver, a PostgreSQL server and an SMTP
-/// server (Python's aiosmtpd) for the email connector.
-pub const TEST_PACKAGES: &[&str] = &["xvfb", "xauth", "webkit2gtk-driver", "postgresql", "python3-aiosmtpd"];
+/// What the tests add: a display server, the WebKit WebDriver, a PostgreSQL server, an SMTP
+/// server (Python's aiosmtpd) for the email connector, xdotool (types into the native GTK file
+/// dialogs of import and export) and ImageMagick (`import` photographs the whole screen,
+/// dialogs included, which WebDriver cannot).
+pub const TEST_PACKAGES: &[&str] = &["xvfb", "xauth", "webkit2gtk-driver", "postgresql", "python3-aiosmtpd", "xdotool", "imagemagick"];
 
 pub const WASM_BINDGEN_VERSION: &str = "0.2.130";
 

@@ -81,6 +81,22 @@ impl Store {
         Err(StoreError::AlreadyExists(base))
     }
 
+    /// A new draft from an imported journey file: everything as in the file, under the file's id
+    /// when it is free, else the first free `id-2`, `id-3`, … (importing never overwrites a draft).
+    pub async fn import_draft(&self, journey: &Journey, actor: &str) -> Result<StoredDraft, StoreError> {
+        for n in 1..1000 {
+            let mut draft = journey.clone();
+            if n > 1 {
+                draft.id = format!("{}-{n}", journey.id);
+            }
+            match self.create_draft(&draft, actor).await {
+                Err(StoreError::AlreadyExists(_)) => continue,
+                other => return other,
+            }
+        }
+        Err(StoreError::AlreadyExists(journey.id.clone()))
+    }
+
     pub async fn load_draft(&self, id: &str) -> Result<StoredDraft, StoreError> {
         let row = sqlx::query("SELECT document, revision, updated_at FROM journey_drafts WHERE id = $1")
             .bind(id)

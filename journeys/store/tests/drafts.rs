@@ -59,6 +59,25 @@ async fn save_bumps_the_revision_and_stale_save_conflicts() {
 }
 
 #[tokio::test]
+async fn an_imported_journey_becomes_a_new_draft_and_never_overwrites_one() {
+    each_backend(|db: TestDb| async move {
+        let store = db.store;
+        let actor = designer(&store).await;
+        let journey = sample_journeys().remove(0);
+        let first = store.import_draft(&journey, actor).await.expect("import into a free id");
+        assert_eq!(first.journey, journey, "the file's id and content are kept");
+        let mut changed = journey.clone();
+        changed.name = "Changed outside the app".into();
+        let second = store.import_draft(&changed, actor).await.expect("import over a taken id");
+        assert_eq!(second.journey.id, format!("{}-2", journey.id));
+        assert_eq!(second.journey.name, "Changed outside the app");
+        assert_eq!(store.load_draft(&journey.id).await.expect("original").journey, journey, "the original draft is untouched");
+        assert_eq!(store.import_draft(&changed, actor).await.expect("third").journey.id, format!("{}-3", journey.id));
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn missing_and_duplicate_drafts_are_errors() {
     each_backend(|db: TestDb| async move {
         let store = db.store;

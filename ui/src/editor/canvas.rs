@@ -17,6 +17,8 @@ const OVERVIEW_BELOW: f64 = 0.55;
 const OVERVIEW_FROM_STEPS: usize = 80;
 /// Screen pixels around the view within which steps are drawn already, so panning reveals them.
 const VIEW_MARGIN: f64 = 200.0;
+/// The background dot grid's spacing in canvas units (two snapping steps).
+const GRID_CELL: f64 = 20.0;
 
 
 impl EditorState {
@@ -242,6 +244,11 @@ pub fn Canvas(state: EditorState) -> impl IntoView {
         let (x, y) = state.pan.get();
         format!("transform: translate({x:.1}px, {y:.1}px) scale({:.3})", state.zoom.get())
     };
+    let grid_style = move || {
+        let (x, y) = state.pan.get();
+        let cell = GRID_CELL * state.zoom.get();
+        format!("background-size: {cell:.2}px {cell:.2}px; background-position: {:.1}px {:.1}px", x.rem_euclid(cell), y.rem_euclid(cell))
+    };
     // The world SVG covers the journey and a wide margin (for edges being drawn, dropped steps).
     let world = Memo::new(move |_| {
         let (x, y, w, h) = state.journey.with(geometry::bounds).unwrap_or((0.0, 0.0, NODE_W, NODE_H));
@@ -257,15 +264,14 @@ pub fn Canvas(state: EditorState) -> impl IntoView {
         <div class="canvas" id="canvas" node_ref=state.canvas on:pointerdown=start_pan on:wheel=wheel
             class:panning=move || matches!(state.drag.get(), Drag::Pan { .. })
             class:connecting=move || matches!(state.drag.get(), Drag::Connect { .. })>
-            <div class="canvas-bg"></div>
+            // The dot grid is the still background, shifted and scaled with the view: a huge grid
+            // in the moving layer cost a third of the frame rate while panning under software
+            // rendering (its tiles were painted as they came into view); one small tile image
+            // repeated is cheap to paint again.
+            <div class="canvas-bg" style=grid_style></div>
             // Pan and zoom move this layer with a CSS transform: the compositor can move what is
             // already painted instead of repainting every step on every frame.
             <div class="world" style=pan_transform>
-                // The dot grid lives in the moving layer too, so panning repaints nothing.
-                <div class="world-grid" style=move || {
-                    let (x, y, w, h) = world.get();
-                    format!("left: {x:.0}px; top: {y:.0}px; width: {w:.0}px; height: {h:.0}px")
-                }></div>
                 <svg class="world-svg"
                     style=move || { let (x, y, _, _) = world.get(); format!("left: {x:.0}px; top: {y:.0}px") }
                     width=move || world.get().2 height=move || world.get().3

@@ -115,6 +115,13 @@ pub struct EditorState {
     pub show_shortcuts: RwSignal<bool>,
     /// The signed-in role may look and simulate but not change the draft (reviewers, analysts).
     pub read_only: bool,
+    /// The outcome of the last import or export: `Ok` a note, `Err` an error to show.
+    pub file_note: RwSignal<Option<Result<String, String>>>,
+}
+
+thread_local! {
+    /// A note for the next editor to open (an import opens its new draft in a new editor).
+    static NOTE_FOR_NEXT_EDITOR: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
 }
 
 impl EditorState {
@@ -148,6 +155,7 @@ impl EditorState {
             clipboard: RwSignal::new(None),
             show_shortcuts: RwSignal::new(false),
             read_only,
+            file_note: RwSignal::new(NOTE_FOR_NEXT_EDITOR.with(|n| n.borrow_mut().take()).map(Ok)),
         }
     }
 
@@ -225,6 +233,50 @@ impl EditorState {
                 }
                 Err(e) if e.kind == "conflict" => state.status.set(SaveStatus::Failed(format!("Not saved: {}", e.message))),
                 Err(e) => state.status.set(SaveStatus::Failed(e.message)),
+            }
+        });
+    }
+
+    /// Write the journey as shown (saved or not) to a file chosen in the native Save dialog.
+    pub fn export_json(&self) {
+        let state = *self;
+        let journey = state.journey.get_untracked();
+        spawn_local(async move {
+            match crate::api::export_journey(&journey).await {
+                Ok(Some(path)) => state.file_note.set(Some(Ok(format!("Exported to {path}")))),
+                Ok(None) => {}
+                Err(e) => state.file_note.set(Some(Err(format!("Not exported: {}", e.message)))),
+            }
+        });
+    }
+
+    /// Read a journey file chosen in the native Open dialog into a new draft and open it. A file
+    /// that is not a journey changes nothing; its error (file, line, column) is shown here.
+    pub fn import_json(&self, screen: RwSignal<Screen>) {
+        let state = *self;
+        spawn_local(async move {
+            // The import opens another draft: first keep what was edited in this one.
+            if state.status.get_untracked() == SaveStatus::Unsaved {
+                let journey = state.journey.get_untracked();
+                match crate::api::save_journey(&journey, state.revision.get_untracked()).await {
+                    Ok(revision) => {
+                        state.revision.set(revision);
+                        state.status.set(SaveStatus::Saved(revision));
+                    }
+                    Err(e) => {
+                        state.file_note.set(Some(Err(format!("Not imported: this draft could not be saved first: {}", e.message))));
+                        return;
+                    }
+                }
+            }
+            match crate::api::import_journey().await {
+                Ok(Some(imported)) => {
+                    let id = imported.draft.journey.id.clone();
+                    NOTE_FOR_NEXT_EDITOR.with(|n| *n.borrow_mut() = Some(format!("Imported {} as a new draft ({id})", imported.file)));
+                    screen.set(Screen::Editor(id));
+                }
+                Ok(None) => {}
+                Err(e) => state.file_note.set(Some(Err(format!("Not imported: {}", e.message)))),
             }
         });
     }
@@ -398,6 +450,12 @@ fn EditorView(draft: StoredDraft, screen: RwSignal<Screen>) -> impl IntoView {
                 <button id="simulate-toggle" class="ghost" class:active=move || state.simulating.get()
                     title="Simulate this journey against sample customers"
                     on:click=move |_| state.simulating.update(|s| *s = !*s)>"Simulate"</button>
+                {(!read_only).then(|| view! {
+                    <button id="import-json" class="ghost" title="Import a journey JSON file as a new draft"
+                        on:click=move |_| state.import_json(screen)>"Import JSON…"</button>
+                })}
+                <button id="export-json" class="ghost" title="Export this journey as a JSON file"
+                    on:click=move |_| state.export_json()>"Export JSON…"</button>
                 <button id="open-review" class="ghost" title="Versions, diff and review"
                     on:click=move |_| screen.set(Screen::Review(journey_id.get_value()))>"Versions & review"</button>
                 {read_only.then(|| view! { <span class="read-only-chip" id="read-only" title="Your role may look and simulate, not edit">"Read only"</span> })}
@@ -413,6 +471,18 @@ fn EditorView(draft: StoredDraft, screen: RwSignal<Screen>) -> impl IntoView {
                     <button id="save" class="primary" title="Save (Ctrl+S)" on:click=move |_| state.save()>"Save"</button>
                 })}
             </div>
+            {move || state.file_note.get().map(|note| {
+                let (class, text) = match note {
+                    Ok(text) => ("file-note", text),
+                    Err(text) => ("file-note error", text),
+                };
+                view! {
+                    <div class=class id="file-note" role="status">
+                        <span id="file-note-text">{text}</span>
+                        <button class="ghost icon" id="file-note-close" title="Dismiss" on:click=move |_| state.file_note.set(None)>"×"</button>
+                    </div>
+                }
+            })}
             <div class="editor-body">
                 {(!read_only).then(|| view! { <palette::Palette state=state /> })}
                 <canvas::Canvas state=state />
