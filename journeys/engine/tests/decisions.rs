@@ -23,11 +23,7 @@ const NBA_JOURNEY: &str = "credit-card-for-savings-holders";
 async fn publish(store: &Store) -> CompiledJourney {
     let template = journeys_core::catalog::template(NBA_JOURNEY).expect("template");
     let journey = journeys_core::template::instantiate(&template, NBA_JOURNEY);
-    store.add_user("dana", Role::Designer, None).await.expect("designer");
-    store.add_user("rui", Role::Reviewer, None).await.expect("reviewer");
-    let version = store.submit(&journey, "dana").await.expect("submit");
-    store.approve(&version.reference(), "rui", "checked").await.expect("approve");
-    store.publish(&version.reference(), "rui").await.expect("publish");
+    publish_journey(store, &journey).await;
     CompiledJourney::new(journey).expect("compiles")
 }
 

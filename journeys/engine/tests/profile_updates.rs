@@ -6,7 +6,6 @@ mod support;
 use journeys_core::simulate::START_MS;
 use journeys_engine::wire::{Event, Position};
 use journeys_engine::{Clock, Processor};
-use journeys_store::{Role, Store};
 use serde_json::json;
 use support::*;
 
@@ -39,14 +38,6 @@ fn vip_journey() -> journeys_core::Journey {
     .expect("journey")
 }
 
-async fn publish(store: &Store) {
-    store.add_user("dana", Role::Designer, None).await.expect("designer");
-    store.add_user("rui", Role::Reviewer, None).await.expect("reviewer");
-    let version = store.submit(&vip_journey(), "dana").await.expect("submit");
-    store.approve(&version.reference(), "rui", "checked").await.expect("approve");
-    store.publish(&version.reference(), "rui").await.expect("publish");
-}
-
 fn login(id: &str, at: i64) -> Event {
     Event { id: id.into(), customer_id: "C1".into(), event_type: "app_login".into(), time: at, attributes: json!({}), position: Position::Item(0) }
 }
@@ -55,7 +46,7 @@ fn login(id: &str, at: i64) -> Event {
 async fn an_update_step_changes_the_stored_profile_for_later_events() {
     each_backend(|db| async move {
         let store = db.store;
-        publish(&store).await;
+        publish_journey(&store, &vip_journey()).await;
         let mut c = customer("C1", "UTC");
         c.segment = "mass".into();
         let age = c.age;

@@ -62,12 +62,16 @@ pub const HOUR: i64 = 3_600_000;
 /// Publish the template through the store's four-eyes workflow; returns `JOURNEY@N`.
 pub async fn publish_template(store: &Store) -> String {
     let template = journeys_core::catalog::template(JOURNEY).expect("template");
-    let journey = journeys_core::template::instantiate(&template, JOURNEY);
+    publish_journey(store, &journeys_core::template::instantiate(&template, JOURNEY)).await
+}
+
+/// Publish `journey` (submitted by dana, approved and published by rui); returns `ID@N`.
+pub async fn publish_journey(store: &Store, journey: &journeys_core::Journey) -> String {
     if store.users().await.expect("users").is_empty() {
         store.add_user("dana", Role::Designer, None).await.expect("designer");
         store.add_user("rui", Role::Reviewer, None).await.expect("reviewer");
     }
-    let version = store.submit(&journey, "dana").await.expect("submit");
+    let version = store.submit(journey, "dana").await.expect("submit");
     store.approve(&version.reference(), "rui", "checked").await.expect("approve");
     store.publish(&version.reference(), "rui").await.expect("publish");
     version.reference()
