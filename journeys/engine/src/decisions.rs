@@ -39,7 +39,7 @@ pub(crate) async fn log(tx: &mut EngineTx, recipient: &Recipient, live: &LiveVer
         }
     }
     for ranked in &ranking {
-        let Some((offer, _)) = find_offer(&live.compiled, Some(&live.catalogue.offers), &ranked.offer) else { continue };
+        let Ok((offer, _)) = find_offer(&live.compiled, Some(&live.catalogue.offers), &ranked.offer) else { continue };
         if let Some(name) = &offer.propensity_score {
             scores.insert(name.clone(), ranked.propensity);
         }

@@ -215,6 +215,11 @@ async fn catalogue_offers_decide_with_their_approved_version_and_ignored_offers_
         let compiled = CompiledJourney::new(catalogue_journey()).expect("compiles");
         let with_catalogue = Options { catalogue: Some(Arc::new(store.live_catalogue().await.expect("catalogue"))), ..Options::default() };
         assert_eq!(simulated_choices(&compiled, &ignorer, &[t0, t0 + 2 * DAY, t0 + 4 * DAY], with_catalogue), ["gold-card", "gold-card", "no offer"]);
+        // Without the catalogue the offer is not there to choose.
+        assert_eq!(simulated_choices(&compiled, &ignorer, &[t0], Options::default()), ["no offer"]);
+        let mut ctx = ignorer.context(t0);
+        let outcome = journeys_core::interpret::rank(&compiled, &["gold-card".to_string()], journeys_core::kinds::Objective::Profit, &mut ctx);
+        assert_eq!(outcome.excluded, vec![Excluded { offer: "gold-card".into(), why: Exclusion::NotInCatalogue }]);
         let sent = store.customer_actions("IGN").await.expect("actions").iter().filter(|a| a.outcome == "sent").map(|a| a.offer.clone()).collect::<Vec<_>>();
         assert_eq!(sent, vec![Some("gold-card".to_string()); 2]);
 

@@ -92,16 +92,19 @@ pub struct DecisionOutcome {
 /// Decide among `ids`: each is looked up (the offer and its compiled eligibility rule),
 /// filtered (validity, contact policy against `ctx.offer_history()`, then the rule), weighed
 /// and ranked.
-pub fn decide<'a>(ids: &[String], lookup: impl Fn(&str) -> Option<(&'a Offer, Option<&'a Condition>)>, objective: Objective, ctx: &mut Context) -> DecisionOutcome {
+pub fn decide<'a>(ids: &[String], lookup: impl Fn(&str) -> Result<(&'a Offer, Option<&'a Condition>), Exclusion>, objective: Objective, ctx: &mut Context) -> DecisionOutcome {
     let now = ctx.now();
     let mut ranking = Vec::with_capacity(ids.len());
     let mut excluded = Vec::new();
     // The rules of one decision read the same few attributes: look each up once.
     let mut memo = Memo::default();
     for id in ids {
-        let Some((offer, rule)) = lookup(id) else {
-            excluded.push(Excluded { offer: id.clone(), why: Exclusion::UnknownOffer });
-            continue;
+        let (offer, rule) = match lookup(id) {
+            Ok(found) => found,
+            Err(why) => {
+                excluded.push(Excluded { offer: id.clone(), why });
+                continue;
+            }
         };
         let why = if !within_validity(offer.valid_from, offer.valid_until, now) {
             Some(Exclusion::OutOfValidity)
@@ -134,25 +137,19 @@ pub fn decide<'a>(ids: &[String], lookup: impl Fn(&str) -> Option<(&'a Offer, Op
 /// the journey's own, or one of its catalogue offers in the context's catalogue.
 pub fn rank(journey: &CompiledJourney, offers: &[String], objective: Objective, ctx: &mut Context) -> DecisionOutcome {
     let catalogue = ctx.catalogue().cloned();
-    let mut outcome = decide(offers, |id| find_offer(journey, catalogue.as_deref(), id), objective, ctx);
-    for excluded in &mut outcome.excluded {
-        if excluded.why == Exclusion::UnknownOffer && journey.journey().catalogue_offers.contains(&excluded.offer) {
-            excluded.why = Exclusion::NotInCatalogue;
-        }
-    }
-    outcome
+    decide(offers, |id| find_offer(journey, catalogue.as_deref(), id), objective, ctx)
 }
 
 /// Offer `id` as `journey` may use it, with its compiled eligibility rule: the journey's own
-/// definition, else (when the journey names it from the catalogue) the catalogue's.
-pub fn find_offer<'a>(journey: &'a CompiledJourney, catalogue: Option<&'a CompiledOffers>, id: &str) -> Option<(&'a Offer, Option<&'a Condition>)> {
+/// definition, else (when the journey names it from the catalogue) the catalogue's approved one.
+pub fn find_offer<'a>(journey: &'a CompiledJourney, catalogue: Option<&'a CompiledOffers>, id: &str) -> Result<(&'a Offer, Option<&'a Condition>), Exclusion> {
     if let Some(own) = journey.journey().offers.iter().find(|o| o.id == id) {
-        return Some((own, journey.eligibility_rule(id)));
+        return Ok((own, journey.eligibility_rule(id)));
     }
     if !journey.journey().catalogue_offers.iter().any(|c| c == id) {
-        return None;
+        return Err(Exclusion::UnknownOffer);
     }
-    catalogue?.get(id)
+    catalogue.and_then(|c| c.get(id)).ok_or(Exclusion::NotInCatalogue)
 }
 
 fn key(r: &RankedOffer, objective: Objective) -> f64 {
@@ -236,7 +233,7 @@ impl CompiledOffers {
 
     /// Decide among `ids` of this catalogue.
     pub fn decide(&self, ids: &[String], objective: Objective, ctx: &mut Context) -> DecisionOutcome {
-        decide(ids, |id| self.get(id), objective, ctx)
+        decide(ids, |id| self.get(id).ok_or(Exclusion::UnknownOffer), objective, ctx)
     }
 }
 

@@ -12,7 +12,7 @@ use rhai::Dynamic;
 use serde::{Deserialize, Serialize};
 
 pub use compiled::{CompileError, CompiledJourney};
-pub use decide::{decide, find_offer, CompiledOffers, DecisionOutcome, Excluded, Exclusion, OfferRuleError, RankedOffer};
+pub use decide::{decide, find_offer, rank, CompiledOffers, DecisionOutcome, Excluded, Exclusion, OfferRuleError, RankedOffer};
 pub use entry::{entry_trigger, may_enter};
 
 use crate::expr::{self, Context};

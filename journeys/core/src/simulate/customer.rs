@@ -340,7 +340,7 @@ impl<'a> Life<'a> {
                 }
                 Effect::Contact { node, channel, purpose, offer, cost, mandatory, .. } => {
                     let catalogue = self.ctx.catalogue().cloned();
-                    let offer = offer.and_then(|o| find_offer(self.journey, catalogue.as_deref(), &o).map(|(x, _)| (o, x.value)));
+                    let offer = offer.and_then(|o| find_offer(self.journey, catalogue.as_deref(), &o).ok().map(|(x, _)| (o, x.value)));
                     let request = Request { channel, purpose, mandatory };
                     self.contacts.push(Contact { node, channel, request, cost, offer });
                     self.deliver(self.contacts.len() - 1, at, tally);
