@@ -25,7 +25,7 @@ impl From<StoreError> for CommandError {
         let kind = match &e {
             StoreError::Conflict { .. } => "conflict",
             StoreError::NotFound(_) => "not_found",
-            StoreError::AlreadyExists(_) => "already_exists",
+            StoreError::AlreadyExists { .. } => "already_exists",
             StoreError::Forbidden { .. } => "forbidden",
             StoreError::FourEyes { .. } => "four_eyes",
             StoreError::SignInFailed | StoreError::UnknownUser(_) => "sign_in_failed",

@@ -49,7 +49,7 @@ impl Store {
         .await;
         match result {
             Ok(_) => {}
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Err(StoreError::AlreadyExists(journey.id.clone())),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Err(StoreError::AlreadyExists { what: "journey", id: journey.id.clone() }),
             Err(e) => return Err(e.into()),
         }
         if let Some(actor) = actor {
@@ -74,11 +74,11 @@ impl Store {
             let mut journey = journeys_core::template::instantiate(content, &id);
             journey.name = name.to_string();
             match self.create_draft(&journey, actor).await {
-                Err(StoreError::AlreadyExists(_)) => continue,
+                Err(StoreError::AlreadyExists { .. }) => continue,
                 other => return other,
             }
         }
-        Err(StoreError::AlreadyExists(base))
+        Err(StoreError::AlreadyExists { what: "journey", id: base })
     }
 
     /// A new draft from an imported journey file: everything as in the file, under the file's id
@@ -90,11 +90,11 @@ impl Store {
                 draft.id = format!("{}-{n}", journey.id);
             }
             match self.create_draft(&draft, actor).await {
-                Err(StoreError::AlreadyExists(_)) => continue,
+                Err(StoreError::AlreadyExists { .. }) => continue,
                 other => return other,
             }
         }
-        Err(StoreError::AlreadyExists(journey.id.clone()))
+        Err(StoreError::AlreadyExists { what: "journey", id: journey.id.clone() })
     }
 
     pub async fn load_draft(&self, id: &str) -> Result<StoredDraft, StoreError> {

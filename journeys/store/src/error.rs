@@ -16,8 +16,8 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("journey '{0}' not found")]
     NotFound(String),
-    #[error("journey '{0}' already exists")]
-    AlreadyExists(String),
+    #[error("{what} '{id}' already exists")]
+    AlreadyExists { what: &'static str, id: String },
     #[error("journey '{id}' was changed elsewhere: you edited revision {expected}, the database has revision {actual}; reload before saving")]
     Conflict { id: String, expected: i64, actual: i64 },
     #[error("stored journey '{id}' is unreadable: {message}")]

@@ -32,7 +32,7 @@ impl Store {
             .execute(&mut *tx)
             .await;
         match inserted {
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Err(StoreError::AlreadyExists(name.to_string())),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Err(StoreError::AlreadyExists { what: "user", id: name.to_string() }),
             other => other?,
         };
         audit::append(&mut tx, "system", "user_added", name, role.key()).await?;

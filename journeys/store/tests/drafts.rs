@@ -86,7 +86,7 @@ async fn missing_and_duplicate_drafts_are_errors() {
         assert!(matches!(store.load_draft("nope").await, Err(StoreError::NotFound(id)) if id == "nope"));
         assert!(matches!(store.save_draft(&journey, 1, actor).await, Err(StoreError::NotFound(_))));
         store.create_draft(&journey, actor).await.expect("create");
-        assert!(matches!(store.create_draft(&journey, actor).await, Err(StoreError::AlreadyExists(_))));
+        assert!(matches!(store.create_draft(&journey, actor).await, Err(StoreError::AlreadyExists { .. })));
     })
     .await;
 }

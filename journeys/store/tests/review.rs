@@ -73,7 +73,8 @@ async fn invalid_journeys_unknown_users_and_bad_references_are_refused() {
         assert!(matches!(store.submit(&sample_journeys().remove(0), "nobody").await, Err(StoreError::UnknownUser(_))));
         assert!(matches!(store.approve("no-at-sign", "rui", "x").await, Err(StoreError::BadReference(_))));
         assert!(matches!(store.approve("x@1", "rui", "x").await, Err(StoreError::NotFound(_))));
-        assert!(matches!(store.add_user("dana", Role::Admin, None).await, Err(StoreError::AlreadyExists(_))));
+        let twice = store.add_user("dana", Role::Admin, None).await.expect_err("a user name is taken once");
+        assert_eq!(twice.to_string(), "user 'dana' already exists");
         assert_eq!(store.versions("loan-application-abandonment").await.expect("versions"), vec![]);
     })
     .await;
