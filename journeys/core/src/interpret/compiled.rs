@@ -109,12 +109,4 @@ impl CompiledJourney {
     pub fn eligibility_rule(&self, offer: &str) -> Option<&Condition> {
         self.eligibility.get(offer)
     }
-
-    /// Whether the offer's eligibility rule (if any) holds for this customer.
-    pub fn eligible(&self, offer: &str, ctx: &mut Context) -> Result<bool, String> {
-        match self.eligibility.get(offer) {
-            None => Ok(true),
-            Some(rule) => rule.eval_bool(ctx).map_err(|e| format!("offer '{offer}': {e}")),
-        }
-    }
 }
