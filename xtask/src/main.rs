@@ -32,8 +32,12 @@ fn main() -> ExitCode {
     }
 }
 
+/// The workspace root. `cargo run` says where xtask's manifest is at run time; the path baked
+/// in at build time is only a fallback, because clones sharing one CARGO_TARGET_DIR share one
+/// xtask binary, built from whichever clone built it last.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest.parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
 pub fn target_dir() -> PathBuf {

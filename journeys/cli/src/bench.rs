@@ -23,6 +23,14 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 5_000)]
         events: u64,
     },
+    /// Scale-out: durable throughput of several `journeys serve` processes sharing the (empty)
+    /// PostgreSQL database given by --database-url, and a raw insert of the same rows.
+    Engines {
+        #[arg(long, default_value_t = 2)]
+        engines: usize,
+        #[arg(long, default_value_t = 40_000)]
+        events: u64,
+    },
     /// Report query time: bulk-load recorded steps of one version (and the per-day counters beside
     /// them) into the database given by --database-url, then time `journeys report` on it.
     Report {
@@ -56,6 +64,7 @@ pub fn run(command: BenchCommand, database_url: Option<String>) -> ExitCode {
     match command {
         BenchCommand::Report { steps, repeats } => crate::report(crate::bench_report::run(database_url, steps, repeats)),
         BenchCommand::Engine { events } => crate::report(crate::bench_engine::run(events)),
+        BenchCommand::Engines { engines, events } => crate::report(crate::bench_scale_out::run(database_url, engines, events)),
         BenchCommand::Decide { offers, decisions, seed } => crate::report(crate::bench_decide::run(offers, decisions, seed)),
         BenchCommand::Sim { customers, threads, template } => {
             use journeys_core::simulate::{simulate, Options, Population, Scenario};

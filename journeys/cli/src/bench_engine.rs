@@ -184,6 +184,7 @@ async fn durable_run(db: &std::path::Path, journey: &Journey, customers: &[Custo
     store.upsert_customers(&rows, T0).await?;
     let processor = Processor::new(store, Clock::manual(T0));
     processor.refresh_versions().await?;
+    processor.rebalance().await?; // not inside the timed loop
     let start = Instant::now();
     for chunk in events.chunks(batch) {
         processor.ingest_batch(chunk).await?;

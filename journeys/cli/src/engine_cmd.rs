@@ -41,9 +41,29 @@ pub struct ServeArgs {
     /// How long one SMTP conversation may take before it counts as failed (and is retried).
     #[arg(long, value_name = "MS", default_value_t = 10_000)]
     smtp_timeout_ms: u64,
+    /// This engine's name among engines sharing one PostgreSQL database; each must have its
+    /// own. Default: HOST:PORT of --listen (a restart on the same port takes its customers
+    /// back at once), or HOST:PID when the port is 0.
+    #[arg(long, value_name = "NAME")]
+    node_id: Option<String>,
+    /// How long this engine's hold on its customers' partitions lasts without renewal: after a
+    /// crash, other engines take them over this long after the last renewal.
+    #[arg(long, value_name = "MS", default_value_t = 10_000)]
+    lease_ttl_ms: u64,
 }
 
 impl ServeArgs {
+    fn node_id(&self) -> String {
+        if let Some(id) = &self.node_id {
+            return id.clone();
+        }
+        let host = hostname::get().map(|h| h.to_string_lossy().into_owned()).unwrap_or_else(|_| "localhost".into());
+        match self.listen.rsplit_once(':').map(|(_, port)| port) {
+            Some(port) if port != "0" => format!("{host}:{port}"),
+            _ => format!("{host}:pid{}", std::process::id()),
+        }
+    }
+
     fn smtp(&self) -> Option<journeys_engine::smtp::SmtpConfig> {
         let url = self.smtp_url.clone()?;
         Some(journeys_engine::smtp::SmtpConfig { url, from: self.smtp_from.clone(), timeout: std::time::Duration::from_millis(self.smtp_timeout_ms) })
@@ -82,9 +102,25 @@ pub fn serve(database_url: Option<String>, args: ServeArgs) -> anyhow::Result<Ex
         let store = Store::open(&url).await?;
         let webhook = args.webhook()?;
         let smtp = args.smtp();
-        let config = EngineConfig { listen: args.listen, sink_dir: args.sink_dir, webhook, smtp, ..EngineConfig::default() };
+        anyhow::ensure!(args.lease_ttl_ms >= 300, "--lease-ttl-ms must be at least 300 (it is renewed every third of it)");
+        let config = EngineConfig {
+            node_id: args.node_id(),
+            lease_ttl: std::time::Duration::from_millis(args.lease_ttl_ms),
+            listen: args.listen,
+            sink_dir: args.sink_dir,
+            webhook,
+            smtp,
+            ..EngineConfig::default()
+        };
         let engine = Engine::start(store.clone(), config).await?;
-        eprintln!("journeys engine listening on http://{} (database {})", engine.local_addr(), store.location());
+        eprintln!(
+            "journeys engine {} listening on http://{} (database {}; {} of {} partitions)",
+            engine.processor().partitions().node(),
+            engine.local_addr(),
+            store.location(),
+            engine.processor().partitions().snapshot().count(),
+            journeys_store::PARTITIONS
+        );
         shutdown_signal().await;
         eprintln!("shutting down");
         engine.shutdown().await;
@@ -143,13 +179,25 @@ pub fn ingest(database_url: Option<String>, file: PathBuf) -> anyhow::Result<Exi
         }
         let processor = Processor::new(store, Clock::System);
         processor.refresh_versions().await?;
-        let (mut accepted, mut duplicates) = (0, 0);
-        for batch in events.chunks(journeys_engine::INGEST_BATCH) {
-            let tally = processor.ingest_batch(batch).await.with_context(|| format!("events from '{}'", batch[0].id))?;
-            accepted += tally.accepted;
-            duplicates += tally.duplicates;
+        // Partitions a running engine holds stay with it: their events are queued for it.
+        let (mut accepted, mut duplicates, mut queued) = (0, 0, 0);
+        let result: anyhow::Result<()> = async {
+            for batch in events.chunks(journeys_engine::INGEST_BATCH) {
+                let tally = processor.ingest_batch(batch).await.with_context(|| format!("events from '{}'", batch[0].id))?;
+                accepted += tally.accepted;
+                duplicates += tally.duplicates;
+                queued += tally.queued;
+            }
+            Ok(())
         }
-        println!("{accepted} accepted, {duplicates} duplicates");
+        .await;
+        processor.partitions().leave(processor.store()).await?;
+        result?;
+        if queued > 0 {
+            println!("{accepted} accepted ({queued} queued for the running engine that holds their customers), {duplicates} duplicates");
+        } else {
+            println!("{accepted} accepted, {duplicates} duplicates");
+        }
         Ok(ExitCode::SUCCESS)
     })
 }

@@ -3,6 +3,7 @@
 mod bench;
 mod bench_decide;
 mod bench_engine;
+mod bench_scale_out;
 mod bench_report;
 mod db;
 mod diff_cmd;

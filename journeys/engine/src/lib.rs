@@ -11,6 +11,7 @@ pub mod http;
 mod live;
 mod metrics;
 pub mod page;
+pub mod partitions;
 mod process;
 mod relay;
 mod sink;
@@ -40,6 +41,11 @@ pub const INGEST_BATCH: usize = 500;
 pub const DEFAULT_BODY_LIMIT: usize = 8 * 1024 * 1024;
 /// How many due wake-ups (and deferrals) one timer round pulls.
 pub const TIMER_BATCH: i64 = 500;
+/// The engine node name of an embedded engine (the app's trial, `journeys ingest`). A
+/// restart under the same name takes its partitions back at once.
+pub const DEFAULT_NODE: &str = "local";
+/// How long a partition lease lasts without renewal (renewed every third of it).
+pub const DEFAULT_LEASE_TTL: Duration = Duration::from_secs(10);
 
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
@@ -56,6 +62,13 @@ pub struct EngineConfig {
     pub version_poll: Duration,
     /// How often due timers are looked for when there were none.
     pub timer_poll: Duration,
+    /// This process's name among engines sharing a database (unique per process).
+    pub node_id: String,
+    /// How long its partition leases last; another engine takes them over this long after it
+    /// stops renewing (a crash).
+    pub lease_ttl: Duration,
+    /// How often events that other engines stored for this one are looked for.
+    pub pending_poll: Duration,
 }
 
 impl Default for EngineConfig {
@@ -69,6 +82,9 @@ impl Default for EngineConfig {
             body_limit: DEFAULT_BODY_LIMIT,
             version_poll: Duration::from_millis(500),
             timer_poll: Duration::from_millis(100),
+            node_id: DEFAULT_NODE.into(),
+            lease_ttl: DEFAULT_LEASE_TTL,
+            pending_poll: Duration::from_millis(20),
         }
     }
 }
@@ -83,8 +99,10 @@ pub struct Engine {
 
 impl Engine {
     pub async fn start(store: Store, config: EngineConfig) -> Result<Engine, EngineError> {
-        let processor = Arc::new(Processor::new(store, config.clock.clone()));
+        let processor = Arc::new(Processor::named(store, config.clock.clone(), config.node_id.clone(), config.lease_ttl));
         processor.refresh_versions().await?;
+        let held = processor.rebalance().await?;
+        tracing::info!(node = %config.node_id, partitions = held, "engine node joined");
         let sink = match &config.sink_dir {
             Some(dir) => Some(FileSink::open(dir).map_err(|source| EngineError::Sink { path: dir.display().to_string(), source })?),
             None => None,
@@ -93,9 +111,12 @@ impl Engine {
             tokio::net::TcpListener::bind(&config.listen).await.map_err(|source| EngineError::Listen { address: config.listen.clone(), source })?;
         let addr = listener.local_addr().map_err(|source| EngineError::Listen { address: config.listen.clone(), source })?;
         let (shutdown, watcher) = watch::channel(false);
-        let mut tasks = Vec::new();
-        tasks.push(tokio::spawn(poll_versions(Arc::clone(&processor), config.version_poll, watcher.clone())));
-        tasks.push(tokio::spawn(fire_timers(Arc::clone(&processor), config.timer_poll, watcher.clone())));
+        let mut tasks = vec![
+            tokio::spawn(poll_versions(Arc::clone(&processor), config.version_poll, watcher.clone())),
+            tokio::spawn(fire_timers(Arc::clone(&processor), config.timer_poll, watcher.clone())),
+            tokio::spawn(keep_leases(Arc::clone(&processor), config.lease_ttl / 3, watcher.clone())),
+            tokio::spawn(drain_pending(Arc::clone(&processor), config.pending_poll, watcher.clone())),
+        ];
         let webhook = match config.webhook.clone() {
             Some(c) => Some(webhook::Webhook::new(c).map_err(EngineError::Connector)?),
             None => None,
@@ -133,11 +154,15 @@ impl Engine {
         &self.processor
     }
 
-    /// Stop taking requests, let the loops finish their current step, and wait for them.
+    /// Stop taking requests, let the loops finish their current step, wait for them, and give
+    /// the partitions back for other engines.
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);
         for task in self.tasks {
             let _ = task.await;
+        }
+        if let Err(e) = self.processor.partitions().leave(self.processor.store()).await {
+            tracing::warn!(error = %e, "cannot give the partitions back; they free up when the leases expire");
         }
     }
 
@@ -167,6 +192,30 @@ async fn poll_versions(processor: Arc<Processor>, every: Duration, mut stop: wat
     while !sleep_or_stop(every, &mut stop).await {
         if let Err(e) = processor.refresh_versions().await {
             tracing::warn!(error = %e, "cannot reload versions");
+        }
+    }
+}
+
+async fn keep_leases(processor: Arc<Processor>, every: Duration, mut stop: watch::Receiver<bool>) {
+    while !sleep_or_stop(every, &mut stop).await {
+        if let Err(e) = processor.rebalance().await {
+            tracing::warn!(error = %e, "cannot renew partition leases");
+        }
+    }
+}
+
+async fn drain_pending(processor: Arc<Processor>, every: Duration, mut stop: watch::Receiver<bool>) {
+    loop {
+        let pause = match processor.process_pending(crate::INGEST_BATCH as i64).await {
+            Ok(0) => every,
+            Ok(_) => Duration::ZERO,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot process events stored by other engines");
+                Duration::from_secs(1)
+            }
+        };
+        if sleep_or_stop(pause, &mut stop).await {
+            return;
         }
     }
 }

@@ -7,13 +7,14 @@ use std::sync::Arc;
 
 use journeys_core::interpret::{self, Effect, Input, Instance, Status, Step};
 use journeys_core::population::Customer;
-use journeys_store::{EngineTx, InstanceRow, Store, VersionStatus};
+use journeys_store::{EngineTx, InstanceRow, Store, StoreError, VersionStatus};
 use serde::{Deserialize, Serialize};
 
 use crate::contact::{govern, idempotency_key, ContactRequest, Origin, Recipient};
 use crate::error::corrupt;
 use crate::live::{LiveSet, LiveVersion};
 use crate::metrics::Metrics;
+use crate::partitions::Partitions;
 use crate::wire::Event;
 use crate::{Clock, EngineError};
 
@@ -37,14 +38,28 @@ pub struct InstanceState {
 /// What became of a batch of events.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct BatchTally {
+    /// New events, stored; processed at once unless queued.
     pub accepted: usize,
     pub duplicates: usize,
+    /// Of the accepted, those whose customers another engine process holds: stored for it
+    /// to process.
+    pub queued: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     Accepted,
     Duplicate,
+    /// Stored for the engine that holds the customer's partition.
+    Queued,
+}
+
+/// Events processed together: new ones (from a request or a file) or ones stored earlier
+/// by another engine for this one (pending).
+#[derive(Clone, Copy)]
+enum Batch<'a> {
+    New(&'a [Event]),
+    Pending(&'a [Event]),
 }
 
 pub struct Processor {
@@ -52,7 +67,11 @@ pub struct Processor {
     live: LiveSet,
     clock: Clock,
     pub(crate) metrics: Arc<Metrics>,
-    /// One writer at a time: the engine owns all customers in this slice (no partitions yet).
+    /// The customers this process may move: its leased partitions.
+    partitions: Partitions,
+    /// Whether it has taken its partitions yet (it does before its first batch).
+    joined: std::sync::atomic::AtomicBool,
+    /// One writer at a time within this process.
     lock: tokio::sync::Mutex<()>,
     /// Events offered through `submit`, waiting for the next writer to commit them together.
     pending: std::sync::Mutex<Vec<Job>>,
@@ -65,8 +84,56 @@ struct Job {
 }
 
 impl Processor {
+    /// A processor named `local` that must take its partitions (`rebalance`) before it moves
+    /// anyone.
     pub fn new(store: Store, clock: Clock) -> Processor {
-        Processor { store, live: LiveSet::default(), clock, metrics: Arc::default(), lock: tokio::sync::Mutex::new(()), pending: Default::default() }
+        Processor::named(store, clock, crate::DEFAULT_NODE.into(), crate::DEFAULT_LEASE_TTL)
+    }
+
+    /// A processor for engine node `node` whose leases last `ttl`.
+    pub fn named(store: Store, clock: Clock, node: String, ttl: std::time::Duration) -> Processor {
+        Processor {
+            store,
+            live: LiveSet::default(),
+            clock,
+            metrics: Arc::default(),
+            partitions: Partitions::new(node, ttl),
+            joined: Default::default(),
+            lock: tokio::sync::Mutex::new(()),
+            pending: Default::default(),
+        }
+    }
+
+    pub fn partitions(&self) -> &Partitions {
+        &self.partitions
+    }
+
+    /// Heartbeat and take (or give back) partitions; returns how many are held. Leases run on
+    /// wall-clock time whatever the engine's clock says.
+    pub async fn rebalance(&self) -> Result<usize, EngineError> {
+        let held = self.partitions.rebalance(&self.store, Clock::System.now()).await?;
+        self.joined.store(true, std::sync::atomic::Ordering::Release);
+        Ok(held)
+    }
+
+    /// Take partitions before the first batch (an engine does at start; a bare processor,
+    /// as `journeys ingest` and the tests use, on first use).
+    async fn join_once(&self) -> Result<(), EngineError> {
+        if !self.joined.load(std::sync::atomic::Ordering::Acquire) {
+            self.rebalance().await?;
+        }
+        Ok(())
+    }
+
+    /// Process, oldest first, events that other engines stored for this one's partitions.
+    pub async fn process_pending(&self, limit: i64) -> Result<usize, EngineError> {
+        self.join_once().await?;
+        let _one_writer = self.lock.lock().await;
+        let held = self.partitions.snapshot();
+        let rows = self.store.pending_events(limit, held.scope()).await?;
+        let events: Vec<Event> = rows.iter().map(|(record, _)| Event::from_record(record)).collect();
+        self.process(Batch::Pending(&events)).await?;
+        Ok(events.len())
     }
 
     pub fn store(&self) -> &Store {
@@ -89,14 +156,18 @@ impl Processor {
     /// sees it, all in one transaction.
     pub async fn ingest(&self, event: &Event) -> Result<Outcome, EngineError> {
         let tally = self.ingest_batch(std::slice::from_ref(event)).await?;
-        Ok(if tally.accepted == 1 { Outcome::Accepted } else { Outcome::Duplicate })
+        Ok(match tally {
+            BatchTally { queued: 1, .. } => Outcome::Queued,
+            BatchTally { accepted: 1, .. } => Outcome::Accepted,
+            _ => Outcome::Duplicate,
+        })
     }
 
     /// Process events in order in ONE transaction (one durable write for the lot). Any
     /// failure — an unknown customer, a database error — keeps none of them.
     pub async fn ingest_batch(&self, events: &[Event]) -> Result<BatchTally, EngineError> {
         let _one_writer = self.lock.lock().await;
-        let outcomes = self.process(events).await?;
+        let outcomes = self.process(Batch::New(events)).await?;
         Ok(tally(&outcomes))
     }
 
@@ -125,7 +196,7 @@ impl Processor {
 
     async fn commit_together(&self, jobs: Vec<Job>) {
         let all: Vec<Event> = jobs.iter().flat_map(|j| j.events.iter().cloned()).collect();
-        match self.process(&all).await {
+        match self.process(Batch::New(&all)).await {
             Ok(outcomes) => {
                 let mut rest = outcomes.as_slice();
                 for job in jobs {
@@ -141,40 +212,81 @@ impl Processor {
             }
             Err(_) => {
                 for job in jobs {
-                    let result = self.process(&job.events).await.map(|outcomes| tally(&outcomes));
+                    let result = self.process(Batch::New(&job.events)).await.map(|outcomes| tally(&outcomes));
                     let _ = job.reply.send(result);
                 }
             }
         }
     }
 
-    /// The work of a batch; the caller holds the writer lock.
-    async fn process(&self, events: &[Event]) -> Result<Vec<Outcome>, EngineError> {
+    /// The work of a batch; the caller holds the writer lock. A partition found taken by
+    /// another engine is dropped from the view and the batch tried once more (its events
+    /// for that partition are then queued for the new holder).
+    async fn process(&self, batch: Batch<'_>) -> Result<Vec<Outcome>, EngineError> {
+        self.join_once().await?;
+        match self.process_once(batch).await {
+            Err(EngineError::Store(StoreError::LeaseLost { partition, .. })) => {
+                tracing::warn!(node = %self.partitions.node(), partition, "partition taken by another engine; trying the batch again without it");
+                self.partitions.forget(partition);
+                self.process_once(batch).await
+            }
+            other => other,
+        }
+    }
+
+    async fn process_once(&self, batch: Batch<'_>) -> Result<Vec<Outcome>, EngineError> {
         let received = self.clock.now();
         let snapshot = self.live.snapshot();
+        let held = self.partitions.snapshot();
+        let (Batch::New(events) | Batch::Pending(events)) = batch;
         let mut tx = self.store.engine_tx().await?;
+        let mine: Vec<&str> = events.iter().map(|e| e.customer_id.as_str()).filter(|c| held.holds_customer(c)).collect();
+        tx.check_leases(self.partitions.node(), &held.leases_for(mine.iter().copied())).await?;
+        // Events another engine stored for these customers come first: they are older.
+        let earlier: Vec<Event> = match batch {
+            Batch::New(_) => tx.pending_events_of(&mine).await?.iter().map(|(record, _)| Event::from_record(record)).collect(),
+            Batch::Pending(_) => Vec::new(),
+        };
         let ids: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
         let customers: Vec<&str> = events.iter().map(|e| e.customer_id.as_str()).collect();
         tx.prefetch(&ids, &customers).await?;
+        for event in earlier.iter().chain(if matches!(batch, Batch::Pending(_)) { events } else { &[] }) {
+            tx.claim_event(&event.id);
+            self.handle(&mut tx, &snapshot, event, received).await?;
+        }
         let mut outcomes = Vec::with_capacity(events.len());
-        for event in events {
-            if !tx.insert_event(&event.record(), received).await? {
-                outcomes.push(Outcome::Duplicate);
-                continue;
+        if let Batch::New(events) = batch {
+            for event in events {
+                let unknown = || EngineError::UnknownCustomer { event: event.id.clone(), customer: event.customer_id.clone() };
+                if !held.holds_customer(&event.customer_id) {
+                    tx.customer_profile(&event.customer_id).await?.ok_or_else(unknown)?;
+                    outcomes.push(if tx.queue_event(&event.record(), received).await? { Outcome::Queued } else { Outcome::Duplicate });
+                    continue;
+                }
+                if !tx.insert_event(&event.record(), received).await? {
+                    outcomes.push(Outcome::Duplicate);
+                    continue;
+                }
+                self.handle(&mut tx, &snapshot, event, received).await?;
+                outcomes.push(Outcome::Accepted);
             }
-            let unknown = || EngineError::UnknownCustomer { event: event.id.clone(), customer: event.customer_id.clone() };
-            let customer = load_customer(&mut tx, &event.customer_id).await?.ok_or_else(unknown)?;
-            let mut recipient = Recipient::load(&mut tx, customer).await?;
-            for live in snapshot.iter() {
-                on_event(&mut tx, &mut recipient, live, event, received).await?;
-            }
-            outcomes.push(Outcome::Accepted);
         }
         tx.commit().await?;
         let tally = tally(&outcomes);
-        self.metrics.accepted_many(tally.accepted);
+        self.metrics.accepted_many(tally.accepted - tally.queued + earlier.len() + if matches!(batch, Batch::Pending(_)) { events.len() } else { 0 });
         self.metrics.duplicates(tally.duplicates);
         Ok(outcomes)
+    }
+
+    /// One event through every live version.
+    async fn handle(&self, tx: &mut EngineTx, snapshot: &[LiveVersion], event: &Event, received: i64) -> Result<(), EngineError> {
+        let unknown = || EngineError::UnknownCustomer { event: event.id.clone(), customer: event.customer_id.clone() };
+        let customer = load_customer(tx, &event.customer_id).await?.ok_or_else(unknown)?;
+        let mut recipient = Recipient::load(tx, customer).await?;
+        for live in snapshot {
+            on_event(tx, &mut recipient, live, event, received).await?;
+        }
+        Ok(())
     }
 
     /// Put customers on the suppression list (customer, channel or `*`, reason). Taken under
@@ -187,9 +299,11 @@ impl Processor {
     /// Fire wake-ups and judge deferrals due at the clock's now, at most `limit` of each, each
     /// kind in one transaction. Returns how many were handled.
     pub async fn fire_due(&self, limit: i64) -> Result<usize, EngineError> {
+        self.join_once().await?;
         let now = self.clock.now();
         let mut handled = 0;
-        let mut due = self.store.due_instances(now, limit).await?;
+        let held = self.partitions.snapshot();
+        let mut due = self.store.due_instances(now, limit, held.scope()).await?;
         if !due.is_empty() {
             let snapshot = self.live.snapshot();
             // Wake-ups of one customer at one moment fire in the journeys' priority order (the
@@ -203,13 +317,14 @@ impl Processor {
             let _one_writer = self.lock.lock().await;
             let mut tx = self.store.engine_tx().await?;
             let customers: Vec<&str> = due.iter().map(|r| r.customer_id.as_str()).collect();
+            tx.check_leases(self.partitions.node(), &held.leases_for(customers.iter().copied())).await?;
             tx.prefetch(&[], &customers).await?;
             for row in &due {
                 handled += usize::from(fire_timer(&mut tx, &snapshot, &retired, row, now).await?);
             }
             tx.commit().await?;
         }
-        let deferrals = self.store.due_deferrals(now, limit).await?;
+        let deferrals = self.store.due_deferrals(now, limit, held.scope()).await?;
         if !deferrals.is_empty() {
             let snapshot = self.live.snapshot();
             let retired = self
@@ -221,6 +336,7 @@ impl Processor {
             let _one_writer = self.lock.lock().await;
             let mut tx = self.store.engine_tx().await?;
             let customers: Vec<&str> = deferrals.iter().map(|d| d.customer_id.as_str()).collect();
+            tx.check_leases(self.partitions.node(), &held.leases_for(customers.iter().copied())).await?;
             tx.prefetch(&[], &customers).await?;
             for deferral in &deferrals {
                 let live = snapshot
@@ -320,7 +436,7 @@ async fn fire_timer(
         return Ok(false);
     };
     let mut recipient = Recipient::load(tx, customer).await?;
-    let mut ctx = live.context(&recipient, at);
+    let mut ctx = live.context(recipient, at);
     let step = interpret::step(&live.compiled, &state.instance, &Input::Timer, &mut ctx, at)
         .map_err(|e| corrupt("instance", e))?;
     apply(tx, &mut recipient, live, &mut state, step, at).await?;
@@ -329,8 +445,9 @@ async fn fire_timer(
 }
 
 fn tally(outcomes: &[Outcome]) -> BatchTally {
-    let accepted = outcomes.iter().filter(|o| **o == Outcome::Accepted).count();
-    BatchTally { accepted, duplicates: outcomes.len() - accepted }
+    let duplicates = outcomes.iter().filter(|o| **o == Outcome::Duplicate).count();
+    let queued = outcomes.iter().filter(|o| **o == Outcome::Queued).count();
+    BatchTally { accepted: outcomes.len() - duplicates, duplicates, queued }
 }
 
 async fn load_customer(tx: &mut EngineTx, id: &str) -> Result<Option<Customer>, EngineError> {
@@ -355,14 +472,14 @@ async fn on_event(tx: &mut EngineTx, recipient: &mut Recipient, live: &LiveVersi
     if let Some(state) = state.as_mut() {
         for _ in 0..MAX_CATCH_UP {
             let Some(at) = state.instance.wake_at.filter(|at| *at <= event.time && state.instance.status == Status::Waiting) else { break };
-            let mut ctx = live.context(&recipient, at);
+            let mut ctx = live.context(recipient, at);
             let step = interpret::step(&live.compiled, &state.instance, &Input::Timer, &mut ctx, at).map_err(|e| corrupt("instance", e))?;
             apply(tx, recipient, live, state, step, at).await?;
             changed = true;
         }
     }
     let at = event.time;
-    let mut ctx = live.context(&recipient, at);
+    let mut ctx = live.context(recipient, at);
     ctx.set_event_type(&event.event_type);
     match state.as_mut() {
         Some(state) if state.instance.status == Status::Waiting => {

@@ -81,7 +81,9 @@ pub async fn run(processor: Arc<Processor>, route: Route, mut shutdown: watch::R
 async fn deliver_batch(processor: &Processor, route: &Route) -> Result<usize, String> {
     let store = processor.store();
     let now = processor.clock().now();
-    let rows = store.deliverable(&route.channels, now, BATCH).await.map_err(|e| e.to_string())?;
+    // Only this engine's partitions: two engines never deliver the same row side by side.
+    let held = processor.partitions().snapshot();
+    let rows = store.deliverable(&route.channels, now, BATCH, held.scope()).await.map_err(|e| e.to_string())?;
     for row in &rows {
         match attempt(store, &route.connector, row, now).await {
             Ok(fresh) => {

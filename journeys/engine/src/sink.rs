@@ -1,10 +1,11 @@
 //! The file sink: one NDJSON file per channel that a bank's own systems pick up. Each key is
-//! written at most once, even across crashes: the keys already in the files are read on open,
-//! and a line is written and fsynced before the outbox row is marked delivered.
+//! written at most once, even across crashes and by several engines sharing the directory:
+//! the keys already in a file are read (under its lock) before each append, and a line is
+//! written and fsynced before the outbox row is marked delivered.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs::{self, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use journeys_store::OutboxRow;
@@ -26,53 +27,81 @@ pub fn action_json(row: &OutboxRow) -> Value {
     })
 }
 
+/// Several engine processes may share the directory: every append happens under an
+/// exclusive lock on the file, after reading what others appended since (so a key another
+/// process wrote is not written again).
 pub struct FileSink {
     dir: PathBuf,
     written: HashSet<String>,
+    /// How far each file has been read.
+    read_to: HashMap<PathBuf, u64>,
 }
 
 impl FileSink {
     pub fn open(dir: &Path) -> io::Result<FileSink> {
         fs::create_dir_all(dir)?;
-        let mut written = HashSet::new();
+        let mut sink = FileSink { dir: dir.to_path_buf(), written: HashSet::new(), read_to: HashMap::new() };
         for entry in fs::read_dir(dir)? {
             let path = entry?.path();
-            if path.extension().and_then(|e| e.to_str()) != Some("ndjson") {
-                continue;
-            }
-            let mut text = fs::read_to_string(&path)?;
-            // A crash mid-write leaves a partial last line: it was never delivered, so cut it
-            // off, and the next append starts on a line of its own.
-            if !text.is_empty() && !text.ends_with('\n') {
-                let keep = text.rfind('\n').map_or(0, |i| i + 1);
-                text.truncate(keep);
-                let file = OpenOptions::new().write(true).open(&path)?;
-                file.set_len(keep as u64)?;
-                file.sync_all()?;
-                tracing::warn!(path = %path.display(), "cut a partial last line left by a crash");
-            }
-            for line in text.lines() {
-                if let Some(key) = serde_json::from_str::<Value>(line).ok().and_then(|v| v.get("idempotency_key")?.as_str().map(str::to_string)) {
-                    written.insert(key);
-                }
+            if path.extension().and_then(|e| e.to_str()) == Some("ndjson") {
+                let file = OpenOptions::new().read(true).append(true).open(&path)?;
+                file.lock()?;
+                sink.catch_up(&file, &path)?;
             }
         }
-        Ok(FileSink { dir: dir.to_path_buf(), written })
+        Ok(sink)
     }
 
-    /// Append the action to `<channel>.ndjson`; false when its key was written before.
+    /// Append the action to `<channel>.ndjson`; false when its key was written before (by any
+    /// process sharing the directory).
     pub fn deliver(&mut self, row: &OutboxRow) -> io::Result<bool> {
         if self.written.contains(&row.idempotency_key) {
             return Ok(false);
         }
-        let line = action_json(row);
         // Channel keys are fixed snake_case words, so they are safe file names.
         let path = self.dir.join(format!("{}.ndjson", row.channel));
-        let mut file = OpenOptions::new().create(true).append(true).open(path)?;
-        file.write_all(format!("{line}\n").as_bytes())?;
+        let mut file = OpenOptions::new().create(true).read(true).append(true).open(&path)?;
+        // Released when `file` closes, on return or on a crash.
+        file.lock()?;
+        self.catch_up(&file, &path)?;
+        if self.written.contains(&row.idempotency_key) {
+            return Ok(false);
+        }
+        let line = format!("{}\n", action_json(row));
+        file.write_all(line.as_bytes())?;
         file.sync_data()?;
+        *self.read_to.entry(path).or_default() += line.len() as u64;
         self.written.insert(row.idempotency_key.clone());
         Ok(true)
+    }
+
+    /// Read the keys appended since this sink last looked. Called under the file's lock, so
+    /// a partial last line is a crashed writer's: it was never delivered, so it is cut off
+    /// and the next append starts on a line of its own.
+    fn catch_up(&mut self, mut file: &fs::File, path: &Path) -> io::Result<()> {
+        let from = self.read_to.get(path).copied().unwrap_or(0);
+        let len = file.metadata()?.len();
+        if len <= from {
+            self.read_to.insert(path.to_path_buf(), len);
+            return Ok(());
+        }
+        file.seek(SeekFrom::Start(from))?;
+        let mut text = String::new();
+        file.read_to_string(&mut text)?;
+        if !text.ends_with('\n') {
+            let keep = text.rfind('\n').map_or(0, |i| i + 1);
+            text.truncate(keep);
+            file.set_len(from + keep as u64)?;
+            file.sync_all()?;
+            tracing::warn!(path = %path.display(), "cut a partial last line left by a crash");
+        }
+        for line in text.lines() {
+            if let Some(key) = serde_json::from_str::<Value>(line).ok().and_then(|v| v.get("idempotency_key")?.as_str().map(str::to_string)) {
+                self.written.insert(key);
+            }
+        }
+        self.read_to.insert(path.to_path_buf(), from + text.len() as u64);
+        Ok(())
     }
 }
 
@@ -112,5 +141,20 @@ mod tests {
         let text = fs::read_to_string(&path).expect("read");
         assert_eq!(text.lines().count(), 2);
         assert!(text.lines().all(|l| serde_json::from_str::<Value>(l).is_ok()), "{text}");
+    }
+
+    #[test]
+    fn two_sinks_sharing_a_directory_write_each_key_once() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut first = FileSink::open(dir.path()).expect("open");
+        let mut second = FileSink::open(dir.path()).expect("open again");
+        assert!(first.deliver(&row("k:1")).expect("write"));
+        assert!(!second.deliver(&row("k:1")).expect("the other one wrote it"));
+        assert!(second.deliver(&row("k:2")).expect("a new key"));
+        assert!(!first.deliver(&row("k:2")).expect("seen after catching up"));
+        assert!(first.deliver(&row("k:3")).expect("a new key"));
+        let text = fs::read_to_string(dir.path().join("email.ndjson")).expect("read");
+        let keys: Vec<String> = text.lines().filter_map(|l| serde_json::from_str::<Value>(l).ok()?.get("idempotency_key")?.as_str().map(str::to_string)).collect();
+        assert_eq!(keys, ["k:1", "k:2", "k:3"]);
     }
 }

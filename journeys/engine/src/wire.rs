@@ -73,6 +73,18 @@ impl Position {
 }
 
 impl Event {
+    /// An event as stored (by another engine), back in checked form.
+    pub fn from_record(record: &EventRecord) -> Event {
+        Event {
+            id: record.id.clone(),
+            customer_id: record.customer_id.clone(),
+            event_type: record.event_type.clone(),
+            time: record.time,
+            attributes: serde_json::from_str(&record.attributes).unwrap_or(serde_json::Value::Null),
+            position: Position::Item(0),
+        }
+    }
+
     pub fn record(&self) -> EventRecord {
         EventRecord {
             id: self.id.clone(),

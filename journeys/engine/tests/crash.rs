@@ -31,7 +31,7 @@ fn config(clock: &Clock, sink: &Path) -> EngineConfig {
 
 async fn settle(store: &Store, sink: &Path) {
     wait_for("the outbox to drain", Duration::from_secs(30), || async {
-        store.undelivered(1).await.map(|r| r.is_empty()).unwrap_or(false) && store.due_deferrals(T0 + 6 * 24 * HOUR, 1).await.map(|r| r.is_empty()).unwrap_or(false)
+        store.undelivered(1).await.map(|r| r.is_empty()).unwrap_or(false) && store.due_deferrals(T0 + 6 * 24 * HOUR, 1, journeys_store::Scope::All).await.map(|r| r.is_empty()).unwrap_or(false)
     })
     .await;
     let _ = sink;

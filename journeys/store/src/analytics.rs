@@ -49,7 +49,6 @@ pub(crate) struct Pending {
     /// (journey, version, day, metric, k1, k2) → delta.
     counters: BTreeMap<(String, i64, i64, String, String, String), i64>,
     steps: Vec<(i64, StepRecord)>,
-    next_step: Option<i64>,
     customers: HashMap<CustomerKey, Option<JourneyCustomer>>,
     changed_customers: BTreeSet<CustomerKey>,
     branches: HashMap<CustomerKey, Vec<(String, String, i64)>>,
@@ -112,11 +111,7 @@ fn customer_from_row(r: &sqlx::any::AnyRow) -> Result<JourneyCustomer, StoreErro
 impl EngineTx {
     /// Append a step to the log (written at commit).
     pub async fn record_step(&mut self, step: &StepRecord) -> Result<(), StoreError> {
-        let seq = match self.analytics.next_step {
-            Some(seq) => seq,
-            None => self.next_seq("journey_steps").await?,
-        };
-        self.analytics.next_step = Some(seq + 1);
+        let seq = self.next_seq("journey_steps").await?;
         self.analytics.steps.push((seq, step.clone()));
         Ok(())
     }

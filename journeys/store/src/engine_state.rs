@@ -85,6 +85,33 @@ pub(crate) const INSTANCE_COLUMNS: &str = "customer_id, journey_id, version, nod
 pub(crate) const ACTION_COLUMNS: &str = "seq, customer_id, journey_id, version, node, idempotency_key, channel, outcome, reason, at, due_at, pending, request, offer";
 pub(crate) const OUTBOX_COLUMNS: &str = "seq, idempotency_key, channel, customer_id, journey_id, version, node, payload, created_at, delivered_at, attempts";
 
+pub(crate) const EVENT_COLUMNS: &str = "id, customer_id, type, time, attributes, received_at";
+
+/// An event row and its `received_at`.
+pub(crate) fn event_from_row(r: &AnyRow) -> Result<(EventRecord, i64), StoreError> {
+    let record = EventRecord { id: r.try_get("id")?, customer_id: r.try_get("customer_id")?, event_type: r.try_get("type")?, time: r.try_get("time")?, attributes: r.try_get("attributes")? };
+    Ok((record, r.try_get("received_at")?))
+}
+
+/// Which partitions' rows a query is about: all of them (one engine holds every partition),
+/// or those this engine holds.
+#[derive(Debug, Clone, Copy)]
+pub enum Scope<'a> {
+    All,
+    Partitions(&'a [i64]),
+}
+
+impl Scope<'_> {
+    /// The SQL condition, or None when no row can be in scope.
+    fn condition(self) -> Option<String> {
+        match self {
+            Scope::All => Some(String::new()),
+            Scope::Partitions([]) => None,
+            Scope::Partitions(list) => Some(format!(" AND partition IN ({})", crate::partitions::int_list(list))),
+        }
+    }
+}
+
 pub(crate) fn instance_from_row(r: &AnyRow) -> Result<InstanceRow, StoreError> {
     Ok(InstanceRow {
         customer_id: r.try_get("customer_id")?,
@@ -136,7 +163,8 @@ fn outbox_from_row(r: &AnyRow) -> Result<OutboxRow, StoreError> {
 
 impl Store {
     pub async fn engine_tx(&self) -> Result<EngineTx, StoreError> {
-        Ok(EngineTx::new(self.pool.begin().await?, self.backend))
+        let seqs = crate::sequences::SeqSource::new(std::sync::Arc::clone(&self.seqs), self.pool.clone());
+        Ok(EngineTx::new(self.pool.begin().await?, self.backend, seqs))
     }
 
     /// Insert or replace customer profiles (id, profile JSON), all in one transaction.
@@ -190,10 +218,11 @@ impl Store {
         rows.iter().map(action_from_row).collect()
     }
 
-    /// Waiting instances whose wake-up is due at `now`, earliest first.
-    pub async fn due_instances(&self, now: i64, limit: i64) -> Result<Vec<InstanceRow>, StoreError> {
+    /// Waiting instances in scope whose wake-up is due at `now`, earliest first.
+    pub async fn due_instances(&self, now: i64, limit: i64, scope: Scope<'_>) -> Result<Vec<InstanceRow>, StoreError> {
+        let Some(scope) = scope.condition() else { return Ok(Vec::new()) };
         let rows = sqlx::query(&format!(
-            "SELECT {INSTANCE_COLUMNS} FROM instances WHERE wake_at IS NOT NULL AND wake_at <= $1 AND status = 'waiting' ORDER BY wake_at LIMIT $2"
+            "SELECT {INSTANCE_COLUMNS} FROM instances WHERE wake_at IS NOT NULL AND wake_at <= $1 AND status = 'waiting'{scope} ORDER BY wake_at LIMIT $2"
         ))
         .bind(now)
         .bind(limit)
@@ -202,14 +231,25 @@ impl Store {
         rows.iter().map(instance_from_row).collect()
     }
 
-    /// Deferred contacts due to be judged again at `now`, earliest first.
-    pub async fn due_deferrals(&self, now: i64, limit: i64) -> Result<Vec<ActionRow>, StoreError> {
-        let rows = sqlx::query(&format!("SELECT {ACTION_COLUMNS} FROM action_log WHERE pending = 1 AND due_at <= $1 ORDER BY due_at, seq LIMIT $2"))
+    /// Deferred contacts in scope due to be judged again at `now`, earliest first.
+    pub async fn due_deferrals(&self, now: i64, limit: i64, scope: Scope<'_>) -> Result<Vec<ActionRow>, StoreError> {
+        let Some(scope) = scope.condition() else { return Ok(Vec::new()) };
+        let rows = sqlx::query(&format!("SELECT {ACTION_COLUMNS} FROM action_log WHERE pending = 1 AND due_at <= $1{scope} ORDER BY due_at, seq LIMIT $2"))
             .bind(now)
             .bind(limit)
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(action_from_row).collect()
+    }
+
+    /// Events in scope waiting for their partition's holder, oldest first.
+    pub async fn pending_events(&self, limit: i64, scope: Scope<'_>) -> Result<Vec<(EventRecord, i64)>, StoreError> {
+        let Some(scope) = scope.condition() else { return Ok(Vec::new()) };
+        let rows = sqlx::query(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE pending = 1{scope} ORDER BY received_at, id LIMIT $1"))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(event_from_row).collect()
     }
 
     /// Undelivered outbox rows in seq order.
@@ -221,15 +261,13 @@ impl Store {
         rows.iter().map(outbox_from_row).collect()
     }
 
-    /// Undelivered rows of these channels due for an attempt at `now`, in seq order.
-    pub async fn deliverable(&self, channels: &[String], now: i64, limit: i64) -> Result<Vec<OutboxRow>, StoreError> {
-        if channels.is_empty() {
-            return Ok(Vec::new());
-        }
+    /// Undelivered rows in scope of these channels due for an attempt at `now`, in seq order.
+    pub async fn deliverable(&self, channels: &[String], now: i64, limit: i64, scope: Scope<'_>) -> Result<Vec<OutboxRow>, StoreError> {
+        let Some(scope) = scope.condition().filter(|_| !channels.is_empty()) else { return Ok(Vec::new()) };
         let list: Vec<String> = (0..channels.len()).map(|i| format!("${}", i + 3)).collect();
         let sql = format!(
             "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE delivered_at IS NULL AND failed_at IS NULL \
-             AND (next_attempt_at IS NULL OR next_attempt_at <= $1) AND channel IN ({}) ORDER BY seq LIMIT $2",
+             AND (next_attempt_at IS NULL OR next_attempt_at <= $1) AND channel IN ({}){scope} ORDER BY seq LIMIT $2",
             list.join(", ")
         );
         let query = channels.iter().fold(sqlx::query(&sql).bind(now).bind(limit), |q, c| q.bind(c.clone()));
@@ -321,14 +359,11 @@ impl Store {
 
     /// Every row the engine wrote: the benchmark copies them into another database raw.
     pub async fn engine_rows(&self) -> Result<EngineRows, StoreError> {
-        let events = sqlx::query("SELECT id, customer_id, type, time, attributes, received_at FROM events ORDER BY received_at, id")
+        let events = sqlx::query(&format!("SELECT {EVENT_COLUMNS} FROM events ORDER BY received_at, id"))
             .fetch_all(&self.pool)
             .await?
             .iter()
-            .map(|r| {
-                let record = EventRecord { id: r.try_get("id")?, customer_id: r.try_get("customer_id")?, event_type: r.try_get("type")?, time: r.try_get("time")?, attributes: r.try_get("attributes")? };
-                Ok((record, r.try_get("received_at")?))
-            })
+            .map(event_from_row)
             .collect::<Result<_, StoreError>>()?;
         let instances = sqlx::query(&format!("SELECT {INSTANCE_COLUMNS} FROM instances"))
             .fetch_all(&self.pool)
@@ -356,6 +391,16 @@ impl Store {
             actions,
             outbox,
         })
+    }
+
+    /// Empty the engine's event, instance, action and outbox tables (benchmarks measure a raw
+    /// insert into the database they have just measured the engine on).
+    pub async fn clear_engine_rows(&self) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        for table in ["events", "instances", "action_log", "outbox"] {
+            sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
+        }
+        Ok(tx.commit().await?)
     }
 
     /// Write rows with the engine's own statements, `batch` events' worth per transaction and

@@ -14,9 +14,8 @@ use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 use sqlx::{Any, Row, Transaction};
 
-use crate::engine_state::{
-    instance_from_row, ActionRow, EventRecord, InstanceRow, OutboxRow, INSTANCE_COLUMNS,
-};
+use crate::engine_state::{event_from_row, instance_from_row, ActionRow, EventRecord, InstanceRow, OutboxRow, EVENT_COLUMNS, INSTANCE_COLUMNS};
+use crate::partitions::partition_of;
 use crate::{Backend, StoreError};
 
 pub(crate) type AnyQuery<'q> = Query<'q, Any, AnyArguments<'q>>;
@@ -32,9 +31,13 @@ const IDS_PER_QUERY: usize = 500;
 pub struct EngineTx {
     tx: Transaction<'static, Any>,
     pub(crate) placeholders: Placeholders,
+    pub(crate) backend: Backend,
     /// Event id → stored (before or in this transaction).
     events_seen: HashMap<String, bool>,
-    new_events: Vec<(EventRecord, i64)>,
+    /// Events to store: (event, received at, pending for another partition holder).
+    new_events: Vec<(EventRecord, i64, bool)>,
+    /// Pending events this transaction processes (`pending` cleared at commit).
+    claimed_events: Vec<String>,
     profiles: HashMap<String, Option<String>>,
     instances: HashMap<InstanceKey, Option<InstanceRow>>,
     /// Customers all of whose instances are in `instances`.
@@ -48,8 +51,8 @@ pub struct EngineTx {
     actions: Vec<ActionRow>,
     outbox: Vec<OutboxRow>,
     outbox_keys: HashSet<String>,
-    next_action: Option<i64>,
-    next_outbox: Option<i64>,
+    /// Where sequence numbers come from (see `next_seq`).
+    seqs: crate::sequences::SeqSource,
     /// Analytics counters and steps, written at commit (`crate::analytics`).
     pub(crate) analytics: crate::analytics::Pending,
     /// The approved models, read once per transaction.
@@ -57,12 +60,14 @@ pub struct EngineTx {
 }
 
 impl EngineTx {
-    pub(crate) fn new(tx: Transaction<'static, Any>, backend: Backend) -> EngineTx {
+    pub(crate) fn new(tx: Transaction<'static, Any>, backend: Backend, seqs: crate::sequences::SeqSource) -> EngineTx {
         EngineTx {
             tx,
+            backend,
             placeholders: Placeholders::of(backend),
             events_seen: HashMap::new(),
             new_events: Vec::new(),
+            claimed_events: Vec::new(),
             profiles: HashMap::new(),
             instances: HashMap::new(),
             instances_loaded: HashSet::new(),
@@ -72,8 +77,7 @@ impl EngineTx {
             actions: Vec::new(),
             outbox: Vec::new(),
             outbox_keys: HashSet::new(),
-            next_action: None,
-            next_outbox: None,
+            seqs,
             analytics: Default::default(),
             live_models: None,
         }
@@ -172,11 +176,35 @@ impl EngineTx {
     }
 
     /// Record an event; false (and nothing written) when its id was seen before.
-    pub async fn insert_event(
-        &mut self,
-        event: &EventRecord,
-        received_at: i64,
-    ) -> Result<bool, StoreError> {
+    pub async fn insert_event(&mut self, event: &EventRecord, received_at: i64) -> Result<bool, StoreError> {
+        self.store_event(event, received_at, false).await
+    }
+
+    /// Record an event for the holder of its partition to process (another engine process);
+    /// false (and nothing written) when its id was seen before.
+    pub async fn queue_event(&mut self, event: &EventRecord, received_at: i64) -> Result<bool, StoreError> {
+        self.store_event(event, received_at, true).await
+    }
+
+    /// A pending event is being processed by this transaction.
+    pub fn claim_event(&mut self, id: &str) {
+        self.claimed_events.push(id.to_string());
+    }
+
+    /// Pending events of these customers, oldest first: they go before anything newer.
+    pub async fn pending_events_of(&mut self, customer_ids: &[&str]) -> Result<Vec<(EventRecord, i64)>, StoreError> {
+        let mut found = Vec::new();
+        for chunk in unique(customer_ids).chunks(IDS_PER_QUERY) {
+            let sql = in_list(self.placeholders, &format!("SELECT {EVENT_COLUMNS} FROM events WHERE pending = 1 AND customer_id IN"), chunk.len(), "");
+            for row in bind_ids(&sql, chunk).fetch_all(&mut *self.tx).await? {
+                found.push(event_from_row(&row)?);
+            }
+        }
+        found.sort_by(|(a, at), (b, bt)| at.cmp(bt).then_with(|| a.id.cmp(&b.id)));
+        Ok(found)
+    }
+
+    async fn store_event(&mut self, event: &EventRecord, received_at: i64, pending: bool) -> Result<bool, StoreError> {
         let stored = match self.events_seen.get(&event.id) {
             Some(stored) => *stored,
             None => sqlx::query("SELECT 1 AS one FROM events WHERE id = $1")
@@ -189,7 +217,7 @@ impl EngineTx {
         if stored {
             return Ok(false);
         }
-        self.new_events.push((event.clone(), received_at));
+        self.new_events.push((event.clone(), received_at, pending));
         Ok(true)
     }
 
@@ -295,18 +323,14 @@ impl EngineTx {
             let (kind, time, attributes): (String, i64, String) = (row.try_get("type")?, row.try_get("time")?, row.try_get("attributes")?);
             answers.extend(answer(&kind, time, &attributes));
         }
-        let buffered = self.new_events.iter().filter(|(e, _)| e.customer_id == customer_id);
-        answers.extend(buffered.filter_map(|(e, _)| answer(&e.event_type, e.time, &e.attributes)));
+        let buffered = self.new_events.iter().filter(|(e, ..)| e.customer_id == customer_id);
+        answers.extend(buffered.filter_map(|(e, ..)| answer(&e.event_type, e.time, &e.attributes)));
         Ok(answers)
     }
 
     /// Append to the action log; `seq` is assigned here and returned.
     pub async fn log_action(&mut self, action: &ActionRow) -> Result<i64, StoreError> {
-        let seq = match self.next_action {
-            Some(seq) => seq,
-            None => self.next_seq("action_log").await?,
-        };
-        self.next_action = Some(seq + 1);
+        let seq = self.next_seq("action_log").await?;
         if action.outcome == "sent" {
             if let Some(history) = self.history.get_mut(&action.customer_id) {
                 history.push(SentContact::of(action));
@@ -341,11 +365,7 @@ impl EngineTx {
         if !self.outbox_keys.insert(row.idempotency_key.clone()) {
             return Ok(false);
         }
-        let seq = match self.next_outbox {
-            Some(seq) => seq,
-            None => self.next_seq("outbox").await?,
-        };
-        self.next_outbox = Some(seq + 1);
+        let seq = self.next_seq("outbox").await?;
         self.outbox.push(OutboxRow {
             seq,
             delivered_at: None,
@@ -361,11 +381,20 @@ impl EngineTx {
         &mut self.tx
     }
 
-    /// The next sequence number of a table (its highest so far, plus one). One writer holds
-    /// the engine's tables, so nobody else takes it before this transaction commits.
+    /// The next sequence number of a table. SQLite has one writer at a time, so it is the
+    /// highest so far plus one; on PostgreSQL, engines write side by side and take numbers from
+    /// blocks reserved outside this transaction (`sequences`).
     pub(crate) async fn next_seq(&mut self, table: &'static str) -> Result<i64, StoreError> {
-        let last: i64 = sqlx::query(&format!("SELECT COALESCE(MAX(seq), 0) AS last FROM {table}")).fetch_one(&mut *self.tx).await?.try_get("last")?;
-        Ok(last + 1)
+        if let Some(seq) = self.seqs.take(table) {
+            return Ok(seq);
+        }
+        match self.backend {
+            Backend::Postgres => self.seqs.refill(table).await,
+            Backend::Sqlite => {
+                let last: i64 = sqlx::query(&format!("SELECT COALESCE(MAX(seq), 0) AS last FROM {table}")).fetch_one(&mut *self.tx).await?.try_get("last")?;
+                Ok(self.seqs.start_local(table, last + 1))
+            }
+        }
     }
 
     async fn flush(&mut self) -> Result<(), StoreError> {
@@ -373,32 +402,39 @@ impl EngineTx {
         insert_many(
             &mut self.tx,
             self.placeholders,
-            "INSERT INTO events (id, customer_id, type, time, attributes, received_at) VALUES",
-            6,
+            "INSERT INTO events (id, customer_id, type, time, attributes, received_at, partition, pending) VALUES",
+            8,
             " ON CONFLICT (id) DO NOTHING",
             &events,
-            |q, (e, received_at)| {
+            |q, (e, received_at, pending)| {
                 q.bind(e.id.clone())
                     .bind(e.customer_id.clone())
                     .bind(e.event_type.clone())
                     .bind(e.time)
                     .bind(e.attributes.clone())
                     .bind(*received_at)
+                    .bind(partition_of(&e.customer_id))
+                    .bind(i64::from(*pending))
             },
         )
         .await?;
+        for chunk in std::mem::take(&mut self.claimed_events).chunks(IDS_PER_QUERY) {
+            let ids: Vec<&str> = chunk.iter().map(String::as_str).collect();
+            let sql = in_list(self.placeholders, "UPDATE events SET pending = 0 WHERE id IN", ids.len(), "");
+            bind_ids(&sql, &ids).execute(&mut *self.tx).await?;
+        }
         let dirty: Vec<InstanceRow> = std::mem::take(&mut self.dirty)
             .into_keys()
             .filter_map(|key| self.instances.get(&key).cloned().flatten())
             .collect();
-        let head = format!("INSERT INTO instances ({INSTANCE_COLUMNS}) VALUES");
+        let head = format!("INSERT INTO instances ({INSTANCE_COLUMNS}, partition) VALUES");
         let upsert = " ON CONFLICT (customer_id, journey_id, version) DO UPDATE SET node = excluded.node, status = excluded.status, \
                       wake_at = excluded.wake_at, state = excluded.state, entered_at = excluded.entered_at, updated_at = excluded.updated_at";
         insert_many(
             &mut self.tx,
             self.placeholders,
             &head,
-            9,
+            10,
             upsert,
             &dirty,
             |q, r| {
@@ -411,16 +447,17 @@ impl EngineTx {
                     .bind(r.state.clone())
                     .bind(r.entered_at)
                     .bind(r.updated_at)
+                    .bind(partition_of(&r.customer_id))
             },
         )
         .await?;
         let actions = std::mem::take(&mut self.actions);
-        let head = "INSERT INTO action_log (seq, customer_id, journey_id, version, node, idempotency_key, channel, outcome, reason, at, due_at, pending, request, offer) VALUES";
+        let head = "INSERT INTO action_log (seq, customer_id, journey_id, version, node, idempotency_key, channel, outcome, reason, at, due_at, pending, request, offer, partition) VALUES";
         insert_many(
             &mut self.tx,
             self.placeholders,
             head,
-            14,
+            15,
             "",
             &actions,
             |q, a| {
@@ -438,16 +475,17 @@ impl EngineTx {
                     .bind(i64::from(a.pending))
                     .bind(a.request.clone())
                     .bind(a.offer.clone())
+                    .bind(partition_of(&a.customer_id))
             },
         )
         .await?;
         let outbox = std::mem::take(&mut self.outbox);
-        let head = "INSERT INTO outbox (seq, idempotency_key, channel, customer_id, journey_id, version, node, payload, created_at) VALUES";
+        let head = "INSERT INTO outbox (seq, idempotency_key, channel, customer_id, journey_id, version, node, payload, created_at, partition) VALUES";
         insert_many(
             &mut self.tx,
             self.placeholders,
             head,
-            9,
+            10,
             " ON CONFLICT (idempotency_key) DO NOTHING",
             &outbox,
             |q, o| {
@@ -460,6 +498,7 @@ impl EngineTx {
                     .bind(o.node.clone())
                     .bind(o.payload.clone())
                     .bind(o.created_at)
+                    .bind(partition_of(&o.customer_id))
             },
         )
         .await?;

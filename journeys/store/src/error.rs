@@ -56,4 +56,6 @@ pub enum StoreError {
     UnknownModelKind(String),
     #[error("a {kind} model must give {expected}; this one gives {actual}")]
     WrongModelLink { kind: String, expected: &'static str, actual: &'static str },
+    #[error("partition {partition} is no longer leased to engine '{node}' (epoch {epoch}); another engine holds it")]
+    LeaseLost { node: String, partition: i64, epoch: i64 },
 }

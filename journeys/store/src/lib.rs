@@ -11,9 +11,11 @@ mod error;
 mod location;
 mod models;
 mod offers;
+mod partitions;
 mod registry;
 mod customer_migration;
 mod runs;
+mod sequences;
 mod users;
 mod versions;
 
@@ -22,12 +24,13 @@ pub use error::StoreError;
 pub use location::{default_database_url, sqlite_url_for};
 pub use analytics::{JourneyCustomer, StepRecord};
 pub use audit::AuditEntry;
-pub use engine_state::{ActionRow, EngineRows, EngineTx, EventRecord, InstanceRow, OutboxRow, SentContact};
+pub use engine_state::{ActionRow, EngineRows, EngineTx, EventRecord, InstanceRow, OutboxRow, Scope, SentContact};
 pub use journeys_core::{RunParameters, RunSummary};
 pub use users::{Role, User};
 pub use versions::{parse_reference, VersionStatus, VersionSummary};
 pub use models::{ModelVersion, Score};
 pub use offers::OfferVersion;
+pub use partitions::{partition_of, Lease, LeaseRow, LeaseTerms, PARTITIONS};
 pub use registry::RegistryEntry;
 
 use sqlx::any::AnyPoolOptions;
@@ -40,6 +43,8 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// Sequence-number blocks this process reserved (PostgreSQL).
+    seqs: std::sync::Arc<sequences::SeqBlocks>,
     /// The URL with any password redacted, for display.
     location: String,
 }
@@ -75,7 +80,15 @@ impl Store {
             sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
         }
         MIGRATOR.run(&pool).await?;
-        Ok(Store { pool, backend, location: location::redact(url) })
+        let store = Store { pool, backend, seqs: Default::default(), location: location::redact(url) };
+        store.backfill_partitions().await?;
+        Ok(store)
+    }
+
+    /// Drop reserved sequence numbers: the next ones come from a new block, above every number
+    /// any engine has used so far (call after taking partitions over).
+    pub fn fresh_sequences(&self) {
+        self.seqs.clear();
     }
 
     pub fn backend(&self) -> Backend {

@@ -175,7 +175,8 @@ async fn decisions_are_logged_with_the_transaction_and_explained() {
         drop(tx); // rolled back: nothing kept
         assert!(store.customer_decisions("c1").await.expect("decisions").is_empty());
         let mut tx = store.engine_tx().await.expect("tx");
-        assert_eq!(tx.log_decision(&record).await.expect("log"), 1);
+        // A rolled-back number may be skipped (PostgreSQL reserves blocks), never reused.
+        assert!(tx.log_decision(&record).await.expect("log") >= 1);
         tx.commit().await.expect("commit");
         let logged = store.customer_decisions("c1").await.expect("decisions");
         assert_eq!(logged, vec![record.clone()]);

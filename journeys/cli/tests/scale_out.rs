@@ -1,0 +1,202 @@
+//! Scale-out on PostgreSQL with real processes: two `journeys serve` share one database and
+//! one sink directory. The second one's arrival splits the 256 partitions between them;
+//! events posted to either are processed by the holder of their customer's partition; after
+//! `kill -9` of one, the other takes its partitions over when the leases expire, and every
+//! action is delivered exactly once.
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use journeys_store::{Role, Store};
+
+const JOURNEY: &str = "loan-application-abandonment";
+const CUSTOMERS: usize = 400;
+const LEASE_TTL_MS: u64 = 2_000;
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime")
+}
+
+/// A fresh database on the test server, or None (with the reason printed) outside CI.
+fn postgres_url() -> Option<String> {
+    let base = match std::env::var("JOURNEYS_TEST_POSTGRES_URL") {
+        Ok(base) => base,
+        Err(_) if std::env::var_os("CI").is_some() => panic!("CI must run the PostgreSQL tests: JOURNEYS_TEST_POSTGRES_URL is not set (run `cargo xtask test`)"),
+        Err(_) => {
+            eprintln!("skipping: JOURNEYS_TEST_POSTGRES_URL is not set (`cargo xtask test` starts a PostgreSQL server)");
+            return None;
+        }
+    };
+    let name = format!("journeys_scale_out_{}", std::process::id());
+    runtime().block_on(async {
+        use sqlx::Connection;
+        sqlx::any::install_default_drivers();
+        let mut admin = sqlx::AnyConnection::connect(&base).await.expect("connect to test postgres");
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("create database");
+    });
+    let (prefix, _) = base.rsplit_once('/').expect("postgres URL has a database path");
+    Some(format!("{prefix}/{name}"))
+}
+
+/// The published template and customers with email consent, in London (email has no quiet hours).
+fn prepare(url: &str) {
+    runtime().block_on(async {
+        let store = Store::open(url).await.expect("store");
+        store.add_user("dana", Role::Designer, None).await.expect("designer");
+        store.add_user("rui", Role::Reviewer, None).await.expect("reviewer");
+        let template = journeys_core::catalog::template(JOURNEY).expect("template");
+        let v = store.submit(&journeys_core::template::instantiate(&template, JOURNEY), "dana").await.expect("submit");
+        store.approve(&v.reference(), "rui", "ok").await.expect("approve");
+        store.publish(&v.reference(), "rui").await.expect("publish");
+        let rows: Vec<(String, String)> = (0..CUSTOMERS)
+            .map(|i| {
+                let mut c = journeys_core::population::generate_customer(5, i as u64);
+                c.id = format!("C{i:03}");
+                c.time_zone = "Europe/London".into();
+                c.consent_email = true;
+                (c.id.clone(), serde_json::to_string(&c).expect("json"))
+            })
+            .collect();
+        store.upsert_customers(&rows, 0).await.expect("customers");
+        store.close().await;
+    });
+}
+
+/// Lease holders: node → partitions held (unexpired or not).
+fn holders(url: &str) -> std::collections::BTreeMap<String, usize> {
+    runtime().block_on(async {
+        let store = Store::open(url).await.expect("store");
+        let table = store.lease_table().await.expect("leases");
+        store.close().await;
+        let mut held = std::collections::BTreeMap::new();
+        for row in table {
+            *held.entry(row.owner.unwrap_or_else(|| "(free)".into())).or_default() += 1;
+        }
+        held
+    })
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+}
+
+fn serve(url: &str, node: &str, port: u16, sink: &Path, log: &Path) -> Child {
+    let log = std::fs::File::create(log).expect("log file");
+    Command::new(env!("CARGO_BIN_EXE_journeys"))
+        .env("DATABASE_URL", url)
+        .env("JOURNEYS_LOG", "info")
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--node-id", node, "--lease-ttl-ms", &LEASE_TTL_MS.to_string(), "--sink-dir"])
+        .arg(sink)
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("spawn serve")
+}
+
+/// POST a JSON body over a plain HTTP/1.1 connection; (status, body).
+fn post(port: u16, path: &str, body: &str) -> (u16, serde_json::Value) {
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    let request = format!("POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+    stream.write_all(request.as_bytes()).expect("send");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    let status = response.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = response.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+    (status, serde_json::from_str(body).unwrap_or(serde_json::Value::Null))
+}
+
+fn healthy(port: u16) -> bool {
+    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else { return false };
+    let _ = stream.write_all(b"GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).is_ok() && response.starts_with("HTTP/1.1 200")
+}
+
+/// Abandonments two hours ago for customers `range`: the one-hour wait is over at once.
+fn abandonments(range: std::ops::Range<usize>) -> String {
+    let at = (chrono::Utc::now() - chrono::Duration::hours(2)).to_rfc3339();
+    let events: Vec<serde_json::Value> =
+        range.map(|i| serde_json::json!({"id": format!("e{i:03}"), "customer_id": format!("C{i:03}"), "type": "application_abandoned", "time": at})).collect();
+    serde_json::Value::from(events).to_string()
+}
+
+fn sink_keys(dir: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(dir.join("email.ndjson")).unwrap_or_default();
+    text.lines().map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON line")["idempotency_key"].as_str().expect("key").to_string()).collect()
+}
+
+fn wait_until(what: &str, timeout: Duration, logs: &[&Path], mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        if start.elapsed() > timeout {
+            let logs: Vec<String> = logs.iter().map(|p| format!("--- {}\n{}", p.display(), std::fs::read_to_string(p).unwrap_or_default())).collect();
+            panic!("timed out waiting for {what}\n{}", logs.join("\n"));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn two_engines_share_partitions_and_one_takes_over_after_kill_9() {
+    let Some(url) = postgres_url() else { return };
+    prepare(&url);
+    let dir = tempfile::tempdir().expect("dir");
+    let sink = dir.path().join("sink");
+    let (log_a, log_b) = (dir.path().join("a.log"), dir.path().join("b.log"));
+    let logs = [log_a.as_path(), log_b.as_path()];
+    let (port_a, port_b) = (free_port(), free_port());
+
+    let mut a = serve(&url, "engine-a", port_a, &sink, &log_a);
+    wait_until("engine A to hold every partition", Duration::from_secs(30), &logs, || healthy(port_a) && holders(&url).get("engine-a") == Some(&256));
+    let mut b = serve(&url, "engine-b", port_b, &sink, &log_b);
+    wait_until("the partitions to split 128/128", Duration::from_secs(30), &logs, || {
+        let held = holders(&url);
+        held.get("engine-a") == Some(&128) && held.get("engine-b") == Some(&128)
+    });
+
+    // Half the customers through A, a quarter through B; each engine queues what the other holds.
+    let (status, tally_a) = post(port_a, "/v1/events", &abandonments(0..CUSTOMERS / 2));
+    assert_eq!(status, 200, "{tally_a}");
+    let (status, tally_b) = post(port_b, "/v1/events", &abandonments(CUSTOMERS / 2..3 * CUSTOMERS / 4));
+    assert_eq!(status, 200, "{tally_b}");
+    assert_eq!(tally_a["accepted"], CUSTOMERS / 2, "{tally_a}");
+    for tally in [&tally_a, &tally_b] {
+        let queued = tally["queued"].as_u64().expect("queued");
+        assert!(queued > 0 && queued < tally["accepted"].as_u64().expect("accepted"), "some events are the other engine's: {tally}");
+    }
+    wait_until("the first deliveries", Duration::from_secs(30), &logs, || sink_keys(&sink).len() >= CUSTOMERS / 4);
+
+    a.kill().expect("SIGKILL engine A");
+    let _ = a.wait();
+    let at_kill = sink_keys(&sink).len();
+    // The last quarter through B: customers in A's partitions wait for the takeover.
+    let (status, tally) = post(port_b, "/v1/events", &abandonments(3 * CUSTOMERS / 4..CUSTOMERS));
+    assert_eq!(status, 200, "{tally}");
+    assert!(tally["queued"].as_u64().expect("queued") > 0, "A's partitions are not B's until the leases expire: {tally}");
+
+    wait_until("engine B to take every partition over", Duration::from_secs(10 * LEASE_TTL_MS / 1_000 + 20), &logs, || holders(&url).get("engine-b") == Some(&256));
+    wait_until("every customer's email", Duration::from_secs(60), &logs, || sink_keys(&sink).len() >= CUSTOMERS);
+    std::thread::sleep(Duration::from_millis(500));
+
+    let _ = Command::new("kill").arg(b.id().to_string()).status();
+    let status = b.wait().expect("wait for B");
+    assert!(status.success(), "a graceful stop exits 0: {status:?}");
+    assert_eq!(holders(&url).get("(free)"), Some(&256), "a clean stop gives the partitions back");
+
+    let mut keys = sink_keys(&sink);
+    assert_eq!(keys.len(), CUSTOMERS, "every email exactly once (A was killed after {at_kill})");
+    keys.sort();
+    keys.dedup();
+    assert_eq!(keys.len(), CUSTOMERS, "no key twice");
+    let expected: Vec<String> = (0..CUSTOMERS).map(|i| format!("{JOURNEY}@1:C{i:03}:email_resume:1")).collect();
+    assert_eq!(keys, expected);
+    runtime().block_on(async {
+        let store = Store::open(&url).await.expect("store");
+        assert!(store.undelivered(10).await.expect("outbox").is_empty(), "the outbox is drained");
+        assert_eq!(store.event_count().await.expect("events"), CUSTOMERS as i64);
+        assert!(store.pending_events(10, journeys_store::Scope::All).await.expect("pending").is_empty(), "no event left waiting");
+        store.close().await;
+    });
+}
