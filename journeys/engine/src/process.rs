@@ -436,7 +436,7 @@ async fn fire_timer(
         return Ok(false);
     };
     let mut recipient = Recipient::load(tx, customer).await?;
-    let mut ctx = live.context(recipient, at);
+    let mut ctx = live.context(&recipient, at);
     let step = interpret::step(&live.compiled, &state.instance, &Input::Timer, &mut ctx, at)
         .map_err(|e| corrupt("instance", e))?;
     apply(tx, &mut recipient, live, &mut state, step, at).await?;
