@@ -21,6 +21,10 @@ fn runtime() -> tokio::runtime::Runtime {
 
 /// A fresh database on the test server, or None (with the reason printed) outside CI.
 fn postgres_url() -> Option<String> {
+    postgres_url_named("scale_out")
+}
+
+fn postgres_url_named(purpose: &str) -> Option<String> {
     let base = match std::env::var("JOURNEYS_TEST_POSTGRES_URL") {
         Ok(base) => base,
         Err(_) if std::env::var_os("CI").is_some() => panic!("CI must run the PostgreSQL tests: JOURNEYS_TEST_POSTGRES_URL is not set (run `cargo xtask test`)"),
@@ -29,7 +33,7 @@ fn postgres_url() -> Option<String> {
             return None;
         }
     };
-    let name = format!("journeys_scale_out_{}", std::process::id());
+    let name = format!("journeys_{purpose}_{}", std::process::id());
     runtime().block_on(async {
         use sqlx::Connection;
         sqlx::any::install_default_drivers();
@@ -199,4 +203,22 @@ fn two_engines_share_partitions_and_one_takes_over_after_kill_9() {
         assert!(store.pending_events(10, journeys_store::Scope::All).await.expect("pending").is_empty(), "no event left waiting");
         store.close().await;
     });
+}
+
+#[test]
+fn bench_engines_measures_two_engines_against_the_raw_floor() {
+    let Some(url) = postgres_url_named("bench") else { return };
+    let out = Command::new(env!("CARGO_BIN_EXE_journeys")).args(["--database-url", &url, "bench", "engines", "--engines", "2", "--events", "2000"]).output().expect("run bench");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let rate = |label: &str| -> f64 {
+        let line = text.lines().find(|l| l.contains(label)).unwrap_or_else(|| panic!("no '{label}' in:\n{text}"));
+        line.split(':').nth(1).and_then(|rest| rest.split_whitespace().next()).and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("no rate in '{line}'"))
+    };
+    assert!(rate("durable, end to end") > 0.0 && rate("raw batched insert") > 0.0, "{text}");
+    assert!(text.contains("durable / raw:"), "{text}");
+    // A database that already has events is refused, not mixed into.
+    let again = Command::new(env!("CARGO_BIN_EXE_journeys")).args(["--database-url", &url, "bench", "engines", "--events", "10"]).output().expect("run bench again");
+    assert_eq!(again.status.code(), Some(2), "{}", String::from_utf8_lossy(&again.stderr));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("is not empty"), "{}", String::from_utf8_lossy(&again.stderr));
 }

@@ -235,6 +235,7 @@ impl Processor {
     }
 
     async fn process_once(&self, batch: Batch<'_>) -> Result<Vec<Outcome>, EngineError> {
+        let started = std::time::Instant::now();
         let received = self.clock.now();
         let snapshot = self.live.snapshot();
         let held = self.partitions.snapshot();
@@ -271,7 +272,9 @@ impl Processor {
                 outcomes.push(Outcome::Accepted);
             }
         }
+        let flushed = std::time::Instant::now();
         tx.commit().await?;
+        tracing::debug!(events = events.len(), took_us = started.elapsed().as_micros() as u64, commit_us = flushed.elapsed().as_micros() as u64, "batch committed");
         let tally = tally(&outcomes);
         self.metrics.accepted_many(tally.accepted - tally.queued + earlier.len() + if matches!(batch, Batch::Pending(_)) { events.len() } else { 0 });
         self.metrics.duplicates(tally.duplicates);
