@@ -6,43 +6,18 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use journeys_store::{sqlite_url_for, Role, Store};
+use journeys_store::{sqlite_url_for, Store};
 
-const JOURNEY: &str = "loan-application-abandonment";
+mod support;
+
+use support::*;
+
 const CUSTOMERS: usize = 150;
 
 fn journeys(url: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_journeys"));
     command.env("DATABASE_URL", url).env_remove("JOURNEYS_LOG");
     command
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime")
-}
-
-/// A published template and `CUSTOMERS` customers with every consent.
-fn prepare(url: &str) {
-    runtime().block_on(async {
-        let store = Store::open(url).await.expect("store");
-        store.add_user("dana", Role::Designer, None).await.expect("designer");
-        store.add_user("rui", Role::Reviewer, None).await.expect("reviewer");
-        let template = journeys_core::catalog::template(JOURNEY).expect("template");
-        let v = store.submit(&journeys_core::template::instantiate(&template, JOURNEY), "dana").await.expect("submit");
-        store.approve(&v.reference(), "rui", "ok").await.expect("approve");
-        store.publish(&v.reference(), "rui").await.expect("publish");
-        let rows: Vec<(String, String)> = (0..CUSTOMERS)
-            .map(|i| {
-                let mut c = journeys_core::population::generate_customer(3, i as u64);
-                c.id = format!("C{i:03}");
-                c.time_zone = "Europe/London".into();
-                c.consent_email = true;
-                (c.id.clone(), serde_json::to_string(&c).expect("json"))
-            })
-            .collect();
-        store.upsert_customers(&rows, 0).await.expect("customers");
-        store.close().await;
-    });
 }
 
 /// Abandonments two hours ago: the one-hour wait is over at once, so each customer gets the email.
@@ -56,20 +31,11 @@ fn events_file(dir: &Path) -> std::path::PathBuf {
     path
 }
 
-fn sink_keys(dir: &Path) -> Vec<String> {
-    let text = std::fs::read_to_string(dir.join("email.ndjson")).unwrap_or_default();
-    text.lines().map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON line")["idempotency_key"].as_str().expect("key").to_string()).collect()
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
-}
-
 #[test]
 fn ingest_then_serve_survives_kill_9_and_delivers_each_action_once() {
     let dir = tempfile::tempdir().expect("dir");
     let url = sqlite_url_for(&dir.path().join("engine.db"));
-    prepare(&url);
+    publish_template_for_customers(&url, CUSTOMERS, 3);
     let events = events_file(dir.path());
 
     let out = journeys(&url).arg("ingest").arg(&events).output().expect("run ingest");

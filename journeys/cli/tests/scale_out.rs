@@ -9,15 +9,14 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use journeys_store::{Role, Store};
+use journeys_store::Store;
 
-const JOURNEY: &str = "loan-application-abandonment";
+mod support;
+
+use support::*;
+
 const CUSTOMERS: usize = 400;
 const LEASE_TTL_MS: u64 = 2_000;
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime")
-}
 
 /// A fresh database on the test server, or None (with the reason printed) outside CI.
 fn postgres_url() -> Option<String> {
@@ -44,30 +43,6 @@ fn postgres_url_named(purpose: &str) -> Option<String> {
     Some(format!("{prefix}/{name}"))
 }
 
-/// The published template and customers with email consent, in London (email has no quiet hours).
-fn prepare(url: &str) {
-    runtime().block_on(async {
-        let store = Store::open(url).await.expect("store");
-        store.add_user("dana", Role::Designer, None).await.expect("designer");
-        store.add_user("rui", Role::Reviewer, None).await.expect("reviewer");
-        let template = journeys_core::catalog::template(JOURNEY).expect("template");
-        let v = store.submit(&journeys_core::template::instantiate(&template, JOURNEY), "dana").await.expect("submit");
-        store.approve(&v.reference(), "rui", "ok").await.expect("approve");
-        store.publish(&v.reference(), "rui").await.expect("publish");
-        let rows: Vec<(String, String)> = (0..CUSTOMERS)
-            .map(|i| {
-                let mut c = journeys_core::population::generate_customer(5, i as u64);
-                c.id = format!("C{i:03}");
-                c.time_zone = "Europe/London".into();
-                c.consent_email = true;
-                (c.id.clone(), serde_json::to_string(&c).expect("json"))
-            })
-            .collect();
-        store.upsert_customers(&rows, 0).await.expect("customers");
-        store.close().await;
-    });
-}
-
 /// Lease holders: node → partitions held (unexpired or not).
 fn holders(url: &str) -> std::collections::BTreeMap<String, usize> {
     runtime().block_on(async {
@@ -80,10 +55,6 @@ fn holders(url: &str) -> std::collections::BTreeMap<String, usize> {
         }
         held
     })
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
 }
 
 fn serve(url: &str, node: &str, port: u16, sink: &Path, log: &Path) -> Child {
@@ -126,11 +97,6 @@ fn abandonments(range: std::ops::Range<usize>) -> String {
     serde_json::Value::from(events).to_string()
 }
 
-fn sink_keys(dir: &Path) -> Vec<String> {
-    let text = std::fs::read_to_string(dir.join("email.ndjson")).unwrap_or_default();
-    text.lines().map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON line")["idempotency_key"].as_str().expect("key").to_string()).collect()
-}
-
 fn wait_until(what: &str, timeout: Duration, logs: &[&Path], mut done: impl FnMut() -> bool) {
     let start = Instant::now();
     while !done() {
@@ -145,7 +111,7 @@ fn wait_until(what: &str, timeout: Duration, logs: &[&Path], mut done: impl FnMu
 #[test]
 fn two_engines_share_partitions_and_one_takes_over_after_kill_9() {
     let Some(url) = postgres_url() else { return };
-    prepare(&url);
+    publish_template_for_customers(&url, CUSTOMERS, 5);
     let dir = tempfile::tempdir().expect("dir");
     let sink = dir.path().join("sink");
     let (log_a, log_b) = (dir.path().join("a.log"), dir.path().join("b.log"));

@@ -204,29 +204,27 @@ async fn keep_leases(processor: Arc<Processor>, every: Duration, mut stop: watch
     }
 }
 
-async fn drain_pending(processor: Arc<Processor>, every: Duration, mut stop: watch::Receiver<bool>) {
-    loop {
-        let pause = match processor.process_pending(crate::INGEST_BATCH as i64).await {
-            Ok(0) => every,
-            Ok(_) => Duration::ZERO,
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot process events stored by other engines");
-                Duration::from_secs(1)
-            }
-        };
-        if sleep_or_stop(pause, &mut stop).await {
-            return;
-        }
-    }
+async fn drain_pending(processor: Arc<Processor>, every: Duration, stop: watch::Receiver<bool>) {
+    while_busy(every, stop, "cannot process events stored by other engines", || processor.process_pending(crate::INGEST_BATCH as i64)).await
 }
 
-async fn fire_timers(processor: Arc<Processor>, every: Duration, mut stop: watch::Receiver<bool>) {
+async fn fire_timers(processor: Arc<Processor>, every: Duration, stop: watch::Receiver<bool>) {
+    while_busy(every, stop, "timer round failed", || processor.fire_due(TIMER_BATCH)).await
+}
+
+/// Run `round` again at once while it finds work, `every` after an idle round, a second after
+/// a failure, until stopped.
+async fn while_busy<F, Fut>(every: Duration, mut stop: watch::Receiver<bool>, failure: &str, mut round: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<usize, EngineError>>,
+{
     loop {
-        let pause = match processor.fire_due(TIMER_BATCH).await {
+        let pause = match round().await {
             Ok(0) => every,
             Ok(_) => Duration::ZERO,
             Err(e) => {
-                tracing::warn!(error = %e, "timer round failed");
+                tracing::warn!(error = %e, "{failure}");
                 Duration::from_secs(1)
             }
         };

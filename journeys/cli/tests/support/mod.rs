@@ -1,0 +1,48 @@
+//! What the engine tests of the CLI share: a published template, customers with email
+//! consent in London (email has no quiet hours), the sink's keys, free loopback ports.
+#![allow(dead_code)]
+
+use std::path::Path;
+
+use journeys_store::{Role, Store};
+
+pub const JOURNEY: &str = "loan-application-abandonment";
+
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime")
+}
+
+/// Publish the template (dana submits, rui approves) and store customers `C000`… generated
+/// from `seed`.
+pub fn publish_template_for_customers(url: &str, customers: usize, seed: u64) {
+    runtime().block_on(async {
+        let store = Store::open(url).await.expect("store");
+        store.add_user("dana", Role::Designer, None).await.expect("designer");
+        store.add_user("rui", Role::Reviewer, None).await.expect("reviewer");
+        let template = journeys_core::catalog::template(JOURNEY).expect("template");
+        let v = store.submit(&journeys_core::template::instantiate(&template, JOURNEY), "dana").await.expect("submit");
+        store.approve(&v.reference(), "rui", "ok").await.expect("approve");
+        store.publish(&v.reference(), "rui").await.expect("publish");
+        let rows: Vec<(String, String)> = (0..customers)
+            .map(|i| {
+                let mut c = journeys_core::population::generate_customer(seed, i as u64);
+                c.id = format!("C{i:03}");
+                c.time_zone = "Europe/London".into();
+                c.consent_email = true;
+                (c.id.clone(), serde_json::to_string(&c).expect("json"))
+            })
+            .collect();
+        store.upsert_customers(&rows, 0).await.expect("customers");
+        store.close().await;
+    });
+}
+
+/// The idempotency keys in the sink's email file, in order.
+pub fn sink_keys(dir: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(dir.join("email.ndjson")).unwrap_or_default();
+    text.lines().map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON line")["idempotency_key"].as_str().expect("key").to_string()).collect()
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+}
