@@ -243,15 +243,16 @@ impl Processor {
         let mut tx = self.store.engine_tx().await?;
         let mine: Vec<&str> = events.iter().map(|e| e.customer_id.as_str()).filter(|c| held.holds_customer(c)).collect();
         tx.check_leases(self.partitions.node(), &held.leases_for(mine.iter().copied())).await?;
-        // Events another engine stored for these customers come first: they are older.
-        let earlier: Vec<Event> = match batch {
+        // Stored earlier, so first: a pending batch, or what another engine stored for these
+        // customers before a new batch.
+        let stored: Vec<Event> = match batch {
             Batch::New(_) => tx.pending_events_of(&mine).await?.iter().map(|(record, _)| Event::from_record(record)).collect(),
-            Batch::Pending(_) => Vec::new(),
+            Batch::Pending(events) => events.to_vec(),
         };
         let ids: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
         let customers: Vec<&str> = events.iter().map(|e| e.customer_id.as_str()).collect();
         tx.prefetch(&ids, &customers).await?;
-        for event in earlier.iter().chain(if matches!(batch, Batch::Pending(_)) { events } else { &[] }) {
+        for event in &stored {
             tx.claim_event(&event.id);
             self.handle(&mut tx, &snapshot, event, received).await?;
         }
@@ -276,7 +277,7 @@ impl Processor {
         tx.commit().await?;
         tracing::debug!(events = events.len(), took_us = started.elapsed().as_micros() as u64, commit_us = flushed.elapsed().as_micros() as u64, "batch committed");
         let tally = tally(&outcomes);
-        self.metrics.accepted_many(tally.accepted - tally.queued + earlier.len() + if matches!(batch, Batch::Pending(_)) { events.len() } else { 0 });
+        self.metrics.accepted_many(tally.accepted - tally.queued + stored.len());
         self.metrics.duplicates(tally.duplicates);
         Ok(outcomes)
     }

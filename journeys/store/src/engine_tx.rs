@@ -191,11 +191,16 @@ impl EngineTx {
         self.claimed_events.push(id.to_string());
     }
 
-    /// Pending events of these customers, oldest first: they go before anything newer.
+    /// Pending events of these customers, oldest first: they go before anything newer. The
+    /// partitions steer the query to the small pending index, not to the customers' events.
     pub async fn pending_events_of(&mut self, customer_ids: &[&str]) -> Result<Vec<(EventRecord, i64)>, StoreError> {
         let mut found = Vec::new();
         for chunk in unique(customer_ids).chunks(IDS_PER_QUERY) {
-            let sql = in_list(self.placeholders, &format!("SELECT {EVENT_COLUMNS} FROM events WHERE pending = 1 AND customer_id IN"), chunk.len(), "");
+            let mut partitions: Vec<i64> = chunk.iter().map(|c| partition_of(c)).collect();
+            partitions.sort_unstable();
+            partitions.dedup();
+            let head = format!("SELECT {EVENT_COLUMNS} FROM events WHERE pending = 1 AND partition IN ({}) AND customer_id IN", crate::partitions::int_list(&partitions));
+            let sql = in_list(self.placeholders, &head, chunk.len(), "");
             for row in bind_ids(&sql, chunk).fetch_all(&mut *self.tx).await? {
                 found.push(event_from_row(&row)?);
             }
