@@ -16,9 +16,12 @@ const MAX_ZOOM: f64 = 2.0;
 const OVERVIEW_BELOW: f64 = 0.55;
 const OVERVIEW_FROM_STEPS: usize = 80;
 /// Screen pixels around the view within which steps are drawn already, so panning reveals them.
-const VIEW_MARGIN: f64 = 200.0;
+const VIEW_MARGIN: f64 = 150.0;
 /// The background dot grid's spacing in canvas units (two snapping steps).
 const GRID_CELL: f64 = 20.0;
+/// What is drawn is chosen for the view (and margin) rounded out to blocks of this many canvas
+/// units, so panning changes it only when a block border is crossed, not on every pointer move.
+const VIEW_BLOCK: f64 = 300.0;
 
 
 impl EditorState {
@@ -187,13 +190,14 @@ pub fn install_pointer_tracking(state: EditorState) {
 pub fn Canvas(state: EditorState) -> impl IntoView {
     let overview = Memo::new(move |_| state.zoom.get() < OVERVIEW_BELOW && state.journey.with(|j| j.nodes.len() > OVERVIEW_FROM_STEPS));
     let has_nodes = Memo::new(move |_| state.journey.with(|j| !j.nodes.is_empty()));
+    let view_block = Memo::new(move |_| geometry::round_out(&state.viewport(VIEW_MARGIN), VIEW_BLOCK));
     // Only what is in view (and a margin) is drawn step by step: a large journey costs what a
     // screenful costs. Zoomed out, the overview layer draws everything as a few paths instead.
     let node_ids = Memo::new(move |_| {
         if overview.get() {
             return Vec::new();
         }
-        let view = state.viewport(VIEW_MARGIN);
+        let view = view_block.get();
         state.journey.with(|j| {
             j.nodes.iter().filter(|n| Rect::of_node(n.position).intersects(&view)).map(|n| n.id.clone()).collect::<Vec<_>>()
         })
@@ -202,7 +206,7 @@ pub fn Canvas(state: EditorState) -> impl IntoView {
         if overview.get() {
             return Vec::new();
         }
-        let view = state.viewport(VIEW_MARGIN);
+        let view = view_block.get();
         state.journey.with(|j| {
             state.index.with(|ix| {
                 j.edges
@@ -269,8 +273,10 @@ pub fn Canvas(state: EditorState) -> impl IntoView {
             // rendering (its tiles were painted as they came into view); one small tile image
             // repeated is cheap to paint again.
             <div class="canvas-bg" style=grid_style></div>
-            // Pan and zoom move this layer with a CSS transform: the compositor can move what is
-            // already painted instead of repainting every step on every frame.
+            // Pan and zoom move this layer with a CSS transform: with a GPU the compositor moves
+            // what is already painted. Without one (the app then turns WebKit's accelerated
+            // compositing off) every pan frame repaints the canvas, so what is drawn must be cheap:
+            // only the steps, edges and frame pieces in view, no painted-but-invisible strokes.
             <div class="world" style=pan_transform>
                 <svg class="world-svg"
                     style=move || { let (x, y, _, _) = world.get(); format!("left: {x:.0}px; top: {y:.0}px") }
@@ -281,7 +287,7 @@ pub fn Canvas(state: EditorState) -> impl IntoView {
                             <path d="M 0 0 L 10 5 L 0 10 z" fill="#64748b" />
                         </marker>
                     </defs>
-                    {Stage::ALL.into_iter().map(|stage| view! { <StageFrame state=state stage=stage /> }).collect_view()}
+                    {Stage::ALL.into_iter().map(|stage| view! { <StageFrame state=state stage=stage view_block=view_block /> }).collect_view()}
                     {move || overview.get().then(|| view! { <super::overview::Overview state=state /> })}
                     <For each=move || edge_ids.get() key=|id| id.clone() children=move |id| view! { <EdgeView state=state id=id /> } />
                     <RubberBand state=state />
@@ -304,14 +310,22 @@ pub fn Canvas(state: EditorState) -> impl IntoView {
 }
 
 #[component]
-fn StageFrame(state: EditorState, stage: Stage) -> impl IntoView {
+fn StageFrame(state: EditorState, stage: Stage, view_block: Memo<Rect>) -> impl IntoView {
     let frame = Memo::new(move |_| state.journey.with(|j| geometry::stage_frame(j, stage)));
+    // Only the part in view (and a margin) is painted, in blocks (`view_block`) so a pan
+    // redraws the frame every few hundred pixels rather than on every pointer move.
+    let shown = Memo::new(move |_| {
+        let (x, y, w, h) = frame.get()?;
+        let block = view_block.get();
+        let fill = geometry::clip_to((x, y, w, h), &block)?;
+        Some((x, y, fill, geometry::frame_border_in_view((x, y, w, h), &block)))
+    });
     move || {
-        frame.get().map(|(x, y, w, h)| {
+        shown.get().map(|(x, y, (fx, fy, fw, fh), border)| {
             view! {
                 <g class="stage-frame" data-stage=stage.key()>
-                    <rect x=x y=y width=w height=h rx="14" fill=stage_colour(Some(stage)) fill-opacity="0.06"
-                        stroke=stage_colour(Some(stage)) stroke-opacity="0.45" stroke-dasharray="6 4" />
+                    <rect x=fx y=fy width=fw height=fh rx=geometry::FRAME_RADIUS fill=stage_colour(Some(stage)) fill-opacity="0.06" stroke="none" />
+                    <path d=border fill="none" stroke=stage_colour(Some(stage)) stroke-opacity="0.45" stroke-dasharray="6 4" />
                     <text x=x + 12.0 y=y + 18.0 class="stage-label" fill=stage_colour(Some(stage))>{stage.label()}</text>
                 </g>
             }

@@ -104,3 +104,115 @@ pub fn stage_box_paths(journey: &Journey) -> Vec<(Option<Stage>, String)> {
 pub fn box_path(positions: impl Iterator<Item = Position>) -> String {
     positions.map(|p| format!("M{:.0} {:.0}h{NODE_W}v{NODE_H}h-{NODE_W}z", p.x, p.y)).collect()
 }
+
+/// Corner radius of a stage frame.
+pub const FRAME_RADIUS: f64 = 14.0;
+/// Length of one dash and gap of a stage frame's border (`stroke-dasharray="6 4"`).
+pub const FRAME_DASH_PERIOD: f64 = 10.0;
+
+/// The part of `frame` (x, y, w, h) inside `view`, or `None` when they do not meet.
+pub fn clip_to(frame: (f64, f64, f64, f64), view: &journeys_core::editing::Rect) -> Option<(f64, f64, f64, f64)> {
+    let (x0, y0) = (frame.0.max(view.x), frame.1.max(view.y));
+    let (x1, y1) = ((frame.0 + frame.2).min(view.x + view.w), (frame.1 + frame.3).min(view.y + view.h));
+    (x0 < x1 && y0 < y1).then_some((x0, y0, x1 - x0, y1 - y0))
+}
+
+/// The border of a rounded stage frame as an SVG path, only the pieces inside `view`: a frame
+/// around hundreds of steps is thousands of dashes long, and painting all of them on every pan
+/// frame (WebKit without a GPU repaints the canvas each frame) cost several frames a second.
+/// Each straight side is cut to whole dash periods from its own start, so the dashes stay put
+/// while the view moves; corners are drawn when their quarter circle is in view.
+pub fn frame_border_in_view(frame: (f64, f64, f64, f64), view: &journeys_core::editing::Rect) -> String {
+    use std::fmt::Write;
+    let (x, y, w, h) = frame;
+    let r = FRAME_RADIUS.min(w / 2.0).min(h / 2.0);
+    let mut d = String::new();
+    // A side from `from` to `to` along one axis at `at` on the other, cut to [lo, hi] of the view.
+    let cut = |from: f64, to: f64, lo: f64, hi: f64| -> Option<(f64, f64)> {
+        let start = if lo > from { from + ((lo - from) / FRAME_DASH_PERIOD).floor() * FRAME_DASH_PERIOD } else { from };
+        let end = to.min(hi);
+        (start < end).then_some((start, end))
+    };
+    let (vx0, vy0, vx1, vy1) = (view.x, view.y, view.x + view.w, view.y + view.h);
+    for at in [y, y + h] {
+        if at >= vy0 && at <= vy1 {
+            if let Some((a, b)) = cut(x + r, x + w - r, vx0, vx1) {
+                let _ = write!(d, "M{a:.1} {at:.1}H{b:.1}");
+            }
+        }
+    }
+    for at in [x, x + w] {
+        if at >= vx0 && at <= vx1 {
+            if let Some((a, b)) = cut(y + r, y + h - r, vy0, vy1) {
+                let _ = write!(d, "M{at:.1} {a:.1}V{b:.1}");
+            }
+        }
+    }
+    // Corners: (start point, end point) of each quarter circle, clockwise.
+    let corners = [
+        ((x, y + r), (x + r, y)),
+        ((x + w - r, y), (x + w, y + r)),
+        ((x + w, y + h - r), (x + w - r, y + h)),
+        ((x + r, y + h), (x, y + h - r)),
+    ];
+    for (a, b) in corners {
+        let (cx0, cy0, cx1, cy1) = (a.0.min(b.0), a.1.min(b.1), a.0.max(b.0), a.1.max(b.1));
+        if cx0 <= vx1 && cx1 >= vx0 && cy0 <= vy1 && cy1 >= vy0 {
+            let _ = write!(d, "M{:.1} {:.1}A{r} {r} 0 0 1 {:.1} {:.1}", a.0, a.1, b.0, b.1);
+        }
+    }
+    d
+}
+
+/// `view` grown outwards to whole blocks of `block` canvas units: what is drawn for a view then
+/// changes only when the view crosses a block border, not on every pan step.
+pub fn round_out(view: &journeys_core::editing::Rect, block: f64) -> journeys_core::editing::Rect {
+    let (x0, y0) = ((view.x / block).floor() * block, (view.y / block).floor() * block);
+    let (x1, y1) = (((view.x + view.w) / block).ceil() * block, ((view.y + view.h) / block).ceil() * block);
+    journeys_core::editing::Rect { x: x0, y: y0, w: x1 - x0, h: y1 - y0 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use journeys_core::editing::Rect;
+
+    #[test]
+    fn round_out_covers_the_view_in_whole_blocks() {
+        let r = round_out(&Rect { x: -130.0, y: 410.0, w: 1000.0, h: 300.0 }, 400.0);
+        assert_eq!(r, Rect { x: -400.0, y: 400.0, w: 1600.0, h: 400.0 });
+        // A small move inside the same blocks gives the same rectangle.
+        assert_eq!(round_out(&Rect { x: -127.0, y: 412.0, w: 1000.0, h: 300.0 }, 400.0), r);
+    }
+
+    #[test]
+    fn clip_to_keeps_the_overlap_only() {
+        let view = Rect { x: 0.0, y: 0.0, w: 100.0, h: 100.0 };
+        assert_eq!(clip_to((50.0, -20.0, 200.0, 60.0), &view), Some((50.0, 0.0, 50.0, 40.0)));
+        assert_eq!(clip_to((10.0, 10.0, 20.0, 20.0), &view), Some((10.0, 10.0, 20.0, 20.0)));
+        assert_eq!(clip_to((150.0, 10.0, 20.0, 20.0), &view), None);
+    }
+
+    #[test]
+    fn a_frame_inside_the_view_has_its_whole_border() {
+        let view = Rect { x: -100.0, y: -100.0, w: 1000.0, h: 1000.0 };
+        let d = frame_border_in_view((0.0, 0.0, 200.0, 100.0), &view);
+        assert_eq!(d.matches('M').count(), 8, "four sides and four corners: {d}");
+        assert!(d.contains("M14.0 0.0H186.0"), "{d}");
+        assert!(d.contains("M0.0 14.0V86.0"), "{d}");
+        assert!(d.contains("M0.0 14.0A14 14 0 0 1 14.0 0.0"), "{d}");
+    }
+
+    #[test]
+    fn a_huge_frame_is_cut_to_the_view_in_whole_dash_periods() {
+        let frame = (0.0, 0.0, 100_000.0, 50_000.0);
+        let view = Rect { x: 5003.0, y: -50.0, w: 500.0, h: 400.0 };
+        let d = frame_border_in_view(frame, &view);
+        // Only the top side is in view, from the period start at or before the view's left edge.
+        assert_eq!(d, "M4994.0 0.0H5503.0");
+        // Moving the view keeps the dashes where they were: cuts fall on whole periods.
+        let moved = Rect { x: 5001.0, ..view };
+        assert_eq!(frame_border_in_view(frame, &moved), "M4994.0 0.0H5501.0");
+        assert_eq!(frame_border_in_view(frame, &Rect { x: 200.0, y: 200.0, w: 100.0, h: 100.0 }), "");
+    }
+}
