@@ -114,6 +114,11 @@ fn test(extra: &[String]) -> Result<(), String> {
     let tauri_driver = setup::ensure_tauri_driver()?;
     build_ui()?;
     let app = build_app()?;
+    if extra.is_empty() {
+        // The UI crate is not a default member (it ships as wasm), but its editor logic has
+        // plain unit tests that run natively.
+        run_cmd(cargo().args(["test", "-p", "ui", "--bins"]))?;
+    }
     let postgres = postgres::TestServer::start()?;
     let screenshots = root().join("target/e2e-screenshots");
     let mut command = Command::new("xvfb-run");
