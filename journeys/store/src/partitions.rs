@@ -142,15 +142,16 @@ impl crate::EngineTx {
         if leases.is_empty() {
             return Ok(());
         }
-        let partitions: Vec<i64> = leases.iter().map(|l| l.partition).collect();
-        let lock = if self.backend == Backend::Postgres { " FOR SHARE" } else { "" };
-        let sql = format!("SELECT partition, owner, epoch FROM partition_leases WHERE partition IN ({}) ORDER BY partition{lock}", int_list(&partitions));
-        let rows = sqlx::query(&sql).fetch_all(self.conn()).await?;
+        // One fixed statement (prepared once per connection), whatever the partitions.
+        let sql = if self.backend == Backend::Postgres {
+            "SELECT partition, epoch FROM partition_leases WHERE owner = $1 ORDER BY partition FOR SHARE"
+        } else {
+            "SELECT partition, epoch FROM partition_leases WHERE owner = $1"
+        };
+        let rows = sqlx::query(sql).bind(node).fetch_all(self.conn()).await?;
+        let held: std::collections::HashMap<i64, i64> = rows.iter().map(|r| Ok((r.try_get("partition")?, r.try_get("epoch")?))).collect::<Result<_, StoreError>>()?;
         for lease in leases {
-            let row = rows.iter().find(|r| r.try_get::<i64, _>("partition").ok() == Some(lease.partition));
-            let holds = row.is_some_and(|r| {
-                r.try_get::<Option<String>, _>("owner").ok().flatten().as_deref() == Some(node) && r.try_get::<i64, _>("epoch").ok() == Some(lease.epoch)
-            });
+            let holds = held.get(&lease.partition) == Some(&lease.epoch);
             if !holds {
                 return Err(StoreError::LeaseLost { node: node.to_string(), partition: lease.partition, epoch: lease.epoch });
             }
