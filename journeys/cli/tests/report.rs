@@ -5,9 +5,12 @@
 use std::process::Command;
 
 use journeys_core::analytics::{csv_rows, parse_csv, LiveReport, Portfolio};
-use journeys_store::{sqlite_url_for, Role, Store};
+use journeys_store::sqlite_url_for;
 
-const JOURNEY: &str = "loan-application-abandonment";
+mod support;
+
+use support::*;
+
 const CUSTOMERS: usize = 30;
 
 fn journeys(url: &str) -> Command {
@@ -24,29 +27,8 @@ fn run(url: &str, args: &[&str]) -> String {
 
 /// A published template, customers with email consent, and the products each holds.
 fn prepare(url: &str) -> Vec<u64> {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-    runtime.block_on(async {
-        let store = Store::open(url).await.expect("store");
-        store.add_user("dana", Role::Designer, None).await.expect("designer");
-        store.add_user("rui", Role::Reviewer, None).await.expect("reviewer");
-        let template = journeys_core::catalog::template(JOURNEY).expect("template");
-        let v = store.submit(&journeys_core::template::instantiate(&template, JOURNEY), "dana").await.expect("submit");
-        store.approve(&v.reference(), "rui", "ok").await.expect("approve");
-        store.publish(&v.reference(), "rui").await.expect("publish");
-        let customers: Vec<_> = (0..CUSTOMERS)
-            .map(|i| {
-                let mut c = journeys_core::population::generate_customer(3, i as u64);
-                c.id = format!("C{i:03}");
-                c.time_zone = "Europe/London".into();
-                c.consent_email = true;
-                c
-            })
-            .collect();
-        let rows: Vec<(String, String)> = customers.iter().map(|c| (c.id.clone(), serde_json::to_string(c).expect("json"))).collect();
-        store.upsert_customers(&rows, 0).await.expect("customers");
-        store.close().await;
-        customers.iter().map(|c| c.products.split(';').filter(|p| !p.is_empty()).count() as u64).collect()
-    })
+    let customers = publish_template_for_customers(url, CUSTOMERS, 3);
+    customers.iter().map(|c| c.products.split(';').filter(|p| !p.is_empty()).count() as u64).collect()
 }
 
 /// Everyone abandoned three hours ago; every third customer completed an hour ago (their

@@ -13,8 +13,8 @@ pub fn runtime() -> tokio::runtime::Runtime {
 }
 
 /// Publish the template (dana submits, rui approves) and store customers `C000`… generated
-/// from `seed`.
-pub fn publish_template_for_customers(url: &str, customers: usize, seed: u64) {
+/// from `seed`; returns them.
+pub fn publish_template_for_customers(url: &str, customers: usize, seed: u64) -> Vec<journeys_core::population::Customer> {
     runtime().block_on(async {
         let store = Store::open(url).await.expect("store");
         store.add_user("dana", Role::Designer, None).await.expect("designer");
@@ -23,18 +23,20 @@ pub fn publish_template_for_customers(url: &str, customers: usize, seed: u64) {
         let v = store.submit(&journeys_core::template::instantiate(&template, JOURNEY), "dana").await.expect("submit");
         store.approve(&v.reference(), "rui", "ok").await.expect("approve");
         store.publish(&v.reference(), "rui").await.expect("publish");
-        let rows: Vec<(String, String)> = (0..customers)
+        let customers: Vec<_> = (0..customers)
             .map(|i| {
                 let mut c = journeys_core::population::generate_customer(seed, i as u64);
                 c.id = format!("C{i:03}");
                 c.time_zone = "Europe/London".into();
                 c.consent_email = true;
-                (c.id.clone(), serde_json::to_string(&c).expect("json"))
+                c
             })
             .collect();
+        let rows: Vec<(String, String)> = customers.iter().map(|c| (c.id.clone(), serde_json::to_string(c).expect("json"))).collect();
         store.upsert_customers(&rows, 0).await.expect("customers");
         store.close().await;
-    });
+        customers
+    })
 }
 
 /// The idempotency keys in the sink's email file, in order.
