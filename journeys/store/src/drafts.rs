@@ -69,32 +69,30 @@ impl Store {
     /// from the name that is not yet taken (`name`, `name-2`, …). Gallery metadata is dropped.
     pub async fn create_draft_named(&self, content: &Journey, name: &str, actor: &str) -> Result<StoredDraft, StoreError> {
         let base = journeys_core::model::slugify(name);
-        for n in 1..1000 {
-            let id = if n == 1 { base.clone() } else { format!("{base}-{n}") };
-            let mut journey = journeys_core::template::instantiate(content, &id);
+        self.create_under_free_id(&base, actor, |id| {
+            let mut journey = journeys_core::template::instantiate(content, id);
             journey.name = name.to_string();
-            match self.create_draft(&journey, actor).await {
-                Err(StoreError::AlreadyExists { .. }) => continue,
-                other => return other,
-            }
-        }
-        Err(StoreError::AlreadyExists { what: "journey", id: base })
+            journey
+        })
+        .await
     }
 
     /// A new draft from an imported journey file: everything as in the file, under the file's id
     /// when it is free, else the first free `id-2`, `id-3`, … (importing never overwrites a draft).
     pub async fn import_draft(&self, journey: &Journey, actor: &str) -> Result<StoredDraft, StoreError> {
+        self.create_under_free_id(&journey.id, actor, |id| Journey { id: id.to_string(), ..journey.clone() }).await
+    }
+
+    /// Create the draft `make` builds for the first id not yet taken: `base`, `base-2`, ….
+    async fn create_under_free_id(&self, base: &str, actor: &str, make: impl Fn(&str) -> Journey) -> Result<StoredDraft, StoreError> {
         for n in 1..1000 {
-            let mut draft = journey.clone();
-            if n > 1 {
-                draft.id = format!("{}-{n}", journey.id);
-            }
-            match self.create_draft(&draft, actor).await {
+            let id = if n == 1 { base.to_string() } else { format!("{base}-{n}") };
+            match self.create_draft(&make(&id), actor).await {
                 Err(StoreError::AlreadyExists { .. }) => continue,
                 other => return other,
             }
         }
-        Err(StoreError::AlreadyExists { what: "journey", id: journey.id.clone() })
+        Err(StoreError::AlreadyExists { what: "journey", id: base.to_string() })
     }
 
     pub async fn load_draft(&self, id: &str) -> Result<StoredDraft, StoreError> {
