@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use journeys_engine::wire::{self, BodyFormat};
-use journeys_engine::{Clock, Engine, EngineConfig, Processor};
+use journeys_engine::{BatchTally, Clock, Engine, EngineConfig, Processor};
 use journeys_store::{default_database_url, Store};
 
 #[derive(clap::Args)]
@@ -180,19 +180,17 @@ pub fn ingest(database_url: Option<String>, file: PathBuf) -> anyhow::Result<Exi
         let processor = Processor::new(store, Clock::System);
         processor.refresh_versions().await?;
         // Partitions a running engine holds stay with it: their events are queued for it.
-        let (mut accepted, mut duplicates, mut queued) = (0, 0, 0);
+        let mut total = BatchTally::default();
         let result: anyhow::Result<()> = async {
             for batch in events.chunks(journeys_engine::INGEST_BATCH) {
-                let tally = processor.ingest_batch(batch).await.with_context(|| format!("events from '{}'", batch[0].id))?;
-                accepted += tally.accepted;
-                duplicates += tally.duplicates;
-                queued += tally.queued;
+                total += processor.ingest_batch(batch).await.with_context(|| format!("events from '{}'", batch[0].id))?;
             }
             Ok(())
         }
         .await;
         processor.partitions().leave(processor.store()).await?;
         result?;
+        let BatchTally { accepted, duplicates, queued } = total;
         if queued > 0 {
             println!("{accepted} accepted ({queued} queued for the running engine that holds their customers), {duplicates} duplicates");
         } else {

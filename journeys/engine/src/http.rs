@@ -147,22 +147,18 @@ async fn post_events(State(processor): State<Arc<Processor>>, headers: HeaderMap
     if !unknown.is_empty() {
         return line_errors(StatusCode::UNPROCESSABLE_ENTITY, unknown);
     }
-    let (mut accepted, mut duplicates, mut queued) = (0_usize, 0_usize, 0_usize);
+    let mut total = crate::BatchTally::default();
     for batch in events.chunks(crate::INGEST_BATCH) {
         match processor.submit(batch.to_vec()).await {
-            Ok(tally) => {
-                accepted += tally.accepted;
-                duplicates += tally.duplicates;
-                queued += tally.queued;
-            }
+            Ok(tally) => total += tally,
             Err(e) => {
                 tracing::error!(error = %e, first = %batch[0].id, "processing failed");
-                let body = json!({ "error": e.to_string(), "accepted": accepted, "duplicates": duplicates, "queued": queued });
+                let body = json!({ "error": e.to_string(), "accepted": total.accepted, "duplicates": total.duplicates, "queued": total.queued });
                 return (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response();
             }
         }
     }
-    Json(json!({ "accepted": accepted, "duplicates": duplicates, "queued": queued, "errors": [] })).into_response()
+    Json(json!({ "accepted": total.accepted, "duplicates": total.duplicates, "queued": total.queued, "errors": [] })).into_response()
 }
 
 async fn post_suppressions(State(processor): State<Arc<Processor>>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {

@@ -188,18 +188,23 @@ async fn sleep_or_stop(pause: Duration, stop: &mut watch::Receiver<bool>) -> boo
     }
 }
 
-async fn poll_versions(processor: Arc<Processor>, every: Duration, mut stop: watch::Receiver<bool>) {
-    while !sleep_or_stop(every, &mut stop).await {
-        if let Err(e) = processor.refresh_versions().await {
-            tracing::warn!(error = %e, "cannot reload versions");
-        }
-    }
+async fn poll_versions(processor: Arc<Processor>, every: Duration, stop: watch::Receiver<bool>) {
+    at_intervals(every, stop, "cannot reload versions", || processor.refresh_versions()).await
 }
 
-async fn keep_leases(processor: Arc<Processor>, every: Duration, mut stop: watch::Receiver<bool>) {
+async fn keep_leases(processor: Arc<Processor>, every: Duration, stop: watch::Receiver<bool>) {
+    at_intervals(every, stop, "cannot renew partition leases", || async { processor.rebalance().await.map(drop) }).await
+}
+
+/// Run `round` every `every` (a failure is logged and the next round tried), until stopped.
+async fn at_intervals<F, Fut>(every: Duration, mut stop: watch::Receiver<bool>, failure: &str, mut round: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<(), EngineError>>,
+{
     while !sleep_or_stop(every, &mut stop).await {
-        if let Err(e) = processor.rebalance().await {
-            tracing::warn!(error = %e, "cannot renew partition leases");
+        if let Err(e) = round().await {
+            tracing::warn!(error = %e, "{failure}");
         }
     }
 }

@@ -66,10 +66,6 @@ impl Partitions {
         &self.node
     }
 
-    pub fn ttl(&self) -> Duration {
-        self.ttl
-    }
-
     pub fn snapshot(&self) -> Arc<Held> {
         Arc::clone(&self.held.read().unwrap_or_else(std::sync::PoisonError::into_inner))
     }
@@ -101,9 +97,10 @@ impl Partitions {
             let partitions: Vec<i64> = excess.iter().map(|l| l.partition).collect();
             store.release_leases(&self.node, &partitions).await?;
             tracing::info!(node = %self.node, released = partitions.len(), held = leases.len(), nodes, "gave partitions back for another engine");
-        } else if leases.len() < share {
+        } else {
             let held: Vec<i64> = leases.iter().map(|l| l.partition).collect();
-            let taken = store.acquire_leases(terms, i64::try_from(share - leases.len()).unwrap_or(0), &held).await?;
+            let wanted = i64::try_from(share - leases.len()).unwrap_or(0);
+            let taken = store.acquire_leases(terms, wanted, &held).await?;
             if !taken.is_empty() {
                 // Numbers from a new block sort after the previous holder's.
                 store.fresh_sequences();
@@ -111,8 +108,6 @@ impl Partitions {
                 leases.extend(taken);
                 leases.sort();
             }
-            self.set(&leases);
-        } else {
             self.set(&leases);
         }
         Ok(leases.len())

@@ -46,6 +46,14 @@ pub struct BatchTally {
     pub queued: usize,
 }
 
+impl std::ops::AddAssign for BatchTally {
+    fn add_assign(&mut self, other: BatchTally) {
+        self.accepted += other.accepted;
+        self.duplicates += other.duplicates;
+        self.queued += other.queued;
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     Accepted,
