@@ -220,21 +220,30 @@ impl EditorState {
         if state.read_only || state.status.get_untracked() == SaveStatus::Saving {
             return;
         }
-        state.status.set(SaveStatus::Saving);
-        let journey = state.journey.get_untracked();
-        let revision = state.revision.get_untracked();
         spawn_local(async move {
-            match crate::api::save_journey(&journey, revision).await {
-                Ok(new_revision) => {
-                    state.revision.set(new_revision);
-                    // Edits made while the save was in flight keep the draft unsaved.
-                    let unchanged = state.journey.with_untracked(|j| *j == journey);
-                    state.status.set(if unchanged { SaveStatus::Saved(new_revision) } else { SaveStatus::Unsaved });
-                }
-                Err(e) if e.kind == "conflict" => state.status.set(SaveStatus::Failed(format!("Not saved: {}", e.message))),
-                Err(e) => state.status.set(SaveStatus::Failed(e.message)),
-            }
+            let _ = state.save_now().await;
         });
+    }
+
+    /// Save the journey as it is now and show the outcome in the status; the error's message
+    /// when it was not saved.
+    async fn save_now(self) -> Result<(), String> {
+        self.status.set(SaveStatus::Saving);
+        let journey = self.journey.get_untracked();
+        match crate::api::save_journey(&journey, self.revision.get_untracked()).await {
+            Ok(new_revision) => {
+                self.revision.set(new_revision);
+                // Edits made while the save was in flight keep the draft unsaved.
+                let unchanged = self.journey.with_untracked(|j| *j == journey);
+                self.status.set(if unchanged { SaveStatus::Saved(new_revision) } else { SaveStatus::Unsaved });
+                Ok(())
+            }
+            Err(e) => {
+                let shown = if e.kind == "conflict" { format!("Not saved: {}", e.message) } else { e.message.clone() };
+                self.status.set(SaveStatus::Failed(shown));
+                Err(e.message)
+            }
+        }
     }
 
     /// Write the journey as shown (saved or not) to a file chosen in the native Save dialog.
@@ -257,16 +266,9 @@ impl EditorState {
         spawn_local(async move {
             // The import opens another draft: first keep what was edited in this one.
             if state.status.get_untracked() == SaveStatus::Unsaved {
-                let journey = state.journey.get_untracked();
-                match crate::api::save_journey(&journey, state.revision.get_untracked()).await {
-                    Ok(revision) => {
-                        state.revision.set(revision);
-                        state.status.set(SaveStatus::Saved(revision));
-                    }
-                    Err(e) => {
-                        state.file_note.set(Some(Err(format!("Not imported: this draft could not be saved first: {}", e.message))));
-                        return;
-                    }
+                if let Err(message) = state.save_now().await {
+                    state.file_note.set(Some(Err(format!("Not imported: this draft could not be saved first: {message}"))));
+                    return;
                 }
             }
             match crate::api::import_journey().await {
