@@ -8,8 +8,8 @@ use journeys_core::analytics::{self, metric, LiveReport, Portfolio, RollupRow};
 use sqlx::{Any, Row, Transaction};
 
 use crate::engine_state::EngineTx;
-use crate::engine_tx::{insert_many, Placeholders};
-use crate::{Store, StoreError};
+use crate::bulk::{Col::{Int, Text}, Insert};
+use crate::{Backend, Store, StoreError};
 
 /// One row of the step log.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,42 +58,60 @@ pub(crate) struct Pending {
 }
 
 /// Write a transaction's pending counters and steps (from `EngineTx::commit`).
-pub(crate) async fn flush(tx: &mut Transaction<'static, Any>, placeholders: Placeholders, pending: Pending) -> Result<(), StoreError> {
-    let head = "INSERT INTO journey_steps (seq, journey_id, version, customer_id, at, kind, node, port, to_node, detail) VALUES";
-    insert_many(tx, placeholders, head, 10, "", &pending.steps, |q, (seq, s)| {
-        q.bind(*seq)
-            .bind(s.journey_id.clone())
-            .bind(s.version)
-            .bind(s.customer_id.clone())
-            .bind(s.at)
-            .bind(s.kind.clone())
-            .bind(s.node.clone())
-            .bind(s.port.clone())
-            .bind(s.to_node.clone())
-            .bind(s.detail.clone())
-    })
-    .await?;
+pub(crate) async fn flush(tx: &mut Transaction<'static, Any>, backend: Backend, pending: Pending) -> Result<(), StoreError> {
+    STEPS
+        .run(tx, backend, pending.steps.iter().map(|(seq, s)| (seq, &s.journey_id, s.version, &s.customer_id, s.at, &s.kind, &s.node, &s.port, &s.to_node, &s.detail)))
+        .await?;
     let customers: Vec<(&CustomerKey, &JourneyCustomer)> = pending.changed_customers.iter().filter_map(|k| Some((k, pending.customers.get(k)?.as_ref()?))).collect();
-    let head = "INSERT INTO journey_customers (journey_id, version, customer_id, first_entered_at, entered_at, converted_at, contacts, last_offer) VALUES";
-    let tail = " ON CONFLICT (journey_id, version, customer_id) DO UPDATE SET entered_at = excluded.entered_at, \
-                converted_at = excluded.converted_at, contacts = excluded.contacts, last_offer = excluded.last_offer";
-    insert_many(tx, placeholders, head, 8, tail, &customers, |q, ((j, v, c), jc)| {
-        q.bind(j.clone()).bind(*v).bind(c.clone()).bind(jc.first_entered_at).bind(jc.entered_at).bind(jc.converted_at).bind(jc.contacts).bind(jc.last_offer.clone())
-    })
-    .await?;
-    let head = "INSERT INTO journey_customer_branches (journey_id, version, customer_id, node, port, day) VALUES";
-    insert_many(tx, placeholders, head, 6, " ON CONFLICT (journey_id, version, customer_id, node, port) DO NOTHING", &pending.new_branches, |q, ((j, v, c), node, port, day)| {
-        q.bind(j.clone()).bind(*v).bind(c.clone()).bind(node.clone()).bind(port.clone()).bind(*day)
-    })
-    .await?;
+    CUSTOMERS
+        .run(tx, backend, customers.iter().map(|((j, v, c), jc)| (j, v, c, jc.first_entered_at, jc.entered_at, jc.converted_at, jc.contacts, &jc.last_offer)))
+        .await?;
+    BRANCHES.run(tx, backend, pending.new_branches.iter().map(|((j, v, c), node, port, day)| (j, v, c, node, port, day))).await?;
     let counters: Vec<_> = pending.counters.into_iter().filter(|(_, n)| *n != 0).collect();
-    let head = "INSERT INTO journey_rollup (journey_id, version, day, metric, k1, k2, n) VALUES";
-    let tail = " ON CONFLICT (journey_id, version, day, metric, k1, k2) DO UPDATE SET n = journey_rollup.n + excluded.n";
-    insert_many(tx, placeholders, head, 7, tail, &counters, |q, ((j, v, day, m, k1, k2), n)| {
-        q.bind(j.clone()).bind(*v).bind(*day).bind(m.clone()).bind(k1.clone()).bind(k2.clone()).bind(*n)
-    })
-    .await
+    ROLLUP.run(tx, backend, counters.iter().map(|((j, v, day, m, k1, k2), n)| (j, v, day, m, k1, k2, n))).await
 }
+
+const STEPS: Insert = Insert {
+    table: "journey_steps",
+    columns: &[
+        ("seq", Int),
+        ("journey_id", Text),
+        ("version", Int),
+        ("customer_id", Text),
+        ("at", Int),
+        ("kind", Text),
+        ("node", Text),
+        ("port", Text),
+        ("to_node", Text),
+        ("detail", Text),
+    ],
+    tail: "",
+};
+const CUSTOMERS: Insert = Insert {
+    table: "journey_customers",
+    columns: &[
+        ("journey_id", Text),
+        ("version", Int),
+        ("customer_id", Text),
+        ("first_entered_at", Int),
+        ("entered_at", Int),
+        ("converted_at", Int),
+        ("contacts", Int),
+        ("last_offer", Text),
+    ],
+    tail: " ON CONFLICT (journey_id, version, customer_id) DO UPDATE SET entered_at = excluded.entered_at, \
+           converted_at = excluded.converted_at, contacts = excluded.contacts, last_offer = excluded.last_offer",
+};
+const BRANCHES: Insert = Insert {
+    table: "journey_customer_branches",
+    columns: &[("journey_id", Text), ("version", Int), ("customer_id", Text), ("node", Text), ("port", Text), ("day", Int)],
+    tail: " ON CONFLICT (journey_id, version, customer_id, node, port) DO NOTHING",
+};
+const ROLLUP: Insert = Insert {
+    table: "journey_rollup",
+    columns: &[("journey_id", Text), ("version", Int), ("day", Int), ("metric", Text), ("k1", Text), ("k2", Text), ("n", Int)],
+    tail: " ON CONFLICT (journey_id, version, day, metric, k1, k2) DO UPDATE SET n = journey_rollup.n + excluded.n",
+};
 
 const BUMP: &str = "INSERT INTO journey_rollup (journey_id, version, day, metric, k1, k2, n) VALUES ($1, $2, $3, $4, $5, $6, $7) \
      ON CONFLICT (journey_id, version, day, metric, k1, k2) DO UPDATE SET n = journey_rollup.n + excluded.n";
@@ -334,7 +352,7 @@ impl Store {
         let numbered: Vec<(i64, StepRecord)> = (first_seq..).zip(steps.iter().cloned()).collect();
         let mut tx = self.pool.begin().await?;
         let pending = Pending { steps: numbered, ..Pending::default() };
-        flush(&mut tx, Placeholders::of(self.backend), pending).await?;
+        flush(&mut tx, self.backend, pending).await?;
         tx.commit().await?;
         Ok(())
     }

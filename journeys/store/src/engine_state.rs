@@ -6,6 +6,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 pub use crate::engine_tx::{EngineTx, SentContact};
+use crate::bulk::{Col::{Int, Text}, Insert};
 use crate::{Store, StoreError};
 
 /// An event as stored. `attributes` is a JSON object as text.
@@ -161,6 +162,12 @@ fn outbox_from_row(r: &AnyRow) -> Result<OutboxRow, StoreError> {
     })
 }
 
+const CUSTOMERS: Insert = Insert {
+    table: "customers",
+    columns: &[("id", Text), ("profile", Text), ("updated_at", Int)],
+    tail: " ON CONFLICT (id) DO UPDATE SET profile = excluded.profile, updated_at = excluded.updated_at",
+};
+
 impl Store {
     pub async fn engine_tx(&self) -> Result<EngineTx, StoreError> {
         let seqs = crate::sequences::SeqSource::new(std::sync::Arc::clone(&self.seqs), self.pool.clone());
@@ -169,18 +176,15 @@ impl Store {
 
     /// Insert or replace customer profiles (id, profile JSON), all in one transaction.
     pub async fn upsert_customers(&self, customers: &[(String, String)], now: i64) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        for (id, profile) in customers {
-            sqlx::query(
-                "INSERT INTO customers (id, profile, updated_at) VALUES ($1, $2, $3) \
-                 ON CONFLICT (id) DO UPDATE SET profile = excluded.profile, updated_at = excluded.updated_at",
-            )
-            .bind(id)
-            .bind(profile)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        // A repeated id keeps its last profile (PostgreSQL refuses to upsert one row twice in
+        // a statement).
+        let mut last = std::collections::HashMap::new();
+        for (i, (id, _)) in customers.iter().enumerate() {
+            last.insert(id.as_str(), i);
         }
+        let rows = customers.iter().enumerate().filter(|(i, (id, _))| last.get(id.as_str()) == Some(i)).map(|(_, (id, profile))| (id, profile, now));
+        let mut tx = self.pool.begin().await?;
+        CUSTOMERS.run(&mut tx, self.backend, rows).await?;
         tx.commit().await?;
         Ok(())
     }

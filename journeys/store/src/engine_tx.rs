@@ -15,14 +15,13 @@ use sqlx::query::Query;
 use sqlx::{Any, Row, Transaction};
 
 use crate::engine_state::{event_from_row, instance_from_row, ActionRow, EventRecord, InstanceRow, OutboxRow, EVENT_COLUMNS, INSTANCE_COLUMNS};
+use crate::bulk::{Col::{Int, Text}, Insert};
 use crate::partitions::partition_of;
 use crate::{Backend, StoreError};
 
 pub(crate) type AnyQuery<'q> = Query<'q, Any, AnyArguments<'q>>;
 type InstanceKey = (String, String, i64);
 
-/// Rows per multi-row statement: far below SQLite's and PostgreSQL's parameter limits.
-const ROWS_PER_STATEMENT: usize = 200;
 /// Ids per `IN (…)` list.
 const IDS_PER_QUERY: usize = 500;
 
@@ -407,25 +406,11 @@ impl EngineTx {
     }
 
     async fn flush(&mut self) -> Result<(), StoreError> {
+        let backend = self.backend;
         let events = std::mem::take(&mut self.new_events);
-        insert_many(
-            &mut self.tx,
-            self.placeholders,
-            "INSERT INTO events (id, customer_id, type, time, attributes, received_at, partition, pending) VALUES",
-            8,
-            " ON CONFLICT (id) DO NOTHING",
-            &events,
-            |q, (e, received_at, pending)| {
-                q.bind(e.id.clone())
-                    .bind(e.customer_id.clone())
-                    .bind(e.event_type.clone())
-                    .bind(e.time)
-                    .bind(e.attributes.clone())
-                    .bind(*received_at)
-                    .bind(partition_of(&e.customer_id))
-                    .bind(i64::from(*pending))
-            },
-        )
+        EVENTS.run(&mut self.tx, backend, events.iter().map(|(e, received_at, pending)| {
+            (&e.id, &e.customer_id, &e.event_type, e.time, &e.attributes, received_at, partition_of(&e.customer_id), i64::from(*pending))
+        }))
         .await?;
         for chunk in std::mem::take(&mut self.claimed_events).chunks(IDS_PER_QUERY) {
             let ids: Vec<&str> = chunk.iter().map(String::as_str).collect();
@@ -436,85 +421,100 @@ impl EngineTx {
             .into_keys()
             .filter_map(|key| self.instances.get(&key).cloned().flatten())
             .collect();
-        let head = format!("INSERT INTO instances ({INSTANCE_COLUMNS}, partition) VALUES");
-        let upsert = " ON CONFLICT (customer_id, journey_id, version) DO UPDATE SET node = excluded.node, status = excluded.status, \
-                      wake_at = excluded.wake_at, state = excluded.state, entered_at = excluded.entered_at, updated_at = excluded.updated_at";
-        insert_many(
-            &mut self.tx,
-            self.placeholders,
-            &head,
-            10,
-            upsert,
-            &dirty,
-            |q, r| {
-                q.bind(r.customer_id.clone())
-                    .bind(r.journey_id.clone())
-                    .bind(r.version)
-                    .bind(r.node.clone())
-                    .bind(r.status.clone())
-                    .bind(r.wake_at)
-                    .bind(r.state.clone())
-                    .bind(r.entered_at)
-                    .bind(r.updated_at)
-                    .bind(partition_of(&r.customer_id))
-            },
-        )
+        INSTANCES.run(&mut self.tx, backend, dirty.iter().map(|r| {
+            (&r.customer_id, &r.journey_id, r.version, &r.node, &r.status, r.wake_at, &r.state, r.entered_at, r.updated_at, partition_of(&r.customer_id))
+        }))
         .await?;
         let actions = std::mem::take(&mut self.actions);
-        let head = "INSERT INTO action_log (seq, customer_id, journey_id, version, node, idempotency_key, channel, outcome, reason, at, due_at, pending, request, offer, partition) VALUES";
-        insert_many(
-            &mut self.tx,
-            self.placeholders,
-            head,
-            15,
-            "",
-            &actions,
-            |q, a| {
-                q.bind(a.seq)
-                    .bind(a.customer_id.clone())
-                    .bind(a.journey_id.clone())
-                    .bind(a.version)
-                    .bind(a.node.clone())
-                    .bind(a.idempotency_key.clone())
-                    .bind(a.channel.clone())
-                    .bind(a.outcome.clone())
-                    .bind(a.reason.clone())
-                    .bind(a.at)
-                    .bind(a.due_at)
-                    .bind(i64::from(a.pending))
-                    .bind(a.request.clone())
-                    .bind(a.offer.clone())
-                    .bind(partition_of(&a.customer_id))
-            },
-        )
+        ACTIONS.run(&mut self.tx, backend, actions.iter().map(|a| {
+            (
+                a.seq,
+                &a.customer_id,
+                &a.journey_id,
+                a.version,
+                &a.node,
+                &a.idempotency_key,
+                &a.channel,
+                &a.outcome,
+                &a.reason,
+                a.at,
+                a.due_at,
+                i64::from(a.pending),
+                &a.request,
+                &a.offer,
+                partition_of(&a.customer_id),
+            )
+        }))
         .await?;
         let outbox = std::mem::take(&mut self.outbox);
-        let head = "INSERT INTO outbox (seq, idempotency_key, channel, customer_id, journey_id, version, node, payload, created_at, partition) VALUES";
-        insert_many(
-            &mut self.tx,
-            self.placeholders,
-            head,
-            10,
-            " ON CONFLICT (idempotency_key) DO NOTHING",
-            &outbox,
-            |q, o| {
-                q.bind(o.seq)
-                    .bind(o.idempotency_key.clone())
-                    .bind(o.channel.clone())
-                    .bind(o.customer_id.clone())
-                    .bind(o.journey_id.clone())
-                    .bind(o.version)
-                    .bind(o.node.clone())
-                    .bind(o.payload.clone())
-                    .bind(o.created_at)
-                    .bind(partition_of(&o.customer_id))
-            },
-        )
+        OUTBOX.run(&mut self.tx, backend, outbox.iter().map(|o| {
+            (o.seq, &o.idempotency_key, &o.channel, &o.customer_id, &o.journey_id, o.version, &o.node, &o.payload, o.created_at, partition_of(&o.customer_id))
+        }))
         .await?;
         let analytics = std::mem::take(&mut self.analytics);
-        crate::analytics::flush(&mut self.tx, self.placeholders, analytics).await
+        crate::analytics::flush(&mut self.tx, backend, analytics).await
     }
 }
+
+const EVENTS: Insert = Insert {
+    table: "events",
+    columns: &[("id", Text), ("customer_id", Text), ("type", Text), ("time", Int), ("attributes", Text), ("received_at", Int), ("partition", Int), ("pending", Int)],
+    tail: " ON CONFLICT (id) DO NOTHING",
+};
+const INSTANCES: Insert = Insert {
+    table: "instances",
+    columns: &[
+        ("customer_id", Text),
+        ("journey_id", Text),
+        ("version", Int),
+        ("node", Text),
+        ("status", Text),
+        ("wake_at", Int),
+        ("state", Text),
+        ("entered_at", Int),
+        ("updated_at", Int),
+        ("partition", Int),
+    ],
+    tail: " ON CONFLICT (customer_id, journey_id, version) DO UPDATE SET node = excluded.node, status = excluded.status, \
+           wake_at = excluded.wake_at, state = excluded.state, entered_at = excluded.entered_at, updated_at = excluded.updated_at",
+};
+const ACTIONS: Insert = Insert {
+    table: "action_log",
+    columns: &[
+        ("seq", Int),
+        ("customer_id", Text),
+        ("journey_id", Text),
+        ("version", Int),
+        ("node", Text),
+        ("idempotency_key", Text),
+        ("channel", Text),
+        ("outcome", Text),
+        ("reason", Text),
+        ("at", Int),
+        ("due_at", Int),
+        ("pending", Int),
+        ("request", Text),
+        ("offer", Text),
+        ("partition", Int),
+    ],
+    tail: "",
+};
+const OUTBOX: Insert = Insert {
+    table: "outbox",
+    columns: &[
+        ("seq", Int),
+        ("idempotency_key", Text),
+        ("channel", Text),
+        ("customer_id", Text),
+        ("journey_id", Text),
+        ("version", Int),
+        ("node", Text),
+        ("payload", Text),
+        ("created_at", Int),
+        ("partition", Int),
+    ],
+    tail: " ON CONFLICT (idempotency_key) DO NOTHING",
+};
 
 /// A contact that was sent: when, on which channel, by which journey, presenting which offer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -594,23 +594,3 @@ pub(crate) fn bind_ids<'q>(sql: &'q str, ids: &[&str]) -> AnyQuery<'q> {
         .fold(sqlx::query(sql), |q, id| q.bind(id.to_string()))
 }
 
-/// `{head} (…), (…){tail}` for `rows`, `ROWS_PER_STATEMENT` rows per statement.
-pub(crate) async fn insert_many<T>(
-    tx: &mut Transaction<'static, Any>,
-    placeholders: Placeholders,
-    head: &str,
-    columns: usize,
-    tail: &str,
-    rows: &[T],
-    bind: impl for<'q> Fn(AnyQuery<'q>, &T) -> AnyQuery<'q>,
-) -> Result<(), StoreError> {
-    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|row| placeholders.tuple(row * columns + 1, columns))
-            .collect();
-        let sql = format!("{head} {}{tail}", values.join(", "));
-        let query = chunk.iter().fold(sqlx::query(&sql), &bind);
-        query.execute(&mut **tx).await?;
-    }
-    Ok(())
-}

@@ -3,6 +3,8 @@
 
 mod analytics;
 mod audit;
+mod bulk;
+mod checkpoint;
 mod decisions;
 mod drafts;
 mod engine_state;
@@ -47,6 +49,8 @@ pub struct Store {
     seqs: std::sync::Arc<sequences::SeqBlocks>,
     /// The URL with any password redacted, for display.
     location: String,
+    /// SQLite: WAL checkpoints on a second connection (see `checkpoint`).
+    checkpoints: Option<std::sync::Arc<checkpoint::Checkpointer>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,17 +74,31 @@ impl Store {
         };
         let pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 1 } else { 8 })
-            // A database that is down should say so promptly, not after sqlx's 30 s default.
-            .acquire_timeout(std::time::Duration::from_secs(5))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // In WAL mode NORMAL syncs at checkpoints, not at every commit: a
+                        // killed process loses nothing committed; only a power cut may lose
+                        // the latest commits.
+                        sqlx::query("PRAGMA synchronous = NORMAL").execute(&mut *conn).await?;
+                        let pages = checkpoint::WRITER_AUTOCHECKPOINT;
+                        sqlx::query(&format!("PRAGMA wal_autocheckpoint = {pages}")).execute(&mut *conn).await?;
+                    }
+                    Ok(())
+                })
+            })
             .connect(url)
             .await
             .map_err(|source| StoreError::Connect { url: location::redact(url), source })?;
+        let mut checkpoints = None;
         if backend == Backend::Sqlite {
             // WAL lets the CLI read while the app writes; it is a property of the file.
             sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
+            let checkpointer = checkpoint::Checkpointer::start(url).await.map_err(|source| StoreError::Connect { url: location::redact(url), source })?;
+            checkpoints = Some(std::sync::Arc::new(checkpointer));
         }
         MIGRATOR.run(&pool).await?;
-        let store = Store { pool, backend, seqs: Default::default(), location: location::redact(url) };
+        let store = Store { pool, backend, seqs: Default::default(), location: location::redact(url), checkpoints };
         store.backfill_partitions().await?;
         Ok(store)
     }
@@ -100,6 +118,9 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        if let Some(checkpoints) = &self.checkpoints {
+            checkpoints.stop();
+        }
         self.pool.close().await;
     }
 
