@@ -179,7 +179,9 @@ pub fn ingest(database_url: Option<String>, file: PathBuf) -> anyhow::Result<Exi
         }
         let processor = Processor::new(store, Clock::System);
         processor.refresh_versions().await?;
-        // Partitions a running engine holds stay with it: their events are queued for it.
+        // Beside a running engine, take no partitions (it would give half of them back for
+        // this short-lived process): every event is queued for the engines that hold them.
+        processor.join_unless_engines_run().await?;
         let mut total = BatchTally::default();
         let result: anyhow::Result<()> = async {
             for batch in events.chunks(journeys_engine::INGEST_BATCH) {

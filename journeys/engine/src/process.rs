@@ -124,6 +124,21 @@ impl Processor {
         Ok(held)
     }
 
+    /// Join as a guest when running engines hold partitions: take none (so no engine counts
+    /// this process and gives partitions back for it), and queue every event for the
+    /// holders. With no engine running, take partitions as an engine does. Returns whether
+    /// this process holds partitions. For short-lived writers such as `journeys ingest`.
+    pub async fn join_unless_engines_run(&self) -> Result<bool, EngineError> {
+        let now = Clock::System.now();
+        let node = self.partitions.node();
+        let held_elsewhere = self.store.lease_table().await?.iter().any(|l| l.expires_at > now && l.owner.as_deref().is_some_and(|o| o != node));
+        if held_elsewhere {
+            self.joined.store(true, std::sync::atomic::Ordering::Release);
+            return Ok(false);
+        }
+        Ok(self.rebalance().await? > 0)
+    }
+
     /// Take partitions before the first batch (an engine does at start; a bare processor,
     /// as `journeys ingest` and the tests use, on first use).
     async fn join_once(&self) -> Result<(), EngineError> {
