@@ -5,11 +5,11 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use journeys_core::analytics::{self, metric, LiveReport, Portfolio, RollupRow};
-use sqlx::{Any, Row, Transaction};
+use sqlx::Row;
 
 use crate::engine_state::EngineTx;
-use crate::bulk::{Col::{Int, Text}, Insert};
-use crate::{Backend, Store, StoreError};
+use crate::bulk::{BulkWrite, Col::{Int, Text}, Insert};
+use crate::{Store, StoreError};
 
 /// One row of the step log.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,17 +58,19 @@ pub(crate) struct Pending {
 }
 
 /// Write a transaction's pending counters and steps (from `EngineTx::commit`).
-pub(crate) async fn flush(tx: &mut Transaction<'static, Any>, backend: Backend, pending: Pending) -> Result<(), StoreError> {
-    STEPS
-        .run(tx, backend, pending.steps.iter().map(|(seq, s)| (seq, &s.journey_id, s.version, &s.customer_id, s.at, &s.kind, &s.node, &s.port, &s.to_node, &s.detail)))
-        .await?;
-    let customers: Vec<(&CustomerKey, &JourneyCustomer)> = pending.changed_customers.iter().filter_map(|k| Some((k, pending.customers.get(k)?.as_ref()?))).collect();
-    CUSTOMERS
-        .run(tx, backend, customers.iter().map(|((j, v, c), jc)| (j, v, c, jc.first_entered_at, jc.entered_at, jc.converted_at, jc.contacts, &jc.last_offer)))
-        .await?;
-    BRANCHES.run(tx, backend, pending.new_branches.iter().map(|((j, v, c), node, port, day)| (j, v, c, node, port, day))).await?;
-    let counters: Vec<_> = pending.counters.into_iter().filter(|(_, n)| *n != 0).collect();
-    ROLLUP.run(tx, backend, counters.iter().map(|((j, v, day, m, k1, k2), n)| (j, v, day, m, k1, k2, n))).await
+pub(crate) fn add_to<'a>(write: &mut BulkWrite<'a>, pending: &Pending) -> Result<(), StoreError> {
+    write.add(&STEPS, pending.steps.iter().map(|(seq, s)| step_row(*seq, s)))?;
+    let customers = pending.changed_customers.iter().filter_map(|k| Some((k, pending.customers.get(k)?.as_ref()?)));
+    write.add(&CUSTOMERS, customers.map(|((j, v, c), jc)| (j, v, c, jc.first_entered_at, jc.entered_at, jc.converted_at, jc.contacts, &jc.last_offer)))?;
+    write.add(&BRANCHES, pending.new_branches.iter().map(|((j, v, c), node, port, day)| (j, v, c, node, port, day)))?;
+    write.add(&ROLLUP, pending.counters.iter().filter(|(_, n)| **n != 0).map(|((j, v, day, m, k1, k2), n)| (j, v, day, m, k1, k2, n)))
+}
+
+type StepRow<'a> = (i64, &'a str, i64, &'a str, i64, &'a str, &'a str, &'a Option<String>, &'a Option<String>, &'a Option<String>);
+
+/// A step's columns in `STEPS` order.
+fn step_row(seq: i64, s: &StepRecord) -> StepRow<'_> {
+    (seq, &s.journey_id, s.version, &s.customer_id, s.at, &s.kind, &s.node, &s.port, &s.to_node, &s.detail)
 }
 
 const STEPS: Insert = Insert {
@@ -349,10 +351,8 @@ impl Store {
     /// Load step records as they are (benchmarks, back-fills) in multi-row inserts, numbered
     /// `first_seq`, `first_seq + 1`, …, in one transaction.
     pub async fn bulk_load_steps(&self, first_seq: i64, steps: &[StepRecord]) -> Result<(), StoreError> {
-        let numbered: Vec<(i64, StepRecord)> = (first_seq..).zip(steps.iter().cloned()).collect();
         let mut tx = self.pool.begin().await?;
-        let pending = Pending { steps: numbered, ..Pending::default() };
-        flush(&mut tx, self.backend, pending).await?;
+        STEPS.run(&mut tx, self.backend, (first_seq..).zip(steps).map(|(seq, s)| step_row(seq, s))).await?;
         tx.commit().await?;
         Ok(())
     }

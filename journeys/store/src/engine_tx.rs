@@ -15,7 +15,7 @@ use sqlx::query::Query;
 use sqlx::{Any, Row, Transaction};
 
 use crate::engine_state::{event_from_row, instance_from_row, ActionRow, EventRecord, InstanceRow, OutboxRow, EVENT_COLUMNS, INSTANCE_COLUMNS};
-use crate::bulk::{Col::{Int, Text}, Insert};
+use crate::bulk::{BulkWrite, Col::{Int, Text}, Insert};
 use crate::partitions::partition_of;
 use crate::{Backend, StoreError};
 
@@ -408,10 +408,10 @@ impl EngineTx {
     async fn flush(&mut self) -> Result<(), StoreError> {
         let backend = self.backend;
         let events = std::mem::take(&mut self.new_events);
-        EVENTS.run(&mut self.tx, backend, events.iter().map(|(e, received_at, pending)| {
+        let mut write = BulkWrite::default();
+        write.add(&EVENTS, events.iter().map(|(e, received_at, pending)| {
             (&e.id, &e.customer_id, &e.event_type, e.time, &e.attributes, received_at, partition_of(&e.customer_id), i64::from(*pending))
-        }))
-        .await?;
+        }))?;
         for chunk in std::mem::take(&mut self.claimed_events).chunks(IDS_PER_QUERY) {
             let ids: Vec<&str> = chunk.iter().map(String::as_str).collect();
             let sql = in_list(self.placeholders, "UPDATE events SET pending = 0 WHERE id IN", ids.len(), "");
@@ -421,12 +421,11 @@ impl EngineTx {
             .into_keys()
             .filter_map(|key| self.instances.get(&key).cloned().flatten())
             .collect();
-        INSTANCES.run(&mut self.tx, backend, dirty.iter().map(|r| {
+        write.add(&INSTANCES, dirty.iter().map(|r| {
             (&r.customer_id, &r.journey_id, r.version, &r.node, &r.status, r.wake_at, &r.state, r.entered_at, r.updated_at, partition_of(&r.customer_id))
-        }))
-        .await?;
+        }))?;
         let actions = std::mem::take(&mut self.actions);
-        ACTIONS.run(&mut self.tx, backend, actions.iter().map(|a| {
+        write.add(&ACTIONS, actions.iter().map(|a| {
             (
                 a.seq,
                 &a.customer_id,
@@ -444,15 +443,14 @@ impl EngineTx {
                 &a.offer,
                 partition_of(&a.customer_id),
             )
-        }))
-        .await?;
+        }))?;
         let outbox = std::mem::take(&mut self.outbox);
-        OUTBOX.run(&mut self.tx, backend, outbox.iter().map(|o| {
+        write.add(&OUTBOX, outbox.iter().map(|o| {
             (o.seq, &o.idempotency_key, &o.channel, &o.customer_id, &o.journey_id, o.version, &o.node, &o.payload, o.created_at, partition_of(&o.customer_id))
-        }))
-        .await?;
+        }))?;
         let analytics = std::mem::take(&mut self.analytics);
-        crate::analytics::flush(&mut self.tx, backend, analytics).await
+        crate::analytics::add_to(&mut write, &analytics)?;
+        write.execute(&mut self.tx, backend).await
     }
 }
 
