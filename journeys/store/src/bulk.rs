@@ -60,7 +60,9 @@ impl Insert<'_> {
 }
 
 /// Bulk inserts into several tables, sent together at the end of a transaction. On SQLite
-/// they go as ONE multi-statement query (a parameter per statement): each round trip to
+/// they go as ONE multi-statement query (a parameter per statement; sqlx 0.8's SQLite worker
+/// binds each statement's parameters in turn, a behaviour it deprecates for a later version:
+/// the engine tests on SQLite would catch its loss): each round trip to
 /// sqlx's SQLite worker thread costs tens of microseconds, which for the engine's small
 /// batches was a good part of the latency. PostgreSQL takes one statement per query.
 #[derive(Default)]
