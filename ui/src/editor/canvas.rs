@@ -1,6 +1,8 @@
 //! The SVG canvas: stage frames, edges and nodes, with pointer input for moving nodes,
 //! panning, drawing edges from ports and dropping palette items.
 
+use std::collections::HashMap;
+
 use journeys_core::{Position, Severity, Stage};
 use leptos::prelude::*;
 
@@ -221,6 +223,14 @@ pub fn Canvas(state: EditorState) -> impl IntoView {
             })
         })
     });
+    // Steps exactly under a later one (generated and pasted journeys stack them) show only what
+    // sticks out of their box; see `.node.covered` in the styles.
+    let covered = Memo::new(move |_| {
+        let ids = node_ids.get();
+        state.journey.with(|j| {
+            state.index.with(|ix| geometry::covered(ids.iter().filter_map(|id| ix.node(j, id).map(|n| (id.as_str(), n.position, n.kind.accepts_input())))))
+        })
+    });
     // On the background: shift + drag draws a selection rectangle, a plain drag pans.
     let start_pan = move |ev: leptos::ev::PointerEvent| {
         if ev.button() != 0 {
@@ -291,7 +301,7 @@ pub fn Canvas(state: EditorState) -> impl IntoView {
                     {move || overview.get().then(|| view! { <super::overview::Overview state=state /> })}
                     <For each=move || edge_ids.get() key=|id| id.clone() children=move |id| view! { <EdgeView state=state id=id /> } />
                     <RubberBand state=state />
-                    <For each=move || node_ids.get() key=|id| id.clone() children=move |id| view! { <NodeView state=state id=id /> } />
+                    <For each=move || node_ids.get() key=|id| id.clone() children=move |id| view! { <NodeView state=state id=id covered=covered /> } />
                 </svg>
             </div>
             <div class="canvas-controls" on:pointerdown=|ev| ev.stop_propagation()>
@@ -345,7 +355,7 @@ struct NodeLook {
 }
 
 #[component]
-fn NodeView(state: EditorState, id: String) -> impl IntoView {
+fn NodeView(state: EditorState, id: String, covered: Memo<HashMap<String, bool>>) -> impl IntoView {
     let look = {
         let id = id.clone();
         Memo::new(move |_| {
@@ -384,11 +394,20 @@ fn NodeView(state: EditorState, id: String) -> impl IntoView {
             }
         }
     };
+    let under = {
+        let id = id.clone();
+        move || covered.with(|c| c.get(&id).copied())
+    };
     let node_class = move || {
         let (count, errors) = problems.get();
         let mut class = String::from("node");
         if selected() {
             class.push_str(" selected");
+        }
+        match under() {
+            Some(true) => class.push_str(" covered covered-in"),
+            Some(false) => class.push_str(" covered"),
+            None => {}
         }
         if errors {
             class.push_str(" has-error");
