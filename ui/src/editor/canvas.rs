@@ -1,7 +1,7 @@
 //! The SVG canvas: stage frames, edges and nodes, with pointer input for moving nodes,
 //! panning, drawing edges from ports and dropping palette items.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use journeys_core::{Position, Severity, Stage};
 use leptos::prelude::*;
@@ -231,6 +231,43 @@ pub fn Canvas(state: EditorState) -> impl IntoView {
             state.index.with(|ix| geometry::covered(ids.iter().filter_map(|id| ix.node(j, id).map(|n| (id.as_str(), n.position, n.kind.accepts_input())))))
         })
     });
+    // Without a GPU every pan frame repaints every visible element, and each costs much more
+    // than its pixels: one path for all the drawn edges and one for their arrowheads paint in a
+    // fraction of the time of hundreds of lines with markers. The selected edge, the edges of
+    // steps being dragged (so a drag does not rewrite, and repaint, the whole path on every
+    // move) and every edge while simulated flows set their widths still draw their own line.
+    let merged_edges = Memo::new(move |_| {
+        let ids = edge_ids.get();
+        if state.sim.with(|s| s.report.is_some()) {
+            return MergedEdges::default();
+        }
+        let selected = state.selection.with(|s| match s {
+            Some(Selection::Edge(id)) => Some(id.clone()),
+            _ => None,
+        });
+        let moving = match state.drag.get() {
+            Drag::Node { id, .. } => {
+                let mut moving = state.selected_nodes_tracked();
+                moving.insert(id);
+                moving
+            }
+            _ => Default::default(),
+        };
+        state.journey.with(|j| {
+            state.index.with(|ix| {
+                let mut merged = MergedEdges::default();
+                for id in ids.iter().filter(|id| selected.as_ref() != Some(*id)) {
+                    let Some(edge) = ix.edge(j, id).filter(|e| !moving.contains(&e.from) && !moving.contains(&e.to)) else { continue };
+                    let (Some(from), Some(to)) = (ix.node(j, &edge.from).and_then(|n| geometry::port_position(n, &edge.port)), ix.node(j, &edge.to)) else { continue };
+                    let (x, y) = input_port(to.position);
+                    merged.lines.push_str(&curve(from, (x - 7.0, y)));
+                    merged.heads.push_str(&geometry::arrowhead((x - 7.0, y)));
+                    merged.ids.insert(id.clone());
+                }
+                merged
+            })
+        })
+    });
     // On the background: shift + drag draws a selection rectangle, a plain drag pans.
     let start_pan = move |ev: leptos::ev::PointerEvent| {
         if ev.button() != 0 {
@@ -299,7 +336,9 @@ pub fn Canvas(state: EditorState) -> impl IntoView {
                     </defs>
                     {Stage::ALL.into_iter().map(|stage| view! { <StageFrame state=state stage=stage view_block=view_block /> }).collect_view()}
                     {move || overview.get().then(|| view! { <super::overview::Overview state=state /> })}
-                    <For each=move || edge_ids.get() key=|id| id.clone() children=move |id| view! { <EdgeView state=state id=id /> } />
+                    <path class="edges-merged" d=move || merged_edges.with(|m| m.lines.clone()) />
+                    <path class="arrowheads" d=move || merged_edges.with(|m| m.heads.clone()) />
+                    <For each=move || edge_ids.get() key=|id| id.clone() children=move |id| view! { <EdgeView state=state id=id merged=merged_edges /> } />
                     <RubberBand state=state />
                     <For each=move || node_ids.get() key=|id| id.clone() children=move |id| view! { <NodeView state=state id=id covered=covered /> } />
                 </svg>
@@ -469,8 +508,16 @@ fn NodeView(state: EditorState, id: String, covered: Memo<HashMap<String, bool>>
     }
 }
 
+/// The edges drawn as one path of lines and one of arrowheads, and which they are.
+#[derive(Clone, Default, PartialEq)]
+struct MergedEdges {
+    lines: String,
+    heads: String,
+    ids: HashSet<String>,
+}
+
 #[component]
-fn EdgeView(state: EditorState, id: String) -> impl IntoView {
+fn EdgeView(state: EditorState, id: String, merged: Memo<MergedEdges>) -> impl IntoView {
     let path = {
         let id = id.clone();
         Memo::new(move |_| {
@@ -495,13 +542,18 @@ fn EdgeView(state: EditorState, id: String) -> impl IntoView {
             state.selection.set(Some(Selection::Edge(id.clone())));
         }
     };
+    // Painted by the canvas's merged path, or by its own line.
+    let merged = {
+        let id = id.clone();
+        move || merged.with(|m| m.ids.contains(&id))
+    };
     move || {
         path.get().map(|d| {
             let edge_id = id.clone();
             view! {
                 <g class="edge" data-edge-id=id.clone() class:selected=selected.clone() on:pointerdown=select.clone()>
                     <path class="edge-hit" d=d.clone() />
-                    <path class="edge-line" d=d marker-end="url(#arrow)"
+                    <path class="edge-line" class:merged=merged.clone() d=d marker-end="url(#arrow)"
                         style=move || state.simulated_flow_share(&edge_id).map(|s| format!("stroke-width: {:.1}px", 1.5 + 8.0 * s)).unwrap_or_default() />
                 </g>
             }

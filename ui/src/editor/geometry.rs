@@ -166,6 +166,12 @@ pub fn frame_border_in_view(frame: (f64, f64, f64, f64), view: &journeys_core::e
     d
 }
 
+/// The arrowhead of an edge ending at `end` (edges always arrive heading right): the triangle
+/// the canvas's `#arrow` marker draws there, 9 units long with its tip 0.9 past the end.
+pub fn arrowhead(end: (f64, f64)) -> String {
+    format!("M{:.1} {:.1}L{:.1} {:.1}L{:.1} {:.1}z", end.0 - 8.1, end.1 - 4.5, end.0 + 0.9, end.1, end.0 - 8.1, end.1 + 4.5)
+}
+
 /// Of steps (id, position, has an input port) in drawing order, later ones on top: those whose
 /// box a later step's box covers exactly (steps in the same place), each with whether a later
 /// step there has an input port (which then hides theirs too).
@@ -217,6 +223,11 @@ mod tests {
         assert_eq!(covered.get("b"), Some(&false));
         assert_eq!(covered.get("a"), Some(&true));
         assert!(!covered.contains_key("c") && !covered.contains_key("d"));
+    }
+
+    #[test]
+    fn an_arrowhead_points_right_at_the_end() {
+        assert_eq!(arrowhead((100.0, 50.0)), "M91.9 45.5L100.9 50.0L91.9 54.5z");
     }
 
     #[test]
