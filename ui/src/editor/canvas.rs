@@ -433,9 +433,10 @@ fn NodeView(state: EditorState, id: String, covered: Memo<HashMap<String, bool>>
             }
         }
     };
+    // A memo per step, so a change of what is drawn re-classes only the steps it concerns.
     let under = {
         let id = id.clone();
-        move || covered.with(|c| c.get(&id).copied())
+        Memo::new(move |_| covered.with(|c| c.get(&id).copied()))
     };
     let node_class = move || {
         let (count, errors) = problems.get();
@@ -443,7 +444,7 @@ fn NodeView(state: EditorState, id: String, covered: Memo<HashMap<String, bool>>
         if selected() {
             class.push_str(" selected");
         }
-        match under() {
+        match under.get() {
             Some(true) => class.push_str(" covered covered-in"),
             Some(false) => class.push_str(" covered"),
             None => {}
@@ -545,7 +546,7 @@ fn EdgeView(state: EditorState, id: String, merged: Memo<MergedEdges>) -> impl I
     // Painted by the canvas's merged path, or by its own line.
     let merged = {
         let id = id.clone();
-        move || merged.with(|m| m.ids.contains(&id))
+        Memo::new(move |_| merged.with(|m| m.ids.contains(&id)))
     };
     move || {
         path.get().map(|d| {
@@ -553,7 +554,7 @@ fn EdgeView(state: EditorState, id: String, merged: Memo<MergedEdges>) -> impl I
             view! {
                 <g class="edge" data-edge-id=id.clone() class:selected=selected.clone() on:pointerdown=select.clone()>
                     <path class="edge-hit" d=d.clone() />
-                    <path class="edge-line" class:merged=merged.clone() d=d marker-end="url(#arrow)"
+                    <path class="edge-line" class:merged=merged d=d marker-end="url(#arrow)"
                         style=move || state.simulated_flow_share(&edge_id).map(|s| format!("stroke-width: {:.1}px", 1.5 + 8.0 * s)).unwrap_or_default() />
                 </g>
             }
