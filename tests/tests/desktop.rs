@@ -671,12 +671,13 @@ async fn frames_per_second_in_page(client: &Client, start: (f64, f64), step: (f6
             if (i <= 90) { const a = performance.now(); window.dispatchEvent(ev('pointermove', x0 + dx * i, y0 + dy * i)); \
                 const ch = new MessageChannel(); ch.port1.onmessage = () => { window.__handler = (window.__handler || 0) + performance.now() - a; }; ch.port2.postMessage(0); \
                 requestAnimationFrame(tick); } \
-            else { window.dispatchEvent(ev('pointerup', x0 + dx * i, y0 + dy * i)); console.log('handler ms per frame', window.__handler / 90); window.__handlerMs = window.__handler / 90; window.__handler = 0; done((frames.length - 1) * 1000 / (frames[frames.length - 1] - frames[0])); } }; \
+            else { window.dispatchEvent(ev('pointerup', x0 + dx * i, y0 + dy * i)); const d = frames.slice(1).map((t, k) => t - frames[k]).sort((p, q) => p - q); window.__stats = [d[9], d[45], d[80], d[89], d.filter(x => x > 50).reduce((p, q) => p + q, 0), d.reduce((p, q) => p + q, 0)].map(Math.round); window.__handlerMs = window.__handler / 90; window.__handler = 0; done((frames.length - 1) * 1000 / (frames[frames.length - 1] - frames[0])); } }; \
         requestAnimationFrame(tick);";
     let args = vec![start.0.into(), start.1.into(), step.0.into(), step.1.into()];
     let fps = client.execute_async(script, args).await.expect("in-page frame rate").as_f64().unwrap_or(0.0);
     let handler = client.execute("return window.__handlerMs;", vec![]).await.expect("handler time");
-    println!("in-page: {fps:.1} frames/s, event handling {handler} ms per frame");
+    let stats = client.execute("return window.__stats;", vec![]).await.expect("stats");
+    println!("in-page: {fps:.1} frames/s, event handling {handler} ms per frame; frame ms p10/p50/p90/max, ms in frames over 50, total: {stats}");
     fps
 }
 
@@ -824,6 +825,16 @@ async fn a_500_step_journey_stays_smooth_to_drag_and_pan() {
     for (what, fps, floor) in [("overview pan", overview_pan, 25.0), ("drag", drag, 40.0), ("pan", pan, 25.0)] {
         assert!(fps >= floor, "{what} of 500 steps runs at {fps:.1} frames/s, below {floor}: {figures}");
         assert!(fps >= 0.4 * small_pan, "{what} of 500 steps is much slower than a 10-step pan: {figures}");
+    }
+    // The dense part (384 steps drawn, 281 of them under another, ~400 edges crossing the view)
+    // does not reach 50 here: without a GPU every frame repaints all of it (a pan frame takes
+    // 24-33 ms of which ~25 is painting, against 16 ms for the sparse part). Stacked steps drawing
+    // only what sticks out and the edges as one path took panning there from 19-24 frames/s (12-15
+    // in runs on a busier machine) to 24-37, and dragging from 37 to 28-48; the floors hold that
+    // with room for the machine's noise.
+    for (what, fps, floor) in [("dense pan", dense_pan, 18.0), ("dense drag", dense_drag, 20.0)] {
+        assert!(fps >= floor, "{what} of 500 steps runs at {fps:.1} frames/s, below {floor}: {figures}");
+        assert!(fps >= 0.3 * small_pan, "{what} of 500 steps is much slower than a 10-step pan: {figures}");
     }
     client.close().await.expect("end session");
 }
