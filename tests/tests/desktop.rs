@@ -671,13 +671,56 @@ async fn frames_per_second_in_page(client: &Client, start: (f64, f64), step: (f6
             if (i <= 90) { const a = performance.now(); window.dispatchEvent(ev('pointermove', x0 + dx * i, y0 + dy * i)); \
                 const ch = new MessageChannel(); ch.port1.onmessage = () => { window.__handler = (window.__handler || 0) + performance.now() - a; }; ch.port2.postMessage(0); \
                 requestAnimationFrame(tick); } \
-            else { window.dispatchEvent(ev('pointerup', x0 + dx * i, y0 + dy * i)); console.log('handler ms per frame', window.__handler / 90); window.__handlerMs = window.__handler / 90; window.__handler = 0; done((frames.length - 1) * 1000 / (frames[frames.length - 1] - frames[0])); } }; \
+            else { window.dispatchEvent(ev('pointerup', x0 + dx * i, y0 + dy * i)); const d = frames.slice(1).map((t, k) => t - frames[k]).sort((p, q) => p - q); window.__stats = [d[9], d[45], d[80], d[89], d.filter(x => x > 50).reduce((p, q) => p + q, 0), d.reduce((p, q) => p + q, 0)].map(Math.round); window.__handlerMs = window.__handler / 90; window.__handler = 0; done((frames.length - 1) * 1000 / (frames[frames.length - 1] - frames[0])); } }; \
         requestAnimationFrame(tick);";
     let args = vec![start.0.into(), start.1.into(), step.0.into(), step.1.into()];
     let fps = client.execute_async(script, args).await.expect("in-page frame rate").as_f64().unwrap_or(0.0);
     let handler = client.execute("return window.__handlerMs;", vec![]).await.expect("handler time");
-    println!("in-page: {fps:.1} frames/s, event handling {handler} ms per frame");
+    let stats = client.execute("return window.__stats;", vec![]).await.expect("stats");
+    println!("in-page: {fps:.1} frames/s, event handling {handler} ms per frame; frame ms p10/p50/p90/max, ms in frames over 50, total: {stats}");
     fps
+}
+
+/// The canvas's size in window pixels.
+async fn canvas_size(client: &Client) -> (f64, f64) {
+    let script = "const r = document.getElementById('canvas').getBoundingClientRect(); return [r.width, r.height];";
+    serde_json::from_value(client.execute(script, vec![]).await.expect("canvas size")).expect("two numbers")
+}
+
+/// The canvas point (at 100 %) whose canvas-sized view holds the most steps, from the journey's
+/// own positions (step boxes are 184 × 64).
+fn densest_view_centre(journey: &journeys_core::Journey, (w, h): (f64, f64)) -> (f64, f64) {
+    let centres: Vec<(f64, f64)> = journey.nodes.iter().map(|n| (n.position.x + 92.0, n.position.y + 32.0)).collect();
+    let in_view = |&(cx, cy): &(f64, f64)| {
+        journey.nodes.iter().filter(|n| {
+            let (x, y) = (n.position.x, n.position.y);
+            x + 184.0 > cx - w / 2.0 && x < cx + w / 2.0 && y + 64.0 > cy - h / 2.0 && y < cy + h / 2.0
+        }).count()
+    };
+    centres.iter().copied().max_by_key(in_view).expect("a journey has steps")
+}
+
+/// Pan (a background drag, dispatched in the page) so canvas point `at` sits in the middle of the canvas.
+async fn centre_view_on(client: &Client, at: (f64, f64)) {
+    let script = "const [ax, ay, done] = arguments; const canvas = document.getElementById('canvas'); const c = canvas.getBoundingClientRect(); \
+        const m = new DOMMatrix(getComputedStyle(document.querySelector('.world')).transform); \
+        const dx = c.left + c.width / 2 - (c.left + m.e + ax * m.a), dy = c.top + c.height / 2 - (c.top + m.f + ay * m.d); \
+        const x0 = c.left + 20, y0 = c.top + 20; \
+        const ev = (type, x, y) => new PointerEvent(type, { clientX: x, clientY: y, button: 0, buttons: 1, bubbles: true, pointerId: 1, isPrimary: true }); \
+        canvas.dispatchEvent(ev('pointerdown', x0, y0)); window.dispatchEvent(ev('pointermove', x0 + dx, y0 + dy)); window.dispatchEvent(ev('pointerup', x0 + dx, y0 + dy)); \
+        requestAnimationFrame(() => requestAnimationFrame(() => done(true)));";
+    client.execute_async(script, vec![at.0.into(), at.1.into()]).await.expect("centre the view");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+}
+
+/// A point near the middle of the canvas on no step and no edge (a press there pans), in window coordinates.
+async fn dense_background_point(client: &Client) -> (f64, f64) {
+    let script = "const c = document.getElementById('canvas').getBoundingClientRect(); const [mx, my] = [c.left + c.width / 2, c.top + c.height / 2]; \
+        for (let r = 0; r < Math.min(c.width, c.height) / 2; r += 6) for (let a = 0; a < 360; a += 15) { \
+            const x = mx + r * Math.cos(a * Math.PI / 180) - 135, y = my + r * Math.sin(a * Math.PI / 180) - 90; \
+            const e = document.elementFromPoint(x, y); \
+            if (e && e.closest('#canvas') && !e.closest('.node, .edge, .canvas-controls, .minimap')) return [x, y]; } return null;";
+    serde_json::from_value(client.execute(script, vec![]).await.expect("background point")).expect("a free point among the steps")
 }
 
 /// The window coordinates of the centre of `css`'s first match.
@@ -745,9 +788,31 @@ async fn a_500_step_journey_stays_smooth_to_drag_and_pan() {
     let pan = frames_per_second_in_page(&client, background_point(&client).await, (3.0, 2.0)).await;
     screenshot(&client, &setup, "16-500-steps-100.png").await;
 
+    // The hard case: at 100 % over the densest part of the journey (the most steps in one
+    // window-sized view), panning across the steps themselves.
+    let (w, h) = canvas_size(&client).await;
+    let dense_at = densest_view_centre(&big, (w, h));
+    centre_view_on(&client, dense_at).await;
+    let dense_nodes = count(&client, ".node").await;
+    let dense_edges = count(&client, ".edge").await;
+    let dense_start = dense_background_point(&client).await;
+    let dense_pan = frames_per_second_in_page(&client, dense_start, (3.0, 2.0)).await;
+    centre_view_on(&client, dense_at).await;
+    screenshot(&client, &setup, "16b-500-steps-dense.png").await;
+    // Dragging the step on top in the middle of the dense part.
+    let on_top = "const c = document.getElementById('canvas').getBoundingClientRect(); \
+        for (let dy = 0; dy < 200; dy += 10) { const e = document.elementFromPoint(c.left + c.width / 2, c.top + c.height / 2 + dy); \
+            const n = e && e.closest('.node'); if (n && e.classList.contains('node-box')) return n.getAttribute('data-node-id'); } return null;";
+    let id = client.execute(on_top, vec![]).await.expect("find the step in the middle");
+    let id = id.as_str().expect("a step is in the middle of the dense part").to_string();
+    let before = centre_of(&client, &format!(".node[data-node-id='{id}'] .node-box")).await;
+    let dense_drag = frames_per_second_in_page(&client, before, (2.0, 1.0)).await;
+    let after = centre_of(&client, &format!(".node[data-node-id='{id}'] .node-box")).await;
+    assert!(after.0 > before.0 + 100.0, "the step moved with the pointer: {before:?} → {after:?}");
+
     let figures = format!(
         "idle {idle_fps:.1} frames/s; a 100 px box moving {box_fps:.1}; panning a 10-step sample {small_pan:.1}; 500 steps: overview pan {overview_pan:.1}, \
-         at 100 % drag {drag:.1}, pan {pan:.1} frames/s"
+         at 100 % drag {drag:.1}, pan {pan:.1}, dense pan {dense_pan:.1}, dense drag {dense_drag:.1} frames/s ({dense_nodes} steps and {dense_edges} edges drawn)"
     );
     println!("{figures}");
     std::fs::write(setup.screenshots.join("frame-rates.txt"), format!("{figures}\n")).expect("write figures");
@@ -760,6 +825,16 @@ async fn a_500_step_journey_stays_smooth_to_drag_and_pan() {
     for (what, fps, floor) in [("overview pan", overview_pan, 25.0), ("drag", drag, 40.0), ("pan", pan, 25.0)] {
         assert!(fps >= floor, "{what} of 500 steps runs at {fps:.1} frames/s, below {floor}: {figures}");
         assert!(fps >= 0.4 * small_pan, "{what} of 500 steps is much slower than a 10-step pan: {figures}");
+    }
+    // The dense part (384 steps drawn, 281 of them under another, ~400 edges crossing the view)
+    // does not reach 50 here: without a GPU every frame repaints all of it (a pan frame takes
+    // 24-33 ms of which ~25 is painting, against 16 ms for the sparse part). Stacked steps drawing
+    // only what sticks out and the edges as one path took panning there from 19-24 frames/s (12-15
+    // in runs on a busier machine) to 24-37, and dragging from 37 to 28-48; the floors hold that
+    // with room for the machine's noise.
+    for (what, fps, floor) in [("dense pan", dense_pan, 18.0), ("dense drag", dense_drag, 20.0)] {
+        assert!(fps >= floor, "{what} of 500 steps runs at {fps:.1} frames/s, below {floor}: {figures}");
+        assert!(fps >= 0.3 * small_pan, "{what} of 500 steps is much slower than a 10-step pan: {figures}");
     }
     client.close().await.expect("end session");
 }

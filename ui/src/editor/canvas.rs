@@ -1,6 +1,8 @@
 //! The SVG canvas: stage frames, edges and nodes, with pointer input for moving nodes,
 //! panning, drawing edges from ports and dropping palette items.
 
+use std::collections::{HashMap, HashSet};
+
 use journeys_core::{Position, Severity, Stage};
 use leptos::prelude::*;
 
@@ -221,6 +223,51 @@ pub fn Canvas(state: EditorState) -> impl IntoView {
             })
         })
     });
+    // Steps exactly under a later one (generated and pasted journeys stack them) show only what
+    // sticks out of their box; see `.node.covered` in the styles.
+    let covered = Memo::new(move |_| {
+        let ids = node_ids.get();
+        state.journey.with(|j| {
+            state.index.with(|ix| geometry::covered(ids.iter().filter_map(|id| ix.node(j, id).map(|n| (id.as_str(), n.position, n.kind.accepts_input())))))
+        })
+    });
+    // Without a GPU every pan frame repaints every visible element, and each costs much more
+    // than its pixels: one path for all the drawn edges and one for their arrowheads paint in a
+    // fraction of the time of hundreds of lines with markers. The selected edge, the edges of
+    // steps being dragged (so a drag does not rewrite, and repaint, the whole path on every
+    // move) and every edge while simulated flows set their widths still draw their own line.
+    let merged_edges = Memo::new(move |_| {
+        let ids = edge_ids.get();
+        if state.sim.with(|s| s.report.is_some()) {
+            return MergedEdges::default();
+        }
+        let selected = state.selection.with(|s| match s {
+            Some(Selection::Edge(id)) => Some(id.clone()),
+            _ => None,
+        });
+        let moving = match state.drag.get() {
+            Drag::Node { id, .. } => {
+                let mut moving = state.selected_nodes_tracked();
+                moving.insert(id);
+                moving
+            }
+            _ => Default::default(),
+        };
+        state.journey.with(|j| {
+            state.index.with(|ix| {
+                let mut merged = MergedEdges::default();
+                for id in ids.iter().filter(|id| selected.as_ref() != Some(*id)) {
+                    let Some(edge) = ix.edge(j, id).filter(|e| !moving.contains(&e.from) && !moving.contains(&e.to)) else { continue };
+                    let (Some(from), Some(to)) = (ix.node(j, &edge.from).and_then(|n| geometry::port_position(n, &edge.port)), ix.node(j, &edge.to)) else { continue };
+                    let (x, y) = input_port(to.position);
+                    merged.lines.push_str(&curve(from, (x - 7.0, y)));
+                    merged.heads.push_str(&geometry::arrowhead((x - 7.0, y)));
+                    merged.ids.insert(id.clone());
+                }
+                merged
+            })
+        })
+    });
     // On the background: shift + drag draws a selection rectangle, a plain drag pans.
     let start_pan = move |ev: leptos::ev::PointerEvent| {
         if ev.button() != 0 {
@@ -289,9 +336,11 @@ pub fn Canvas(state: EditorState) -> impl IntoView {
                     </defs>
                     {Stage::ALL.into_iter().map(|stage| view! { <StageFrame state=state stage=stage view_block=view_block /> }).collect_view()}
                     {move || overview.get().then(|| view! { <super::overview::Overview state=state /> })}
-                    <For each=move || edge_ids.get() key=|id| id.clone() children=move |id| view! { <EdgeView state=state id=id /> } />
+                    <path class="edges-merged" d=move || merged_edges.with(|m| m.lines.clone()) />
+                    <path class="arrowheads" d=move || merged_edges.with(|m| m.heads.clone()) />
+                    <For each=move || edge_ids.get() key=|id| id.clone() children=move |id| view! { <EdgeView state=state id=id merged=merged_edges /> } />
                     <RubberBand state=state />
-                    <For each=move || node_ids.get() key=|id| id.clone() children=move |id| view! { <NodeView state=state id=id /> } />
+                    <For each=move || node_ids.get() key=|id| id.clone() children=move |id| view! { <NodeView state=state id=id covered=covered /> } />
                 </svg>
             </div>
             <div class="canvas-controls" on:pointerdown=|ev| ev.stop_propagation()>
@@ -345,7 +394,7 @@ struct NodeLook {
 }
 
 #[component]
-fn NodeView(state: EditorState, id: String) -> impl IntoView {
+fn NodeView(state: EditorState, id: String, covered: Memo<HashMap<String, bool>>) -> impl IntoView {
     let look = {
         let id = id.clone();
         Memo::new(move |_| {
@@ -384,11 +433,21 @@ fn NodeView(state: EditorState, id: String) -> impl IntoView {
             }
         }
     };
+    // A memo per step, so a change of what is drawn re-classes only the steps it concerns.
+    let under = {
+        let id = id.clone();
+        Memo::new(move |_| covered.with(|c| c.get(&id).copied()))
+    };
     let node_class = move || {
         let (count, errors) = problems.get();
         let mut class = String::from("node");
         if selected() {
             class.push_str(" selected");
+        }
+        match under.get() {
+            Some(true) => class.push_str(" covered covered-in"),
+            Some(false) => class.push_str(" covered"),
+            None => {}
         }
         if errors {
             class.push_str(" has-error");
@@ -450,8 +509,16 @@ fn NodeView(state: EditorState, id: String) -> impl IntoView {
     }
 }
 
+/// The edges drawn as one path of lines and one of arrowheads, and which they are.
+#[derive(Clone, Default, PartialEq)]
+struct MergedEdges {
+    lines: String,
+    heads: String,
+    ids: HashSet<String>,
+}
+
 #[component]
-fn EdgeView(state: EditorState, id: String) -> impl IntoView {
+fn EdgeView(state: EditorState, id: String, merged: Memo<MergedEdges>) -> impl IntoView {
     let path = {
         let id = id.clone();
         Memo::new(move |_| {
@@ -476,13 +543,18 @@ fn EdgeView(state: EditorState, id: String) -> impl IntoView {
             state.selection.set(Some(Selection::Edge(id.clone())));
         }
     };
+    // Painted by the canvas's merged path, or by its own line.
+    let merged = {
+        let id = id.clone();
+        Memo::new(move |_| merged.with(|m| m.ids.contains(&id)))
+    };
     move || {
         path.get().map(|d| {
             let edge_id = id.clone();
             view! {
                 <g class="edge" data-edge-id=id.clone() class:selected=selected.clone() on:pointerdown=select.clone()>
                     <path class="edge-hit" d=d.clone() />
-                    <path class="edge-line" d=d marker-end="url(#arrow)"
+                    <path class="edge-line" class:merged=merged d=d marker-end="url(#arrow)"
                         style=move || state.simulated_flow_share(&edge_id).map(|s| format!("stroke-width: {:.1}px", 1.5 + 8.0 * s)).unwrap_or_default() />
                 </g>
             }

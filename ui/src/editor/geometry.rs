@@ -1,5 +1,7 @@
 //! Where things are drawn: node boxes, ports and edge curves, in canvas coordinates.
 
+use std::collections::HashMap;
+
 use journeys_core::{Journey, Node, Position, Stage};
 
 pub const NODE_W: f64 = 184.0;
@@ -164,6 +166,30 @@ pub fn frame_border_in_view(frame: (f64, f64, f64, f64), view: &journeys_core::e
     d
 }
 
+/// The arrowhead of an edge ending at `end` (edges always arrive heading right): the triangle
+/// the canvas's `#arrow` marker draws there, 9 units long with its tip 0.9 past the end.
+pub fn arrowhead(end: (f64, f64)) -> String {
+    format!("M{:.1} {:.1}L{:.1} {:.1}L{:.1} {:.1}z", end.0 - 8.1, end.1 - 4.5, end.0 + 0.9, end.1, end.0 - 8.1, end.1 + 4.5)
+}
+
+/// Of steps (id, position, has an input port) in drawing order, later ones on top: those whose
+/// box a later step's box covers exactly (steps in the same place), each with whether a later
+/// step there has an input port (which then hides theirs too).
+pub fn covered<'a>(steps: impl DoubleEndedIterator<Item = (&'a str, Position, bool)>) -> HashMap<String, bool> {
+    let mut above: HashMap<(u64, u64), bool> = HashMap::new();
+    let mut covered = HashMap::new();
+    for (id, p, input) in steps.rev() {
+        let place = (p.x.to_bits(), p.y.to_bits());
+        if let Some(above_input) = above.get_mut(&place) {
+            covered.insert(id.to_string(), *above_input);
+            *above_input |= input;
+        } else {
+            above.insert(place, input);
+        }
+    }
+    covered
+}
+
 /// `view` grown outwards to whole blocks of `block` canvas units: what is drawn for a view then
 /// changes only when the view crosses a block border, not on every pan step.
 pub fn round_out(view: &journeys_core::editing::Rect, block: f64) -> journeys_core::editing::Rect {
@@ -183,6 +209,25 @@ mod tests {
         assert_eq!(r, Rect { x: -400.0, y: 400.0, w: 1600.0, h: 400.0 });
         // A small move inside the same blocks gives the same rectangle.
         assert_eq!(round_out(&Rect { x: -127.0, y: 412.0, w: 1000.0, h: 300.0 }, 400.0), r);
+    }
+
+    #[test]
+    fn only_steps_under_a_later_one_in_the_same_place_are_covered() {
+        let at = |x, y| Position { x, y };
+        let steps = [("a", at(0.0, 0.0), true), ("b", at(0.0, 0.0), true), ("c", at(10.0, 0.0), true), ("t", at(0.0, 0.0), false), ("d", at(0.0, 0.0), false)];
+        let covered = covered(steps.into_iter());
+        // d is on top; t, b and a lie under it; c is only overlapped, not covered.
+        assert_eq!(covered.len(), 3, "{covered:?}");
+        // Neither d nor t above has an input port, so t's and b's stay; a lies under b, which has one.
+        assert_eq!(covered.get("t"), Some(&false));
+        assert_eq!(covered.get("b"), Some(&false));
+        assert_eq!(covered.get("a"), Some(&true));
+        assert!(!covered.contains_key("c") && !covered.contains_key("d"));
+    }
+
+    #[test]
+    fn an_arrowhead_points_right_at_the_end() {
+        assert_eq!(arrowhead((100.0, 50.0)), "M91.9 45.5L100.9 50.0L91.9 54.5z");
     }
 
     #[test]
