@@ -1,20 +1,26 @@
-//! Many rows in one statement with ONE parameter: the rows as a JSON array of arrays, which
-//! the database unpacks itself (`json_each` in SQLite, `json_array_elements` in PostgreSQL).
+//! Bulk inserts: each table's columns named once beside their kinds, rows given as tuples of
+//! their values, written as multi-row `VALUES` statements.
 //!
-//! Why: one statement text per table whatever the number of rows (no statement per row count,
-//! no parameter limits to chunk around), rows serialised straight from borrowed fields, and
-//! each table's columns named once beside their kinds instead of counted placeholders.
-//! (`journeys bench engine` measured no speed difference from multi-row `VALUES` either way.)
+//! On SQLite every statement of a transaction's flush goes in ONE query (sqlx 0.8's SQLite
+//! worker binds each statement's parameters in turn; it deprecates that for a later version,
+//! and the engine tests on SQLite would catch its loss): each round trip to sqlx's SQLite
+//! worker thread costs tens of microseconds, which for the engine's small batches was a good
+//! part of their latency. PostgreSQL takes one statement per query.
+//!
+//! Rows as one JSON parameter unpacked by the database (`json_each`) was tried and was 15–25 %
+//! slower on SQLite (`journeys bench engine`, alternating runs): SQLite re-parses each row.
 
 use serde::Serialize;
+use serde_json::Value;
 use sqlx::{Any, Transaction};
 
+use crate::engine_tx::{AnyQuery, Placeholders};
 use crate::{Backend, StoreError};
 
-/// Rows per statement: bounds the size of one parameter (a few hundred kB).
-const ROWS_PER_STATEMENT: usize = 1_000;
+/// Rows per statement: far below SQLite's and PostgreSQL's parameter limits.
+const ROWS_PER_STATEMENT: usize = 200;
 
-/// How a column's value comes out of JSON; PostgreSQL needs the cast, SQLite takes the value.
+/// A column's kind, so that a NULL is bound with its column's type (PostgreSQL checks).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Col {
     Text,
@@ -30,28 +36,15 @@ pub(crate) struct Insert<'a> {
 }
 
 impl Insert<'_> {
-    fn sql(&self, backend: Backend) -> String {
+    /// The statement for `rows` rows, its parameters numbered from 1.
+    fn sql(&self, placeholders: Placeholders, rows: usize) -> String {
         let names: Vec<&str> = self.columns.iter().map(|(name, _)| *name).collect();
-        let values: Vec<String> = self
-            .columns
-            .iter()
-            .enumerate()
-            .map(|(i, (_, col))| match (backend, col) {
-                (Backend::Sqlite, _) => format!("value ->> {i}"),
-                (Backend::Postgres, Col::Text) => format!("(value ->> {i})::text"),
-                (Backend::Postgres, Col::Int) => format!("(value ->> {i})::bigint"),
-            })
-            .collect();
-        // SQLite needs a WHERE before an upsert's ON CONFLICT after a SELECT (its grammar
-        // would read ON as a join constraint).
-        let source = match backend {
-            Backend::Sqlite => "json_each(?) WHERE true",
-            Backend::Postgres => "json_array_elements($1::json) AS r(value)",
-        };
-        format!("INSERT INTO {} ({}) SELECT {} FROM {source}{}", self.table, names.join(", "), values.join(", "), self.tail)
+        let width = self.columns.len();
+        let tuples: Vec<String> = (0..rows).map(|row| placeholders.tuple(row * width + 1, width)).collect();
+        format!("INSERT INTO {} ({}) VALUES {}{}", self.table, names.join(", "), tuples.join(", "), self.tail)
     }
 
-    /// Insert `rows`, each a tuple (or array) of its column values in order.
+    /// Insert `rows`, each a tuple of its column values in order.
     pub(crate) async fn run<R: Serialize>(&self, tx: &mut Transaction<'static, Any>, backend: Backend, rows: impl IntoIterator<Item = R>) -> Result<(), StoreError> {
         let mut write = BulkWrite::default();
         write.add(self, rows)?;
@@ -59,43 +52,52 @@ impl Insert<'_> {
     }
 }
 
-/// Bulk inserts into several tables, sent together at the end of a transaction. On SQLite
-/// they go as ONE multi-statement query (a parameter per statement; sqlx 0.8's SQLite worker
-/// binds each statement's parameters in turn, a behaviour it deprecates for a later version:
-/// the engine tests on SQLite would catch its loss): each round trip to
-/// sqlx's SQLite worker thread costs tens of microseconds, which for the engine's small
-/// batches was a good part of the latency. PostgreSQL takes one statement per query.
+/// Bulk inserts into several tables, sent together at the end of a transaction.
 #[derive(Default)]
 pub(crate) struct BulkWrite<'a> {
-    /// Each statement's insert and the JSON of its rows.
-    statements: Vec<(&'a Insert<'a>, String)>,
+    /// Each statement's insert and its rows' values, row after row.
+    statements: Vec<(&'a Insert<'a>, Vec<Value>)>,
 }
 
 impl<'a> BulkWrite<'a> {
     /// Add `rows` (each a tuple of its column values in order) to insert into `insert`'s table.
     pub(crate) fn add<R: Serialize>(&mut self, insert: &'a Insert<'a>, rows: impl IntoIterator<Item = R>) -> Result<(), StoreError> {
-        let rows: Vec<R> = rows.into_iter().collect();
-        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-            let json = serde_json::to_string(chunk).map_err(|e| StoreError::Corrupt { id: format!("rows for {}", insert.table), message: e.to_string() })?;
-            self.statements.push((insert, json));
+        let corrupt = |message: String| StoreError::Corrupt { id: format!("rows for {}", insert.table), message };
+        let mut values = Vec::new();
+        for row in rows {
+            match serde_json::to_value(row).map_err(|e| corrupt(e.to_string()))? {
+                Value::Array(cells) if cells.len() == insert.columns.len() => values.extend(cells),
+                other => return Err(corrupt(format!("a row of {} columns expected, got {other}", insert.columns.len()))),
+            }
+            if values.len() == ROWS_PER_STATEMENT * insert.columns.len() {
+                self.statements.push((insert, std::mem::take(&mut values)));
+            }
+        }
+        if !values.is_empty() {
+            self.statements.push((insert, values));
         }
         Ok(())
     }
 
     pub(crate) async fn execute(self, tx: &mut Transaction<'static, Any>, backend: Backend) -> Result<(), StoreError> {
-        if self.statements.is_empty() {
-            return Ok(());
-        }
+        let placeholders = Placeholders::of(backend);
+        let sql_of = |(insert, values): &(&Insert, Vec<Value>)| insert.sql(placeholders, values.len() / insert.columns.len());
         match backend {
-            Backend::Sqlite => {
-                let sql: Vec<String> = self.statements.iter().map(|(insert, _)| insert.sql(backend)).collect();
+            Backend::Sqlite if !self.statements.is_empty() => {
+                let sql: Vec<String> = self.statements.iter().map(sql_of).collect();
                 let sql = sql.join(";\n");
-                let query = self.statements.into_iter().fold(sqlx::query(&sql), |q, (_, json)| q.bind(json));
+                // Its text changes with the row counts: prepared for this use only.
+                let mut query = sqlx::query(&sql).persistent(false);
+                for (insert, values) in &self.statements {
+                    query = bind_row_values(query, insert, values)?;
+                }
                 query.execute(&mut **tx).await?;
             }
+            Backend::Sqlite => {}
             Backend::Postgres => {
-                for (insert, json) in self.statements {
-                    sqlx::query(&insert.sql(backend)).bind(json).execute(&mut **tx).await?;
+                for statement in &self.statements {
+                    let sql = sql_of(statement);
+                    bind_row_values(sqlx::query(&sql), statement.0, &statement.1)?.execute(&mut **tx).await?;
                 }
             }
         }
@@ -103,17 +105,41 @@ impl<'a> BulkWrite<'a> {
     }
 }
 
+/// Bind `values` (whole rows of `insert`'s columns) in order.
+fn bind_row_values<'q>(mut query: AnyQuery<'q>, insert: &Insert, values: &[Value]) -> Result<AnyQuery<'q>, StoreError> {
+    for (i, value) in values.iter().enumerate() {
+        let (name, col) = insert.columns[i % insert.columns.len()];
+        query = match (value, col) {
+            (Value::Null, Col::Text) => query.bind(Option::<String>::None),
+            (Value::Null, Col::Int) => query.bind(Option::<i64>::None),
+            (Value::String(text), Col::Text) => query.bind(text.clone()),
+            (Value::Number(n), Col::Int) if n.is_i64() => query.bind(n.as_i64()),
+            (other, _) => {
+                return Err(StoreError::Corrupt { id: format!("{}.{name}", insert.table), message: format!("{other} does not fit a {col:?} column") });
+            }
+        };
+    }
+    Ok(query)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn each_backend_reads_the_columns_in_order() {
+    fn each_backend_numbers_the_rows_values() {
         let insert = Insert { table: "t", columns: &[("a", Col::Text), ("b", Col::Int)], tail: " ON CONFLICT (a) DO NOTHING" };
-        assert_eq!(insert.sql(Backend::Sqlite), "INSERT INTO t (a, b) SELECT value ->> 0, value ->> 1 FROM json_each(?) WHERE true ON CONFLICT (a) DO NOTHING");
-        assert_eq!(
-            insert.sql(Backend::Postgres),
-            "INSERT INTO t (a, b) SELECT (value ->> 0)::text, (value ->> 1)::bigint FROM json_array_elements($1::json) AS r(value) ON CONFLICT (a) DO NOTHING"
-        );
+        assert_eq!(insert.sql(Placeholders::of(Backend::Sqlite), 2), "INSERT INTO t (a, b) VALUES (?, ?), (?, ?) ON CONFLICT (a) DO NOTHING");
+        assert_eq!(insert.sql(Placeholders::of(Backend::Postgres), 2), "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4) ON CONFLICT (a) DO NOTHING");
+    }
+
+    #[test]
+    fn a_row_of_the_wrong_shape_is_an_error_naming_the_table() {
+        let insert = Insert { table: "t", columns: &[("a", Col::Text), ("b", Col::Int)], tail: "" };
+        let mut write = BulkWrite::default();
+        let error = write.add(&insert, [("x", "not a number")]).err().map(|e| e.to_string()).unwrap_or_default();
+        assert_eq!(write.statements.len(), 1, "the row is kept as values");
+        let query = bind_row_values(sqlx::query("SELECT 1"), &insert, &write.statements[0].1).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(error.is_empty() && query.contains("t.b"), "{error} / {query}");
     }
 }

@@ -571,7 +571,7 @@ impl Placeholders {
     }
 
     /// `(p, p, …)` for parameters `first..first + n` (1-based).
-    fn tuple(self, first: usize, n: usize) -> String {
+    pub(crate) fn tuple(self, first: usize, n: usize) -> String {
         let each: Vec<String> = (first..first + n)
             .map(|i| match self {
                 Placeholders::Positional => "?".to_string(),
