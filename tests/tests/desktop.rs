@@ -737,6 +737,18 @@ async fn background_point(client: &Client) -> (f64, f64) {
     serde_json::from_value(client.execute(script, vec![]).await.expect("background point")).expect("a free point")
 }
 
+/// Drag the step that `find_step` (a script returning its id) picks, 2 px right and 1 down
+/// per frame; the frame rate, after checking the step moved with the pointer.
+async fn drag_rate(client: &Client, find_step: &str, what: &str) -> f64 {
+    let id = client.execute(find_step, vec![]).await.expect("find the step to drag");
+    let id = id.as_str().unwrap_or_else(|| panic!("no step found: {what}")).to_string();
+    let before = centre_of(client, &format!(".node[data-node-id='{id}'] .node-box")).await;
+    let rate = frames_per_second_in_page(client, before, (2.0, 1.0)).await;
+    let after = centre_of(client, &format!(".node[data-node-id='{id}'] .node-box")).await;
+    assert!(after.0 > before.0 + 100.0, "{what} moved with the pointer: {before:?} → {after:?}");
+    rate
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_500_step_journey_stays_smooth_to_drag_and_pan() {
     let Some(setup) = setup() else { return };
@@ -790,12 +802,7 @@ async fn a_500_step_journey_stays_smooth_to_drag_and_pan() {
         const n = [...document.querySelectorAll('.node')].find(n => { const r = n.getBoundingClientRect(); \
             return r.left > c.left + 150 && r.right < c.right - 150 && r.top > c.top + 150 && r.bottom < c.bottom - 150; }); \
         return n ? n.getAttribute('data-node-id') : null;";
-    let id = client.execute(in_view, vec![]).await.expect("find a step in view");
-    let id = id.as_str().expect("a step is in view").to_string();
-    let before = centre_of(&client, &format!(".node[data-node-id='{id}'] .node-box")).await;
-    let drag = frames_per_second_in_page(&client, before, (2.0, 1.0)).await;
-    let after = centre_of(&client, &format!(".node[data-node-id='{id}'] .node-box")).await;
-    assert!(after.0 > before.0 + 100.0, "the step moved with the pointer: {before:?} → {after:?}");
+    let drag = drag_rate(&client, in_view, "a step in view").await;
     let pan = frames_per_second_in_page(&client, background_point(&client).await, (3.0, 2.0)).await;
     screenshot(&client, &setup, "16-500-steps-100.png").await;
 
@@ -814,12 +821,7 @@ async fn a_500_step_journey_stays_smooth_to_drag_and_pan() {
     let on_top = "const c = document.getElementById('canvas').getBoundingClientRect(); \
         for (let dy = 0; dy < 200; dy += 10) { const e = document.elementFromPoint(c.left + c.width / 2, c.top + c.height / 2 + dy); \
             const n = e && e.closest('.node'); if (n && e.classList.contains('node-box')) return n.getAttribute('data-node-id'); } return null;";
-    let id = client.execute(on_top, vec![]).await.expect("find the step in the middle");
-    let id = id.as_str().expect("a step is in the middle of the dense part").to_string();
-    let before = centre_of(&client, &format!(".node[data-node-id='{id}'] .node-box")).await;
-    let dense_drag = frames_per_second_in_page(&client, before, (2.0, 1.0)).await;
-    let after = centre_of(&client, &format!(".node[data-node-id='{id}'] .node-box")).await;
-    assert!(after.0 > before.0 + 100.0, "the step moved with the pointer: {before:?} → {after:?}");
+    let dense_drag = drag_rate(&client, on_top, "the step in the middle of the dense part").await;
 
     // The laid-out journey at 100 %, over its densest window-sized part.
     find(&client, "#back").await.click().await.expect("back");
@@ -834,12 +836,7 @@ async fn a_500_step_journey_stays_smooth_to_drag_and_pan() {
     let laid_pan = frames_per_second_in_page(&client, dense_background_point(&client).await, (3.0, 2.0)).await;
     centre_view_on(&client, laid_at).await;
     screenshot(&client, &setup, "16c-500-steps-laid-out.png").await;
-    let id = client.execute(on_top, vec![]).await.expect("find the step in the middle");
-    let id = id.as_str().expect("a step is in the middle of the laid-out journey").to_string();
-    let before = centre_of(&client, &format!(".node[data-node-id='{id}'] .node-box")).await;
-    let laid_drag = frames_per_second_in_page(&client, before, (2.0, 1.0)).await;
-    let after = centre_of(&client, &format!(".node[data-node-id='{id}'] .node-box")).await;
-    assert!(after.0 > before.0 + 100.0, "the step moved with the pointer: {before:?} → {after:?}");
+    let laid_drag = drag_rate(&client, on_top, "the step in the middle of the laid-out journey").await;
 
     let figures = format!(
         "idle {idle_fps:.1} frames/s; a 100 px box moving {box_fps:.1}; panning a 10-step sample {small_pan:.1}; 500 steps: overview pan {overview_pan:.1}, \
