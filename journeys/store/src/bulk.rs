@@ -83,17 +83,24 @@ impl<'a> BulkWrite<'a> {
         let placeholders = Placeholders::of(backend);
         let sql_of = |(insert, values): &(&Insert, Vec<Value>)| insert.sql(placeholders, values.len() / insert.columns.len());
         match backend {
-            Backend::Sqlite if !self.statements.is_empty() => {
-                let sql: Vec<String> = self.statements.iter().map(sql_of).collect();
-                let sql = sql.join(";\n");
-                // Its text changes with the row counts: prepared for this use only.
-                let mut query = sqlx::query(&sql).persistent(false);
-                for (insert, values) in &self.statements {
-                    query = bind_row_values(query, insert, values)?;
+            Backend::Sqlite => {
+                // Full statements have one text per table: prepared once and kept. The rest
+                // (row counts vary) go together in one query prepared for this use only.
+                let (full, rest): (Vec<_>, Vec<_>) = self.statements.iter().partition(|(insert, values)| values.len() == ROWS_PER_STATEMENT * insert.columns.len());
+                for statement in full {
+                    let sql = sql_of(statement);
+                    bind_row_values(sqlx::query(&sql), statement.0, &statement.1)?.execute(&mut **tx).await?;
                 }
-                query.execute(&mut **tx).await?;
+                if !rest.is_empty() {
+                    let sql: Vec<String> = rest.iter().copied().map(sql_of).collect();
+                    let sql = sql.join(";\n");
+                    let mut query = sqlx::query(&sql).persistent(false);
+                    for (insert, values) in rest {
+                        query = bind_row_values(query, insert, values)?;
+                    }
+                    query.execute(&mut **tx).await?;
+                }
             }
-            Backend::Sqlite => {}
             Backend::Postgres => {
                 for statement in &self.statements {
                     let sql = sql_of(statement);
