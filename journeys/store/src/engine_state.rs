@@ -171,7 +171,7 @@ const CUSTOMERS: Insert = Insert {
 impl Store {
     pub async fn engine_tx(&self) -> Result<EngineTx, StoreError> {
         let seqs = crate::sequences::SeqSource::new(std::sync::Arc::clone(&self.seqs), self.pool.clone());
-        Ok(EngineTx::new(self.pool.begin().await?, self.backend, seqs))
+        Ok(EngineTx::new(self.pool.begin().await?, self.backend, seqs, self.checkpoints.clone()))
     }
 
     /// Insert or replace customer profiles (id, profile JSON), all in one transaction.
@@ -186,6 +186,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         CUSTOMERS.run(&mut tx, self.backend, rows).await?;
         tx.commit().await?;
+        self.committed();
         Ok(())
     }
 

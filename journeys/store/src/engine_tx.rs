@@ -56,10 +56,17 @@ pub struct EngineTx {
     pub(crate) analytics: crate::analytics::Pending,
     /// The approved models, read once per transaction.
     pub(crate) live_models: Option<Vec<crate::models::ModelVersion>>,
+    /// Told of the commit (SQLite's background checkpoint).
+    checkpoints: Option<std::sync::Arc<crate::checkpoint::Checkpointer>>,
 }
 
 impl EngineTx {
-    pub(crate) fn new(tx: Transaction<'static, Any>, backend: Backend, seqs: crate::sequences::SeqSource) -> EngineTx {
+    pub(crate) fn new(
+        tx: Transaction<'static, Any>,
+        backend: Backend,
+        seqs: crate::sequences::SeqSource,
+        checkpoints: Option<std::sync::Arc<crate::checkpoint::Checkpointer>>,
+    ) -> EngineTx {
         EngineTx {
             tx,
             backend,
@@ -79,6 +86,7 @@ impl EngineTx {
             seqs,
             analytics: Default::default(),
             live_models: None,
+            checkpoints,
         }
     }
 
@@ -171,7 +179,11 @@ impl EngineTx {
 
     pub async fn commit(mut self) -> Result<(), StoreError> {
         self.flush().await?;
-        Ok(self.tx.commit().await?)
+        self.tx.commit().await?;
+        if let Some(checkpoints) = &self.checkpoints {
+            checkpoints.committed();
+        }
+        Ok(())
     }
 
     /// Record an event; false (and nothing written) when its id was seen before.

@@ -109,6 +109,13 @@ impl Store {
         self.seqs.clear();
     }
 
+    /// A write committed: on SQLite the background checkpoint follows soon.
+    pub(crate) fn committed(&self) {
+        if let Some(checkpoints) = &self.checkpoints {
+            checkpoints.committed();
+        }
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }
