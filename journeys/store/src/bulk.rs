@@ -81,30 +81,29 @@ impl<'a> BulkWrite<'a> {
 
     pub(crate) async fn execute(self, tx: &mut Transaction<'static, Any>, backend: Backend) -> Result<(), StoreError> {
         let placeholders = Placeholders::of(backend);
-        let sql_of = |(insert, values): &(&Insert, Vec<Value>)| insert.sql(placeholders, values.len() / insert.columns.len());
+        // Each statement's text beside its insert and values (moved into the binds, not copied).
+        let statements = self.statements.into_iter().map(|(insert, values)| (insert.sql(placeholders, values.len() / insert.columns.len()), insert, values));
         match backend {
             Backend::Sqlite => {
                 // Full statements have one text per table: prepared once and kept. The rest
                 // (row counts vary) go together in one query prepared for this use only.
-                let (full, rest): (Vec<_>, Vec<_>) = self.statements.iter().partition(|(insert, values)| values.len() == ROWS_PER_STATEMENT * insert.columns.len());
-                for statement in full {
-                    let sql = sql_of(statement);
-                    bind_row_values(sqlx::query(&sql), statement.0, &statement.1)?.execute(&mut **tx).await?;
+                let (full, rest): (Vec<_>, Vec<_>) = statements.partition(|(_, insert, values)| values.len() == ROWS_PER_STATEMENT * insert.columns.len());
+                for (sql, insert, values) in full {
+                    bind_row_values(sqlx::query(&sql), insert, values)?.execute(&mut **tx).await?;
                 }
                 if !rest.is_empty() {
-                    let sql: Vec<String> = rest.iter().copied().map(sql_of).collect();
+                    let sql: Vec<&str> = rest.iter().map(|(sql, _, _)| sql.as_str()).collect();
                     let sql = sql.join(";\n");
                     let mut query = sqlx::query(&sql).persistent(false);
-                    for (insert, values) in rest {
+                    for (_, insert, values) in rest {
                         query = bind_row_values(query, insert, values)?;
                     }
                     query.execute(&mut **tx).await?;
                 }
             }
             Backend::Postgres => {
-                for statement in &self.statements {
-                    let sql = sql_of(statement);
-                    bind_row_values(sqlx::query(&sql), statement.0, &statement.1)?.execute(&mut **tx).await?;
+                for (sql, insert, values) in statements {
+                    bind_row_values(sqlx::query(&sql), insert, values)?.execute(&mut **tx).await?;
                 }
             }
         }
@@ -113,13 +112,13 @@ impl<'a> BulkWrite<'a> {
 }
 
 /// Bind `values` (whole rows of `insert`'s columns) in order.
-fn bind_row_values<'q>(mut query: AnyQuery<'q>, insert: &Insert, values: &[Value]) -> Result<AnyQuery<'q>, StoreError> {
-    for (i, value) in values.iter().enumerate() {
+fn bind_row_values<'q>(mut query: AnyQuery<'q>, insert: &Insert, values: Vec<Value>) -> Result<AnyQuery<'q>, StoreError> {
+    for (i, value) in values.into_iter().enumerate() {
         let (name, col) = insert.columns[i % insert.columns.len()];
         query = match (value, col) {
             (Value::Null, Col::Text) => query.bind(Option::<String>::None),
             (Value::Null, Col::Int) => query.bind(Option::<i64>::None),
-            (Value::String(text), Col::Text) => query.bind(text.clone()),
+            (Value::String(text), Col::Text) => query.bind(text),
             (Value::Number(n), Col::Int) if n.is_i64() => query.bind(n.as_i64()),
             (other, _) => {
                 return Err(StoreError::Corrupt { id: format!("{}.{name}", insert.table), message: format!("{other} does not fit a {col:?} column") });
@@ -146,7 +145,7 @@ mod tests {
         let mut write = BulkWrite::default();
         let error = write.add(&insert, [("x", "not a number")]).err().map(|e| e.to_string()).unwrap_or_default();
         assert_eq!(write.statements.len(), 1, "the row is kept as values");
-        let query = bind_row_values(sqlx::query("SELECT 1"), &insert, &write.statements[0].1).err().map(|e| e.to_string()).unwrap_or_default();
+        let query = bind_row_values(sqlx::query("SELECT 1"), &insert, write.statements.remove(0).1).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(error.is_empty() && query.contains("t.b"), "{error} / {query}");
     }
 }
