@@ -57,7 +57,8 @@ pub(crate) struct Pending {
     loaded: HashSet<String>,
 }
 
-/// Write a transaction's pending counters and steps (from `EngineTx::commit`).
+/// Add a transaction's pending steps, standings, branches and counter deltas to its bulk
+/// write (from `EngineTx::commit`).
 pub(crate) fn add_to<'a>(write: &mut BulkWrite<'a>, pending: &Pending) -> Result<(), StoreError> {
     write.add(&STEPS, pending.steps.iter().map(|(seq, s)| step_row(*seq, s)))?;
     let customers = pending.changed_customers.iter().filter_map(|k| Some((k, pending.customers.get(k)?.as_ref()?)));
@@ -114,9 +115,6 @@ const ROLLUP: Insert = Insert {
     columns: &[("journey_id", Text), ("version", Int), ("day", Int), ("metric", Text), ("k1", Text), ("k2", Text), ("n", Int)],
     tail: " ON CONFLICT (journey_id, version, day, metric, k1, k2) DO UPDATE SET n = journey_rollup.n + excluded.n",
 };
-
-const BUMP: &str = "INSERT INTO journey_rollup (journey_id, version, day, metric, k1, k2, n) VALUES ($1, $2, $3, $4, $5, $6, $7) \
-     ON CONFLICT (journey_id, version, day, metric, k1, k2) DO UPDATE SET n = journey_rollup.n + excluded.n";
 
 fn customer_from_row(r: &sqlx::any::AnyRow) -> Result<JourneyCustomer, StoreError> {
     Ok(JourneyCustomer {
@@ -359,10 +357,13 @@ impl Store {
 
     /// Add counter rows of a version (added to existing ones), in one transaction.
     pub async fn bulk_add_rollup(&self, journey_id: &str, version: i64, rows: &[RollupRow]) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        // Repeated keys add up first: one statement may not upsert a row twice.
+        let mut sums: BTreeMap<(i64, &str, &str, &str), i64> = BTreeMap::new();
         for r in rows {
-            sqlx::query(BUMP).bind(journey_id).bind(version).bind(r.day).bind(&r.metric).bind(&r.k1).bind(&r.k2).bind(r.n).execute(&mut *tx).await?;
+            *sums.entry((r.day, &r.metric, &r.k1, &r.k2)).or_default() += r.n;
         }
+        let mut tx = self.pool.begin().await?;
+        ROLLUP.run(&mut tx, self.backend, sums.iter().map(|((day, m, k1, k2), n)| (journey_id, version, day, m, k1, k2, n))).await?;
         tx.commit().await?;
         Ok(())
     }
