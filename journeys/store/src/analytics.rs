@@ -9,6 +9,7 @@ use sqlx::Row;
 
 use crate::engine_state::EngineTx;
 use crate::bulk::{BulkWrite, Col::{Int, Text}, Insert};
+use crate::prefetch::{Found, Part};
 use crate::{Store, StoreError};
 
 /// One row of the step log.
@@ -116,16 +117,6 @@ const ROLLUP: Insert = Insert {
     tail: " ON CONFLICT (journey_id, version, day, metric, k1, k2) DO UPDATE SET n = journey_rollup.n + excluded.n",
 };
 
-fn customer_from_row(r: &sqlx::any::AnyRow) -> Result<JourneyCustomer, StoreError> {
-    Ok(JourneyCustomer {
-        first_entered_at: r.try_get("first_entered_at")?,
-        entered_at: r.try_get("entered_at")?,
-        converted_at: r.try_get("converted_at")?,
-        contacts: r.try_get("contacts")?,
-        last_offer: r.try_get("last_offer")?,
-    })
-}
-
 impl EngineTx {
     /// Append a step to the log (written at commit).
     pub async fn record_step(&mut self, step: &StepRecord) -> Result<(), StoreError> {
@@ -147,35 +138,33 @@ impl EngineTx {
         Ok(())
     }
 
-    /// Load the standing and branches of these customers (every version) in two queries.
+    /// Load the standing and branches of these customers (every version) in one query.
     pub(crate) async fn prefetch_analytics(&mut self, customer_ids: &[&str]) -> Result<(), StoreError> {
         let fresh: Vec<&str> = customer_ids.iter().copied().filter(|c| !self.analytics.loaded.contains(*c)).collect();
-        if fresh.is_empty() {
-            return Ok(());
+        for chunk in fresh.chunks(crate::engine_tx::IDS_PER_QUERY) {
+            let backend = self.backend;
+            let found = crate::prefetch::read(self.conn(), backend, &[Part::Standings, Part::Branches], &[], chunk).await?;
+            self.absorb_analytics(&found, chunk)?;
         }
-        let sql = crate::engine_tx::in_list(
-            self.placeholders,
-            "SELECT journey_id, version, customer_id, first_entered_at, entered_at, converted_at, contacts, last_offer FROM journey_customers WHERE customer_id IN",
-            fresh.len(),
-            "",
-        );
-        let rows = crate::engine_tx::bind_ids(&sql, &fresh).fetch_all(self.conn()).await?;
-        for r in rows {
-            let key: CustomerKey = (r.try_get("journey_id")?, r.try_get("version")?, r.try_get("customer_id")?);
-            let standing = customer_from_row(&r)?;
-            self.analytics.customers.entry(key).or_insert(Some(standing));
+        Ok(())
+    }
+
+    /// Keep the standings and branches `found` for these customers (what this transaction
+    /// already holds stays as it is).
+    pub(crate) fn absorb_analytics(&mut self, found: &Found, customer_ids: &[&str]) -> Result<(), StoreError> {
+        type Standing = (String, i64, String, i64, i64, Option<i64>, i64, Option<String>);
+        for (journey_id, version, customer_id, first_entered_at, entered_at, converted_at, contacts, last_offer) in found.rows::<Standing>(Part::Standings)? {
+            let standing = JourneyCustomer { first_entered_at, entered_at, converted_at, contacts, last_offer };
+            self.analytics.customers.entry((journey_id, version, customer_id)).or_insert(Some(standing));
         }
-        let sql = crate::engine_tx::in_list(self.placeholders, "SELECT journey_id, version, customer_id, node, port, day FROM journey_customer_branches WHERE customer_id IN", fresh.len(), "");
-        let rows = crate::engine_tx::bind_ids(&sql, &fresh).fetch_all(self.conn()).await?;
         let mut loaded: HashMap<CustomerKey, Vec<(String, String, i64)>> = HashMap::new();
-        for r in rows {
-            let key: CustomerKey = (r.try_get("journey_id")?, r.try_get("version")?, r.try_get("customer_id")?);
-            loaded.entry(key).or_default().push((r.try_get("node")?, r.try_get("port")?, r.try_get("day")?));
+        for (journey_id, version, customer_id, node, port, day) in found.rows::<(String, i64, String, String, String, i64)>(Part::Branches)? {
+            loaded.entry((journey_id, version, customer_id)).or_default().push((node, port, day));
         }
         for (key, list) in loaded {
             self.analytics.branches.entry(key).or_insert(list);
         }
-        self.analytics.loaded.extend(fresh.iter().map(|c| c.to_string()));
+        self.analytics.loaded.extend(customer_ids.iter().map(|c| c.to_string()));
         Ok(())
     }
 

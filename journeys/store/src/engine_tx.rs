@@ -15,6 +15,7 @@ use sqlx::query::Query;
 use sqlx::{Any, Row, Transaction};
 
 use crate::engine_state::{event_from_row, instance_from_row, ActionRow, EventRecord, InstanceRow, OutboxRow, EVENT_COLUMNS, INSTANCE_COLUMNS};
+use crate::prefetch::{self, Part};
 use crate::bulk::{BulkWrite, Col::{Int, Text}, Insert};
 use crate::partitions::partition_of;
 use crate::{Backend, StoreError};
@@ -23,7 +24,7 @@ pub(crate) type AnyQuery<'q> = Query<'q, Any, AnyArguments<'q>>;
 type InstanceKey = (String, String, i64);
 
 /// Ids per `IN (…)` list.
-const IDS_PER_QUERY: usize = 500;
+pub(crate) const IDS_PER_QUERY: usize = 500;
 
 /// Writes that commit together: events with every state change, action and outbox row they
 /// cause. Dropped without `commit`, nothing of it is kept.
@@ -90,96 +91,58 @@ impl EngineTx {
         }
     }
 
-    /// Load in bulk what processing these events for these customers will read.
-    pub async fn prefetch(
-        &mut self,
-        event_ids: &[&str],
-        customer_ids: &[&str],
-    ) -> Result<(), StoreError> {
-        let events: Vec<&str> = unique(event_ids)
-            .into_iter()
-            .filter(|id| !self.events_seen.contains_key(*id))
-            .collect();
-        for chunk in events.chunks(IDS_PER_QUERY) {
-            for id in chunk {
-                self.events_seen.insert((*id).to_string(), false);
+    /// Load in bulk what processing these events for these customers will read: one statement
+    /// per 500 events and customers (`prefetch`).
+    pub async fn prefetch(&mut self, event_ids: &[&str], customer_ids: &[&str]) -> Result<(), StoreError> {
+        let events: Vec<&str> = unique(event_ids).into_iter().filter(|id| !self.events_seen.contains_key(*id)).collect();
+        let customers: Vec<&str> = unique(customer_ids).into_iter().filter(|id| !self.instances_loaded.contains(*id)).collect();
+        let rounds = events.len().div_ceil(IDS_PER_QUERY).max(customers.len().div_ceil(IDS_PER_QUERY));
+        for round in 0..rounds {
+            let chunk = |ids: &[&'_ str]| -> Vec<String> { ids.iter().skip(round * IDS_PER_QUERY).take(IDS_PER_QUERY).map(|id| id.to_string()).collect() };
+            let (events, customers) = (chunk(&events), chunk(&customers));
+            let (event_refs, customer_refs): (Vec<&str>, Vec<&str>) = (events.iter().map(String::as_str).collect(), customers.iter().map(String::as_str).collect());
+            let parts = [Part::SeenEvents, Part::Profiles, Part::Instances, Part::History, Part::Suppressions, Part::Standings, Part::Branches];
+            let found = prefetch::read(&mut self.tx, self.backend, &parts, &event_refs, &customer_refs).await?;
+            for id in &events {
+                self.events_seen.insert(id.clone(), false);
             }
-            let sql = in_list(
-                self.placeholders,
-                "SELECT id FROM events WHERE id IN",
-                chunk.len(),
-                "",
-            );
-            for row in bind_ids(&sql, chunk).fetch_all(&mut *self.tx).await? {
-                self.events_seen.insert(row.try_get("id")?, true);
+            for (id,) in found.rows::<(String,)>(Part::SeenEvents)? {
+                self.events_seen.insert(id, true);
             }
-        }
-        let customers: Vec<&str> = unique(customer_ids)
-            .into_iter()
-            .filter(|id| !self.instances_loaded.contains(*id))
-            .collect();
-        for chunk in customers.chunks(IDS_PER_QUERY) {
             // What this transaction read or wrote before stays as it is.
-            let fresh_history: HashSet<&str> = chunk
-                .iter()
-                .copied()
-                .filter(|id| !self.history.contains_key(*id))
-                .collect();
-            for id in chunk {
-                self.profiles.entry((*id).to_string()).or_insert(None);
-                self.history.entry((*id).to_string()).or_default();
-                self.instances_loaded.insert((*id).to_string());
+            let fresh_history: HashSet<&str> = customer_refs.iter().copied().filter(|id| !self.history.contains_key(*id)).collect();
+            for id in &customers {
+                self.profiles.entry(id.clone()).or_insert(None);
+                self.history.entry(id.clone()).or_default();
+                self.suppressed.entry(id.clone()).or_default();
+                self.instances_loaded.insert(id.clone());
             }
-            let sql = in_list(
-                self.placeholders,
-                "SELECT id, profile FROM customers WHERE id IN",
-                chunk.len(),
-                "",
-            );
-            for row in bind_ids(&sql, chunk).fetch_all(&mut *self.tx).await? {
-                self.profiles
-                    .insert(row.try_get("id")?, Some(row.try_get("profile")?));
+            for (id, profile) in found.rows::<(String, String)>(Part::Profiles)? {
+                self.profiles.insert(id, Some(profile));
             }
-            let sql = in_list(
-                self.placeholders,
-                &format!("SELECT {INSTANCE_COLUMNS} FROM instances WHERE customer_id IN"),
-                chunk.len(),
-                "",
-            );
-            for row in bind_ids(&sql, chunk).fetch_all(&mut *self.tx).await? {
-                let row = instance_from_row(&row)?;
+            for row in found.rows::<InstanceTuple>(Part::Instances)? {
+                let row = instance_from_tuple(row);
                 self.instances.entry(key_of(&row)).or_insert(Some(row));
             }
-            let sql = in_list(
-                self.placeholders,
-                "SELECT customer_id, at, channel, journey_id, offer FROM action_log WHERE customer_id IN",
-                chunk.len(),
-                " AND outcome = 'sent' ORDER BY seq",
-            );
-            for row in bind_ids(&sql, chunk).fetch_all(&mut *self.tx).await? {
-                let customer: String = row.try_get("customer_id")?;
+            for (customer, at, channel, journey_id, offer) in found.rows::<(String, i64, String, String, Option<String>)>(Part::History)? {
                 if fresh_history.contains(customer.as_str()) {
-                    self.history.entry(customer).or_default().push(sent_contact(&row)?);
+                    self.history.entry(customer).or_default().push(SentContact { at, channel, journey_id, offer });
                 }
             }
-            for id in chunk {
-                self.suppressed.entry((*id).to_string()).or_default();
+            for (customer, channel) in found.rows::<(String, String)>(Part::Suppressions)? {
+                self.suppressed.entry(customer).or_default().push(channel);
             }
-            let sql = in_list(self.placeholders, "SELECT customer_id, channel FROM suppressions WHERE customer_id IN", chunk.len(), "");
-            for row in bind_ids(&sql, chunk).fetch_all(&mut *self.tx).await? {
-                let customer: String = row.try_get("customer_id")?;
-                self.suppressed.entry(customer).or_default().push(row.try_get("channel")?);
-            }
-        }
-        for chunk in customers.chunks(IDS_PER_QUERY) {
-            self.prefetch_analytics(chunk).await?;
+            self.absorb_analytics(&found, &customer_refs)?;
         }
         Ok(())
     }
 
     pub async fn commit(mut self) -> Result<(), StoreError> {
+        let started = std::time::Instant::now();
         self.flush().await?;
+        let flush_us = started.elapsed().as_micros() as u64;
         self.tx.commit().await?;
+        tracing::debug!(flush_us, commit_us = started.elapsed().as_micros() as u64 - flush_us, "flushed and committed");
         if let Some(checkpoints) = &self.checkpoints {
             checkpoints.committed();
         }
@@ -556,6 +519,13 @@ fn answer(event_type: &str, time: i64, attributes: &str) -> Option<(i64, String,
     Some((time, attributes.get("offer")?.as_str()?.to_string(), response))
 }
 
+/// An instance as `prefetch` lists it (`INSTANCE_COLUMNS`).
+type InstanceTuple = (String, String, i64, String, String, Option<i64>, String, i64, i64);
+
+fn instance_from_tuple((customer_id, journey_id, version, node, status, wake_at, state, entered_at, updated_at): InstanceTuple) -> InstanceRow {
+    InstanceRow { customer_id, journey_id, version, node, status, wake_at, state, entered_at, updated_at }
+}
+
 fn key_of(row: &InstanceRow) -> InstanceKey {
     (row.customer_id.clone(), row.journey_id.clone(), row.version)
 }
@@ -594,13 +564,25 @@ impl Placeholders {
     }
 }
 
-/// `{head} (p1, …, pn){tail}` for `n` ids.
+/// How many ids an `IN (…)` list has room for: the count is rounded up (the rest bound as
+/// NULL, which matches nothing) so that each query has a few texts, each prepared once per
+/// connection and kept, rather than one per batch size, prepared anew and crowding the others
+/// out of the connection's statement cache.
+const IN_LIST_SIZES: [usize; 6] = [1, 4, 16, 64, 256, IDS_PER_QUERY];
+
+/// Room for `n` ids (at most `IDS_PER_QUERY`) in a list: `n` rounded up to one of
+/// `IN_LIST_SIZES`.
+pub(crate) fn rounded_up_ids(n: usize) -> usize {
+    IN_LIST_SIZES.iter().copied().find(|size| *size >= n).unwrap_or(n)
+}
+
+/// `{head} (p1, …){tail}` for `n` ids (at most `IDS_PER_QUERY`), bound by `bind_ids`.
 pub(crate) fn in_list(placeholders: Placeholders, head: &str, n: usize, tail: &str) -> String {
-    format!("{head} {}{tail}", placeholders.tuple(1, n))
+    format!("{head} {}{tail}", placeholders.tuple(1, rounded_up_ids(n)))
 }
 
 pub(crate) fn bind_ids<'q>(sql: &'q str, ids: &[&str]) -> AnyQuery<'q> {
-    ids.iter()
-        .fold(sqlx::query(sql), |q, id| q.bind(id.to_string()))
+    let padding = rounded_up_ids(ids.len()).saturating_sub(ids.len());
+    let query = ids.iter().fold(sqlx::query(sql), |q, id| q.bind(id.to_string()));
+    (0..padding).fold(query, |q, _| q.bind(Option::<String>::None))
 }
-

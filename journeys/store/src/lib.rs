@@ -14,6 +14,7 @@ mod location;
 mod models;
 mod offers;
 mod partitions;
+mod prefetch;
 mod registry;
 mod customer_migration;
 mod runs;
