@@ -22,6 +22,10 @@ pub enum BenchCommand {
     Engine {
         #[arg(long, default_value_t = 5_000)]
         events: u64,
+        /// Events per second offered in the latency run (default: half the durable rate
+        /// measured first); fix it to compare builds at the same load.
+        #[arg(long)]
+        offered: Option<f64>,
     },
     /// Scale-out: durable throughput of several `journeys serve` processes sharing the (empty)
     /// PostgreSQL database given by --database-url, and a raw insert of the same rows.
@@ -63,7 +67,7 @@ pub enum BenchCommand {
 pub fn run(command: BenchCommand, database_url: Option<String>) -> ExitCode {
     match command {
         BenchCommand::Report { steps, repeats } => crate::report(crate::bench_report::run(database_url, steps, repeats)),
-        BenchCommand::Engine { events } => crate::report(crate::bench_engine::run(events)),
+        BenchCommand::Engine { events, offered } => crate::report(crate::bench_engine::run(events, offered)),
         BenchCommand::Engines { engines, events } => crate::report(crate::bench_scale_out::run(database_url, engines, events)),
         BenchCommand::Decide { offers, decisions, seed } => crate::report(crate::bench_decide::run(offers, decisions, seed)),
         BenchCommand::Sim { customers, threads, template } => {

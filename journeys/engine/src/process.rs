@@ -264,8 +264,11 @@ impl Processor {
         let held = self.partitions.snapshot();
         let (Batch::New(events) | Batch::Pending(events)) = batch;
         let mut tx = self.store.engine_tx().await?;
+        // Microseconds since the start at the end of each phase, for the debug log.
+        let begun_us = started.elapsed().as_micros() as u64;
         let mine: Vec<&str> = events.iter().map(|e| e.customer_id.as_str()).filter(|c| held.holds_customer(c)).collect();
         tx.check_leases(self.partitions.node(), &held.leases_for(mine.iter().copied())).await?;
+        let leases_us = started.elapsed().as_micros() as u64;
         // Stored earlier, so first: a pending batch, or what another engine stored for these
         // customers before a new batch.
         let stored: Vec<Event> = match batch {
@@ -274,7 +277,9 @@ impl Processor {
         };
         let ids: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
         let customers: Vec<&str> = events.iter().map(|e| e.customer_id.as_str()).collect();
+        let pending_us = started.elapsed().as_micros() as u64;
         tx.prefetch(&ids, &customers).await?;
+        let prefetched_us = started.elapsed().as_micros() as u64;
         for event in &stored {
             tx.claim_event(&event.id);
             self.handle(&mut tx, &snapshot, event, received).await?;
@@ -298,7 +303,7 @@ impl Processor {
         }
         let flushed = std::time::Instant::now();
         tx.commit().await?;
-        tracing::debug!(events = events.len(), took_us = started.elapsed().as_micros() as u64, commit_us = flushed.elapsed().as_micros() as u64, "batch committed");
+        tracing::debug!(begun_us, leases_us, pending_us, prefetched_us, handled_us = (flushed - started).as_micros() as u64, events = events.len(), took_us = started.elapsed().as_micros() as u64, commit_us = flushed.elapsed().as_micros() as u64, "batch committed");
         let tally = tally(&outcomes);
         self.metrics.accepted_many(tally.accepted - tally.queued + stored.len());
         self.metrics.duplicates(tally.duplicates);
@@ -330,7 +335,10 @@ impl Processor {
         let now = self.clock.now();
         let mut handled = 0;
         let held = self.partitions.snapshot();
+        // Microseconds since `t0` at the end of each phase, for the debug log.
+        let t0 = std::time::Instant::now();
         let mut due = self.store.due_instances(now, limit, held.scope()).await?;
+        let due_us = t0.elapsed().as_micros() as u64;
         if !due.is_empty() {
             let snapshot = self.live.snapshot();
             // Wake-ups of one customer at one moment fire in the journeys' priority order (the
@@ -345,11 +353,15 @@ impl Processor {
             let mut tx = self.store.engine_tx().await?;
             let customers: Vec<&str> = due.iter().map(|r| r.customer_id.as_str()).collect();
             tx.check_leases(self.partitions.node(), &held.leases_for(customers.iter().copied())).await?;
+            let leases_us = t0.elapsed().as_micros() as u64;
             tx.prefetch(&[], &customers).await?;
+            let prefetched_us = t0.elapsed().as_micros() as u64;
             for row in &due {
                 handled += usize::from(fire_timer(&mut tx, &snapshot, &retired, row, now).await?);
             }
+            let fired_us = t0.elapsed().as_micros() as u64;
             tx.commit().await?;
+            tracing::debug!(due_us, leases_us, prefetched_us, fired_us, took_us = t0.elapsed().as_micros() as u64, "timers fired");
         }
         let deferrals = self.store.due_deferrals(now, limit, held.scope()).await?;
         if !deferrals.is_empty() {
