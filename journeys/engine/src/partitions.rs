@@ -1,6 +1,6 @@
 //! This process's share of the customers: the partitions it leases (see the store's
 //! `partitions` module for the protocol). The local view is a snapshot that transactions take
-//! at their start; the store's fencing check (`EngineTx::check_leases`) catches a view that
+//! at their start; the store's fencing check (`EngineTx::begin_batch`) catches a view that
 //! went stale meanwhile.
 
 use std::collections::BTreeMap;

@@ -267,19 +267,17 @@ impl Processor {
         // Microseconds since the start at the end of each phase, for the debug log.
         let begun_us = started.elapsed().as_micros() as u64;
         let mine: Vec<&str> = events.iter().map(|e| e.customer_id.as_str()).filter(|c| held.holds_customer(c)).collect();
-        tx.check_leases(self.partitions.node(), &held.leases_for(mine.iter().copied())).await?;
-        let leases_us = started.elapsed().as_micros() as u64;
+        let ids: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
+        let customers: Vec<&str> = events.iter().map(|e| e.customer_id.as_str()).collect();
+        tx.begin_batch(self.partitions.node(), &held.leases_for(mine.iter().copied()), &ids, &customers).await?;
+        let prefetched_us = started.elapsed().as_micros() as u64;
         // Stored earlier, so first: a pending batch, or what another engine stored for these
         // customers before a new batch.
         let stored: Vec<Event> = match batch {
             Batch::New(_) => tx.pending_events_of(&mine).await?.iter().map(|(record, _)| Event::from_record(record)).collect(),
             Batch::Pending(events) => events.to_vec(),
         };
-        let ids: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
-        let customers: Vec<&str> = events.iter().map(|e| e.customer_id.as_str()).collect();
         let pending_us = started.elapsed().as_micros() as u64;
-        tx.prefetch(&ids, &customers).await?;
-        let prefetched_us = started.elapsed().as_micros() as u64;
         for event in &stored {
             tx.claim_event(&event.id);
             self.handle(&mut tx, &snapshot, event, received).await?;
@@ -303,7 +301,7 @@ impl Processor {
         }
         let flushed = std::time::Instant::now();
         tx.commit().await?;
-        tracing::debug!(begun_us, leases_us, pending_us, prefetched_us, handled_us = (flushed - started).as_micros() as u64, events = events.len(), took_us = started.elapsed().as_micros() as u64, commit_us = flushed.elapsed().as_micros() as u64, "batch committed");
+        tracing::debug!(begun_us, prefetched_us, pending_us, handled_us = (flushed - started).as_micros() as u64, events = events.len(), took_us = started.elapsed().as_micros() as u64, commit_us = flushed.elapsed().as_micros() as u64, "batch committed");
         let tally = tally(&outcomes);
         self.metrics.accepted_many(tally.accepted - tally.queued + stored.len());
         self.metrics.duplicates(tally.duplicates);
@@ -352,16 +350,15 @@ impl Processor {
             let _one_writer = self.lock.lock().await;
             let mut tx = self.store.engine_tx().await?;
             let customers: Vec<&str> = due.iter().map(|r| r.customer_id.as_str()).collect();
-            tx.check_leases(self.partitions.node(), &held.leases_for(customers.iter().copied())).await?;
-            let leases_us = t0.elapsed().as_micros() as u64;
-            tx.prefetch(&[], &customers).await?;
+            let begun_us = t0.elapsed().as_micros() as u64;
+            tx.begin_batch(self.partitions.node(), &held.leases_for(customers.iter().copied()), &[], &customers).await?;
             let prefetched_us = t0.elapsed().as_micros() as u64;
             for row in &due {
                 handled += usize::from(fire_timer(&mut tx, &snapshot, &retired, row, now).await?);
             }
             let fired_us = t0.elapsed().as_micros() as u64;
             tx.commit().await?;
-            tracing::debug!(due_us, leases_us, prefetched_us, fired_us, took_us = t0.elapsed().as_micros() as u64, "timers fired");
+            tracing::debug!(due_us, begun_us, prefetched_us, fired_us, took_us = t0.elapsed().as_micros() as u64, "timers fired");
         }
         let deferrals = self.store.due_deferrals(now, limit, held.scope()).await?;
         if !deferrals.is_empty() {
@@ -375,8 +372,7 @@ impl Processor {
             let _one_writer = self.lock.lock().await;
             let mut tx = self.store.engine_tx().await?;
             let customers: Vec<&str> = deferrals.iter().map(|d| d.customer_id.as_str()).collect();
-            tx.check_leases(self.partitions.node(), &held.leases_for(customers.iter().copied())).await?;
-            tx.prefetch(&[], &customers).await?;
+            tx.begin_batch(self.partitions.node(), &held.leases_for(customers.iter().copied()), &[], &customers).await?;
             for deferral in &deferrals {
                 let live = snapshot
                     .iter()

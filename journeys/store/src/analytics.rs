@@ -143,7 +143,7 @@ impl EngineTx {
         let fresh: Vec<&str> = customer_ids.iter().copied().filter(|c| !self.analytics.loaded.contains(*c)).collect();
         for chunk in fresh.chunks(crate::engine_tx::IDS_PER_QUERY) {
             let backend = self.backend;
-            let found = crate::prefetch::read(self.conn(), backend, &[Part::Standings, Part::Branches], &[], chunk).await?;
+            let found = crate::prefetch::read(self.conn(), backend, &[Part::Standings, Part::Branches], &[], chunk, "").await?;
             self.absorb_analytics(&found, chunk)?;
         }
         Ok(())

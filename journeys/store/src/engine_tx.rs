@@ -14,10 +14,10 @@ use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 use sqlx::{Any, Row, Transaction};
 
-use crate::engine_state::{event_from_row, instance_from_row, ActionRow, EventRecord, InstanceRow, OutboxRow, EVENT_COLUMNS, INSTANCE_COLUMNS};
+use crate::engine_state::{event_from_row, instance_from_row, InstanceTuple, ActionRow, EventRecord, InstanceRow, OutboxRow, EVENT_COLUMNS, INSTANCE_COLUMNS};
 use crate::prefetch::{self, Part};
 use crate::bulk::{BulkWrite, Col::{Int, Text}, Insert};
-use crate::partitions::partition_of;
+use crate::partitions::{partition_of, Lease};
 use crate::{Backend, StoreError};
 
 pub(crate) type AnyQuery<'q> = Query<'q, Any, AnyArguments<'q>>;
@@ -57,6 +57,8 @@ pub struct EngineTx {
     pub(crate) analytics: crate::analytics::Pending,
     /// The approved models, read once per transaction.
     pub(crate) live_models: Option<Vec<crate::models::ModelVersion>>,
+    /// Whether events wait for their partition's holder, when `begin_batch` has asked.
+    any_pending: Option<bool>,
     /// Told of the commit (SQLite's background checkpoint).
     checkpoints: Option<std::sync::Arc<crate::checkpoint::Checkpointer>>,
 }
@@ -87,6 +89,7 @@ impl EngineTx {
             seqs,
             analytics: Default::default(),
             live_models: None,
+            any_pending: None,
             checkpoints,
         }
     }
@@ -94,15 +97,46 @@ impl EngineTx {
     /// Load in bulk what processing these events for these customers will read: one statement
     /// per 500 events and customers (`prefetch`).
     pub async fn prefetch(&mut self, event_ids: &[&str], customer_ids: &[&str]) -> Result<(), StoreError> {
+        self.load(None, event_ids, customer_ids).await
+    }
+
+    /// A batch's first read, in one statement with its `prefetch`: the fencing check (fails
+    /// with `LeaseLost` unless `node` still holds each of `leases` at its epoch; on
+    /// PostgreSQL the leases stay share-locked until commit), whether any events wait for
+    /// their holder (`pending_events_of`), and on SQLite where the logs' numbers go on from.
+    pub async fn begin_batch(&mut self, node: &str, leases: &[Lease], event_ids: &[&str], customer_ids: &[&str]) -> Result<(), StoreError> {
+        self.load(Some((node, leases)), event_ids, customer_ids).await
+    }
+
+    async fn load(&mut self, mut fence: Option<(&str, &[Lease])>, event_ids: &[&str], customer_ids: &[&str]) -> Result<(), StoreError> {
         let events: Vec<&str> = unique(event_ids).into_iter().filter(|id| !self.events_seen.contains_key(*id)).collect();
         let customers: Vec<&str> = unique(customer_ids).into_iter().filter(|id| !self.instances_loaded.contains(*id)).collect();
-        let rounds = events.len().div_ceil(IDS_PER_QUERY).max(customers.len().div_ceil(IDS_PER_QUERY));
+        let rounds = events.len().div_ceil(IDS_PER_QUERY).max(customers.len().div_ceil(IDS_PER_QUERY)).max(usize::from(fence.is_some()));
         for round in 0..rounds {
             let chunk = |ids: &[&'_ str]| -> Vec<String> { ids.iter().skip(round * IDS_PER_QUERY).take(IDS_PER_QUERY).map(|id| id.to_string()).collect() };
             let (events, customers) = (chunk(&events), chunk(&customers));
             let (event_refs, customer_refs): (Vec<&str>, Vec<&str>) = (events.iter().map(String::as_str).collect(), customers.iter().map(String::as_str).collect());
-            let parts = [Part::SeenEvents, Part::Profiles, Part::Instances, Part::History, Part::Suppressions, Part::Standings, Part::Branches];
-            let found = prefetch::read(&mut self.tx, self.backend, &parts, &event_refs, &customer_refs).await?;
+            let mut parts = vec![Part::SeenEvents, Part::Profiles, Part::Instances, Part::History, Part::Suppressions, Part::Standings, Part::Branches];
+            let starting = fence.take();
+            if starting.is_some() {
+                parts.extend([Part::Leases, Part::AnyPending]);
+                if self.backend == Backend::Sqlite {
+                    parts.push(Part::LastSeqs);
+                }
+            }
+            let owner = starting.map_or("", |(node, _)| node);
+            let found = prefetch::read(&mut self.tx, self.backend, &parts, &event_refs, &customer_refs, owner).await?;
+            if let Some((node, leases)) = starting {
+                let held = found.rows::<(i64, i64)>(Part::Leases)?.into_iter().collect();
+                crate::partitions::verify_leases(node, leases, &held)?;
+                self.any_pending = Some(!found.rows::<(i64,)>(Part::AnyPending)?.is_empty());
+                let last_seqs = if parts.contains(&Part::LastSeqs) { found.rows::<(String, i64)>(Part::LastSeqs)? } else { Vec::new() };
+                for (table, last) in last_seqs {
+                    if let Some(table) = prefetch::SEQ_TABLES.iter().find(|t| **t == table) {
+                        self.seqs.continue_after(table, last);
+                    }
+                }
+            }
             for id in &events {
                 self.events_seen.insert(id.clone(), false);
             }
@@ -121,7 +155,7 @@ impl EngineTx {
                 self.profiles.insert(id, Some(profile));
             }
             for row in found.rows::<InstanceTuple>(Part::Instances)? {
-                let row = instance_from_tuple(row);
+                let row = InstanceRow::from(row);
                 self.instances.entry(key_of(&row)).or_insert(Some(row));
             }
             for (customer, at, channel, journey_id, offer) in found.rows::<(String, i64, String, String, Option<String>)>(Part::History)? {
@@ -169,8 +203,12 @@ impl EngineTx {
     /// partitions steer the query to the small pending index, not to the customers' events.
     pub async fn pending_events_of(&mut self, customer_ids: &[&str]) -> Result<Vec<(EventRecord, i64)>, StoreError> {
         let mut found = Vec::new();
-        // Usually there are none at all: one fixed, indexed statement says so.
-        if customer_ids.is_empty() || sqlx::query("SELECT 1 AS one FROM events WHERE pending = 1 LIMIT 1").fetch_optional(&mut *self.tx).await?.is_none() {
+        // Usually there are none at all: `begin_batch` or one fixed, indexed statement says so.
+        let any_pending = match self.any_pending {
+            Some(known) => known,
+            None => sqlx::query("SELECT 1 AS one FROM events WHERE pending = 1 LIMIT 1").fetch_optional(&mut *self.tx).await?.is_some(),
+        };
+        if customer_ids.is_empty() || !any_pending {
             return Ok(found);
         }
         for chunk in unique(customer_ids).chunks(IDS_PER_QUERY) {
@@ -517,13 +555,6 @@ fn answer(event_type: &str, time: i64, attributes: &str) -> Option<(i64, String,
     };
     let attributes: serde_json::Value = serde_json::from_str(attributes).ok()?;
     Some((time, attributes.get("offer")?.as_str()?.to_string(), response))
-}
-
-/// An instance as `prefetch` lists it (`INSTANCE_COLUMNS`).
-type InstanceTuple = (String, String, i64, String, String, Option<i64>, String, i64, i64);
-
-fn instance_from_tuple((customer_id, journey_id, version, node, status, wake_at, state, entered_at, updated_at): InstanceTuple) -> InstanceRow {
-    InstanceRow { customer_id, journey_id, version, node, status, wake_at, state, entered_at, updated_at }
 }
 
 fn key_of(row: &InstanceRow) -> InstanceKey {

@@ -151,14 +151,16 @@ impl crate::EngineTx {
             "SELECT group_concat(partition || ':' || epoch, ',') AS held FROM partition_leases WHERE owner = $1"
         };
         let listed: Option<String> = sqlx::query(sql).bind(node).fetch_one(self.conn()).await?.try_get("held")?;
-        let held = parse_held(listed.as_deref().unwrap_or(""))?;
-        for lease in leases {
-            let holds = held.get(&lease.partition) == Some(&lease.epoch);
-            if !holds {
-                return Err(StoreError::LeaseLost { node: node.to_string(), partition: lease.partition, epoch: lease.epoch });
-            }
-        }
-        Ok(())
+        verify_leases(node, leases, &parse_held(listed.as_deref().unwrap_or(""))?)
+    }
+}
+
+/// `LeaseLost` unless `held` (partition → epoch, as the database has it for `node`) has each
+/// of `leases` at its epoch.
+pub(crate) fn verify_leases(node: &str, leases: &[Lease], held: &std::collections::HashMap<i64, i64>) -> Result<(), StoreError> {
+    match leases.iter().find(|lease| held.get(&lease.partition) != Some(&lease.epoch)) {
+        Some(lost) => Err(StoreError::LeaseLost { node: node.to_string(), partition: lost.partition, epoch: lost.epoch }),
+        None => Ok(()),
     }
 }
 

@@ -57,6 +57,11 @@ impl SeqSource {
         first
     }
 
+    /// Count on locally after `last` (SQLite), unless this transaction counts already.
+    pub(crate) fn continue_after(&mut self, table: &'static str, last: i64) {
+        self.local.entry(table).or_insert(last + 1);
+    }
+
     /// Reserve a new block in its own short transaction and return its first number.
     pub(crate) async fn refill(&mut self, table: &'static str) -> Result<i64, StoreError> {
         let end: i64 = sqlx::query("UPDATE seq_blocks SET next = next + $1 WHERE name = $2 RETURNING next")

@@ -35,6 +35,14 @@ async fn leases_are_shared_fenced_and_taken_over_after_expiry() {
         let stale = tx.check_leases("a", &[Lease { partition: 200, epoch: 1 }]).await;
         assert!(matches!(stale, Err(StoreError::LeaseLost { partition: 200, .. })), "{stale:?}");
         drop(tx);
+        // The same check as a batch's first read, beside its prefetch.
+        let mut tx = store.engine_tx().await.expect("tx");
+        tx.begin_batch("a", &a[..3], &["e1"], &["C1"]).await.expect("a still holds 0..3 at epoch 1");
+        drop(tx);
+        let mut tx = store.engine_tx().await.expect("tx");
+        let stale = tx.begin_batch("a", &[a[0], Lease { partition: 200, epoch: 1 }], &[], &["C1"]).await;
+        assert!(matches!(stale, Err(StoreError::LeaseLost { partition: 200, .. })), "{stale:?}");
+        drop(tx);
 
         // a stops renewing; once its leases expire b takes them, each at a new epoch.
         assert_eq!(store.renew_leases(terms("b", 5_000)).await.expect("b renews").len(), 128);
@@ -44,6 +52,9 @@ async fn leases_are_shared_fenced_and_taken_over_after_expiry() {
         assert!(taken.iter().all(|l| l.partition < 128 && l.epoch == 2));
         let mut tx = store.engine_tx().await.expect("tx");
         assert!(matches!(tx.check_leases("a", &a[..1]).await, Err(StoreError::LeaseLost { partition: 0, .. })));
+        drop(tx);
+        let mut tx = store.engine_tx().await.expect("tx");
+        assert!(matches!(tx.begin_batch("a", &a[..1], &[], &[]).await, Err(StoreError::LeaseLost { partition: 0, .. })));
         drop(tx);
         assert_eq!(store.heartbeat(terms("b", 30_000)).await.expect("only b is alive"), ["b"]);
 
