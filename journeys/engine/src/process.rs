@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use journeys_core::interpret::{self, Effect, Input, Instance, Status, Step};
 use journeys_core::population::Customer;
-use journeys_store::{EngineTx, InstanceRow, Store, StoreError, VersionStatus};
+use journeys_store::{DueWakeUp, EngineTx, InstanceRow, Store, StoreError, VersionStatus};
 use serde::{Deserialize, Serialize};
 
 use crate::contact::{govern, idempotency_key, ContactRequest, Origin, Recipient};
@@ -335,13 +335,13 @@ impl Processor {
         let held = self.partitions.snapshot();
         // Microseconds since `t0` at the end of each phase, for the debug log.
         let t0 = std::time::Instant::now();
-        let mut due = self.store.due_instances(now, limit, held.scope()).await?;
+        let mut due = self.store.due_wake_ups(now, limit, held.scope()).await?;
         let due_us = t0.elapsed().as_micros() as u64;
         if !due.is_empty() {
             let snapshot = self.live.snapshot();
             // Wake-ups of one customer at one moment fire in the journeys' priority order (the
             // snapshot's), so arbitration lets the higher-priority journey through.
-            let rank = |row: &InstanceRow| snapshot.iter().position(|l| l.journey_id == row.journey_id && l.version == row.version).unwrap_or(usize::MAX);
+            let rank = |row: &DueWakeUp| snapshot.iter().position(|l| l.journey_id == row.journey_id && l.version == row.version).unwrap_or(usize::MAX);
             due.sort_by(|a, b| a.wake_at.cmp(&b.wake_at).then_with(|| a.customer_id.cmp(&b.customer_id)).then_with(|| rank(a).cmp(&rank(b))));
             // Asked before the transaction: the store's pool may have a single connection.
             let retired = self
@@ -434,7 +434,7 @@ async fn fire_timer(
     tx: &mut EngineTx,
     live: &[LiveVersion],
     retired: &HashSet<(String, i64)>,
-    due: &InstanceRow,
+    due: &DueWakeUp,
     now: i64,
 ) -> Result<bool, EngineError> {
     let Some(row) = tx

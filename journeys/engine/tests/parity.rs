@@ -71,7 +71,7 @@ async fn engine_and_simulator_take_every_customer_down_the_same_path() {
             for e in &sorted {
                 let at = chrono::DateTime::parse_from_rfc3339(e["time"].as_str().expect("time")).expect("rfc3339").timestamp_millis();
                 clock.set(at);
-                wait_for("timers up to the event", Duration::from_secs(10), || async { db.store.due_instances(at - 1, 1, journeys_store::Scope::All).await.map(|d| d.is_empty()).unwrap_or(false) }).await;
+                wait_for("timers up to the event", Duration::from_secs(10), || async { db.store.due_wake_ups(at - 1, 1, journeys_store::Scope::All).await.map(|d| d.is_empty()).unwrap_or(false) }).await;
                 let (status, body) = post_json(addr, "/v1/events", &json!([e])).await;
                 assert_eq!(status, 200, "{body}");
             }

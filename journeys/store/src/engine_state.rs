@@ -42,6 +42,15 @@ pub struct InstanceRow {
     pub updated_at: i64,
 }
 
+/// An instance whose wake-up is due.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueWakeUp {
+    pub customer_id: String,
+    pub journey_id: String,
+    pub version: i64,
+    pub wake_at: i64,
+}
+
 /// A contact and what governance made of it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ActionRow {
@@ -232,21 +241,23 @@ impl Store {
         rows.iter().map(action_from_row).collect()
     }
 
-    /// Waiting instances in scope whose wake-up is due at `now`, earliest first.
-    pub async fn due_instances(&self, now: i64, limit: i64, scope: Scope<'_>) -> Result<Vec<InstanceRow>, StoreError> {
+    /// Waiting instances in scope whose wake-up is due at `now`, earliest first: which ones
+    /// and when (the engine reads each instance again in the transaction that fires it).
+    pub async fn due_wake_ups(&self, now: i64, limit: i64, scope: Scope<'_>) -> Result<Vec<DueWakeUp>, StoreError> {
         let Some(scope) = scope.condition() else { return Ok(Vec::new()) };
-        // One row listing them all: hundreds of rows, each with its state, cost sqlx
-        // milliseconds (see `prefetch`).
-        let list = crate::prefetch::json_list(self.backend, INSTANCE_COLUMNS, " ORDER BY wake_at");
+        // One row listing them all: hundreds of rows cost sqlx milliseconds (see `prefetch`).
+        let columns = "customer_id, journey_id, version, wake_at";
+        let list = crate::prefetch::json_list(self.backend, columns, " ORDER BY wake_at");
         let row = sqlx::query(&format!(
-            "SELECT {list} AS due FROM (SELECT {INSTANCE_COLUMNS} FROM instances \
+            "SELECT {list} AS due FROM (SELECT {columns} FROM instances \
              WHERE wake_at IS NOT NULL AND wake_at <= $1 AND status = 'waiting'{scope} ORDER BY wake_at LIMIT $2) AS due"
         ))
         .bind(now)
         .bind(limit)
         .fetch_one(&self.pool)
         .await?;
-        Ok(crate::prefetch::decode_list::<InstanceTuple>(&row, "due")?.into_iter().map(InstanceRow::from).collect())
+        let due = crate::prefetch::decode_list::<(String, String, i64, i64)>(&row, "due")?;
+        Ok(due.into_iter().map(|(customer_id, journey_id, version, wake_at)| DueWakeUp { customer_id, journey_id, version, wake_at }).collect())
     }
 
     /// Deferred contacts in scope due to be judged again at `now`, earliest first.

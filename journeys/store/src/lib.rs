@@ -27,7 +27,7 @@ pub use error::StoreError;
 pub use location::{default_database_url, sqlite_url_for};
 pub use analytics::{JourneyCustomer, StepRecord};
 pub use audit::AuditEntry;
-pub use engine_state::{ActionRow, EngineRows, EngineTx, EventRecord, InstanceRow, OutboxRow, Scope, SentContact};
+pub use engine_state::{ActionRow, DueWakeUp, EngineRows, EngineTx, EventRecord, InstanceRow, OutboxRow, Scope, SentContact};
 pub use journeys_core::{RunParameters, RunSummary};
 pub use users::{Role, User};
 pub use versions::{parse_reference, VersionStatus, VersionSummary};

@@ -95,7 +95,7 @@ async fn rows_from_before_partitions_get_theirs_on_open() {
     let mine = [partition_of("C42")];
     let other = [(partition_of("C42") + 1) % PARTITIONS];
     let store = Store::open(&url).await.expect("reopen");
-    assert_eq!(store.due_instances(10, 10, Scope::Partitions(&mine)).await.expect("due").len(), 1, "backfilled into its partition");
-    assert!(store.due_instances(10, 10, Scope::Partitions(&other)).await.expect("due").is_empty());
-    assert!(store.due_instances(10, 10, Scope::Partitions(&[])).await.expect("due").is_empty(), "no partitions, no rows");
+    assert_eq!(store.due_wake_ups(10, 10, Scope::Partitions(&mine)).await.expect("due").len(), 1, "backfilled into its partition");
+    assert!(store.due_wake_ups(10, 10, Scope::Partitions(&other)).await.expect("due").is_empty());
+    assert!(store.due_wake_ups(10, 10, Scope::Partitions(&[])).await.expect("due").is_empty(), "no partitions, no rows");
 }
