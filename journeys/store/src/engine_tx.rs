@@ -113,9 +113,7 @@ impl EngineTx {
         let customers: Vec<&str> = unique(customer_ids).into_iter().filter(|id| !self.instances_loaded.contains(*id)).collect();
         let rounds = events.len().div_ceil(IDS_PER_QUERY).max(customers.len().div_ceil(IDS_PER_QUERY)).max(usize::from(fence.is_some()));
         for round in 0..rounds {
-            let chunk = |ids: &[&'_ str]| -> Vec<String> { ids.iter().skip(round * IDS_PER_QUERY).take(IDS_PER_QUERY).map(|id| id.to_string()).collect() };
-            let (events, customers) = (chunk(&events), chunk(&customers));
-            let (event_refs, customer_refs): (Vec<&str>, Vec<&str>) = (events.iter().map(String::as_str).collect(), customers.iter().map(String::as_str).collect());
+            let (events, customers) = (window(&events, round), window(&customers, round));
             let mut parts = vec![Part::SeenEvents, Part::Profiles, Part::Instances, Part::History, Part::Suppressions, Part::Standings, Part::Branches];
             let starting = fence.take();
             if starting.is_some() {
@@ -125,7 +123,7 @@ impl EngineTx {
                 }
             }
             let owner = starting.map_or("", |(node, _)| node);
-            let found = prefetch::read(&mut self.tx, self.backend, &parts, &event_refs, &customer_refs, owner).await?;
+            let found = prefetch::read(&mut self.tx, self.backend, &parts, events, customers, owner).await?;
             if let Some((node, leases)) = starting {
                 let held = found.rows::<(i64, i64)>(Part::Leases)?.into_iter().collect();
                 crate::partitions::verify_leases(node, leases, &held)?;
@@ -137,19 +135,19 @@ impl EngineTx {
                     }
                 }
             }
-            for id in &events {
-                self.events_seen.insert(id.clone(), false);
+            for id in events {
+                self.events_seen.insert(id.to_string(), false);
             }
             for (id,) in found.rows::<(String,)>(Part::SeenEvents)? {
                 self.events_seen.insert(id, true);
             }
             // What this transaction read or wrote before stays as it is.
-            let fresh_history: HashSet<&str> = customer_refs.iter().copied().filter(|id| !self.history.contains_key(*id)).collect();
-            for id in &customers {
-                self.profiles.entry(id.clone()).or_insert(None);
-                self.history.entry(id.clone()).or_default();
-                self.suppressed.entry(id.clone()).or_default();
-                self.instances_loaded.insert(id.clone());
+            let fresh_history: HashSet<&str> = customers.iter().copied().filter(|id| !self.history.contains_key(*id)).collect();
+            for id in customers {
+                self.profiles.entry(id.to_string()).or_insert(None);
+                self.history.entry(id.to_string()).or_default();
+                self.suppressed.entry(id.to_string()).or_default();
+                self.instances_loaded.insert(id.to_string());
             }
             for (id, profile) in found.rows::<(String, String)>(Part::Profiles)? {
                 self.profiles.insert(id, Some(profile));
@@ -166,7 +164,7 @@ impl EngineTx {
             for (customer, channel) in found.rows::<(String, String)>(Part::Suppressions)? {
                 self.suppressed.entry(customer).or_default().push(channel);
             }
-            self.absorb_analytics(&found, &customer_refs)?;
+            self.absorb_analytics(&found, customers)?;
         }
         Ok(())
     }
@@ -559,6 +557,12 @@ fn answer(event_type: &str, time: i64, attributes: &str) -> Option<(i64, String,
 
 fn key_of(row: &InstanceRow) -> InstanceKey {
     (row.customer_id.clone(), row.journey_id.clone(), row.version)
+}
+
+/// The `round`th run of `IDS_PER_QUERY` ids (empty past the end).
+fn window<'a, 'b>(ids: &'b [&'a str], round: usize) -> &'b [&'a str] {
+    let start = (round * IDS_PER_QUERY).min(ids.len());
+    &ids[start..(start + IDS_PER_QUERY).min(ids.len())]
 }
 
 fn unique<'a>(ids: &[&'a str]) -> Vec<&'a str> {

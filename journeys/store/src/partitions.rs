@@ -1,13 +1,13 @@
 //! Engine scale-out: customers hash into `PARTITIONS` partitions, and engine processes
 //! (nodes) lease them. A node heartbeats, renews what it holds, gives back what exceeds its
 //! fair share (partitions / live nodes, rounded up) and takes free or expired partitions up to
-//! it. Taking a partition bumps its epoch, the fencing token that `EngineTx::check_leases`
+//! it. Taking a partition bumps its epoch, the fencing token that `EngineTx::begin_batch`
 //! compares before a transaction commits (on PostgreSQL under `FOR SHARE`, so a takeover
 //! waits for a transaction in flight, and a transaction started after it sees it).
 
 use sqlx::Row;
 
-use crate::{Backend, Store, StoreError};
+use crate::{Store, StoreError};
 
 pub const PARTITIONS: i64 = 256;
 
@@ -134,27 +134,6 @@ impl Store {
     }
 }
 
-impl crate::EngineTx {
-    /// Fencing: fail with `LeaseLost` unless this node still holds each partition at the
-    /// epoch it took it. On PostgreSQL the rows stay share-locked until commit, so nobody takes
-    /// them over while this transaction is open.
-    pub async fn check_leases(&mut self, node: &str, leases: &[Lease]) -> Result<(), StoreError> {
-        if leases.is_empty() {
-            return Ok(());
-        }
-        // One fixed statement (prepared once per connection), whatever the partitions, and one
-        // row back: the node's 256 leases as rows cost about 0.7 ms of driver time per batch.
-        let sql = if self.backend == Backend::Postgres {
-            "SELECT string_agg(partition || ':' || epoch, ',') AS held FROM \
-             (SELECT partition, epoch FROM partition_leases WHERE owner = $1 ORDER BY partition FOR SHARE) AS mine"
-        } else {
-            "SELECT group_concat(partition || ':' || epoch, ',') AS held FROM partition_leases WHERE owner = $1"
-        };
-        let listed: Option<String> = sqlx::query(sql).bind(node).fetch_one(self.conn()).await?.try_get("held")?;
-        verify_leases(node, leases, &parse_held(listed.as_deref().unwrap_or(""))?)
-    }
-}
-
 /// `LeaseLost` unless `held` (partition → epoch, as the database has it for `node`) has each
 /// of `leases` at its epoch.
 pub(crate) fn verify_leases(node: &str, leases: &[Lease], held: &std::collections::HashMap<i64, i64>) -> Result<(), StoreError> {
@@ -168,19 +147,6 @@ fn leases(rows: &[sqlx::any::AnyRow]) -> Result<Vec<Lease>, StoreError> {
     let mut leases = rows.iter().map(|r| Ok(Lease { partition: r.try_get("partition")?, epoch: r.try_get("epoch")? })).collect::<Result<Vec<_>, StoreError>>()?;
     leases.sort();
     Ok(leases)
-}
-
-/// `partition:epoch,…` as the lease check lists them.
-fn parse_held(listed: &str) -> Result<std::collections::HashMap<i64, i64>, StoreError> {
-    let corrupt = || StoreError::Corrupt { id: "partition_leases".into(), message: format!("unreadable lease list '{listed}'") };
-    listed
-        .split(',')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (partition, epoch) = pair.split_once(':').ok_or_else(corrupt)?;
-            Ok((partition.parse().map_err(|_| corrupt())?, epoch.parse().map_err(|_| corrupt())?))
-        })
-        .collect()
 }
 
 /// Partition numbers inline in SQL: they are our own integers, never user text.
