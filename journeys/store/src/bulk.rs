@@ -10,6 +10,9 @@
 //! Rows as one JSON parameter unpacked by the database (`json_each`) was tried and was 15–25 %
 //! slower on SQLite (`journeys bench engine`, alternating runs): SQLite re-parses each row.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
 use serde::Serialize;
 use serde_json::Value;
 use sqlx::{Any, Transaction};
@@ -42,6 +45,17 @@ impl Insert<'_> {
         let width = self.columns.len();
         let tuples: Vec<String> = (0..rows).map(|row| placeholders.tuple(row * width + 1, width)).collect();
         format!("INSERT INTO {} ({}) VALUES {}{}", self.table, names.join(", "), tuples.join(", "), self.tail)
+    }
+
+    /// `sql`, built once per table, row count and backend and then kept: a full statement
+    /// has thousands of placeholders, and building its text on every flush cost the engine
+    /// more than looking it up.
+    fn cached_sql(&self, placeholders: Placeholders, rows: usize) -> Arc<str> {
+        type Texts = Mutex<HashMap<(String, usize, bool), Arc<str>>>;
+        static TEXTS: OnceLock<Texts> = OnceLock::new();
+        let key = (self.table.to_string(), rows, matches!(placeholders, Placeholders::Numbered));
+        let mut texts = TEXTS.get_or_init(Texts::default).lock().unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(texts.entry(key).or_insert_with(|| self.sql(placeholders, rows).into()))
     }
 
     /// Insert `rows`, each a tuple of its column values in order.
@@ -82,7 +96,7 @@ impl<'a> BulkWrite<'a> {
     pub(crate) async fn execute(self, tx: &mut Transaction<'static, Any>, backend: Backend) -> Result<(), StoreError> {
         let placeholders = Placeholders::of(backend);
         // Each statement's text beside its insert and values (moved into the binds, not copied).
-        let statements = self.statements.into_iter().map(|(insert, values)| (insert.sql(placeholders, values.len() / insert.columns.len()), insert, values));
+        let statements = self.statements.into_iter().map(|(insert, values)| (insert.cached_sql(placeholders, values.len() / insert.columns.len()), insert, values));
         match backend {
             Backend::Sqlite => {
                 // Full statements have one text per table: prepared once and kept. The rest
@@ -92,7 +106,7 @@ impl<'a> BulkWrite<'a> {
                     bind_row_values(sqlx::query(&sql), insert, values)?.execute(&mut **tx).await?;
                 }
                 if !rest.is_empty() {
-                    let sql: Vec<&str> = rest.iter().map(|(sql, _, _)| sql.as_str()).collect();
+                    let sql: Vec<&str> = rest.iter().map(|(sql, _, _)| &**sql).collect();
                     let sql = sql.join(";\n");
                     let mut query = sqlx::query(&sql).persistent(false);
                     for (_, insert, values) in rest {

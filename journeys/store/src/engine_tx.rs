@@ -589,13 +589,22 @@ impl Placeholders {
 
     /// `(p, p, …)` for parameters `first..first + n` (1-based).
     pub(crate) fn tuple(self, first: usize, n: usize) -> String {
-        let each: Vec<String> = (first..first + n)
-            .map(|i| match self {
-                Placeholders::Positional => "?".to_string(),
-                Placeholders::Numbered => format!("${i}"),
-            })
-            .collect();
-        format!("({})", each.join(", "))
+        use std::fmt::Write as _;
+        let mut tuple = String::with_capacity(2 + n * 6);
+        tuple.push('(');
+        for i in first..first + n {
+            if i > first {
+                tuple.push_str(", ");
+            }
+            match self {
+                Placeholders::Positional => tuple.push('?'),
+                Placeholders::Numbered => {
+                    let _ = write!(tuple, "${i}");
+                }
+            }
+        }
+        tuple.push(')');
+        tuple
     }
 }
 
