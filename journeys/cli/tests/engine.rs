@@ -58,6 +58,7 @@ fn ingest_then_serve_survives_kill_9_and_delivers_each_action_once() {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
+            .map(Engine)
             .expect("spawn serve")
     };
     let mut child = serve(free_port());
@@ -66,8 +67,8 @@ fn ingest_then_serve_survives_kill_9_and_delivers_each_action_once() {
         assert!(start.elapsed() < Duration::from_secs(60), "serve delivered nothing");
         std::thread::sleep(Duration::from_millis(5));
     }
-    child.kill().expect("SIGKILL");
-    let _ = child.wait();
+    child.0.kill().expect("SIGKILL");
+    let _ = child.0.wait();
     let at_kill = sink_keys(&sink).len();
     eprintln!("killed serve after {at_kill} of {CUSTOMERS} deliveries");
 
@@ -80,8 +81,8 @@ fn ingest_then_serve_survives_kill_9_and_delivers_each_action_once() {
     }
     std::thread::sleep(Duration::from_millis(500));
     // SIGTERM: a graceful stop.
-    let _ = Command::new("kill").arg(child.id().to_string()).status();
-    let status = child.wait().expect("wait");
+    let _ = Command::new("kill").arg(child.0.id().to_string()).status();
+    let status = child.0.wait().expect("wait");
     assert!(status.success(), "graceful shutdown exits 0: {status:?}");
 
     let mut keys = sink_keys(&sink);

@@ -6,7 +6,7 @@
 
 use std::io::{Read, Write};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use journeys_store::Store;
@@ -57,9 +57,9 @@ fn holders(url: &str) -> std::collections::BTreeMap<String, usize> {
     })
 }
 
-fn serve(url: &str, node: &str, port: u16, sink: &Path, log: &Path) -> Child {
+fn serve(url: &str, node: &str, port: u16, sink: &Path, log: &Path) -> Engine {
     let log = std::fs::File::create(log).expect("log file");
-    Command::new(env!("CARGO_BIN_EXE_journeys"))
+    let child = Command::new(env!("CARGO_BIN_EXE_journeys"))
         .env("DATABASE_URL", url)
         .env("JOURNEYS_LOG", "info")
         .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--node-id", node, "--lease-ttl-ms", &LEASE_TTL_MS.to_string(), "--sink-dir"])
@@ -67,7 +67,8 @@ fn serve(url: &str, node: &str, port: u16, sink: &Path, log: &Path) -> Child {
         .stdout(Stdio::null())
         .stderr(log)
         .spawn()
-        .expect("spawn serve")
+        .expect("spawn serve");
+    Engine(child)
 }
 
 /// POST a JSON body over a plain HTTP/1.1 connection; (status, body).
@@ -138,8 +139,8 @@ fn two_engines_share_partitions_and_one_takes_over_after_kill_9() {
     }
     wait_until("the first deliveries", Duration::from_secs(30), &logs, || sink_keys(&sink).len() >= CUSTOMERS / 4);
 
-    a.kill().expect("SIGKILL engine A");
-    let _ = a.wait();
+    a.0.kill().expect("SIGKILL engine A");
+    let _ = a.0.wait();
     let at_kill = sink_keys(&sink).len();
     // The last quarter through B: customers in A's partitions wait for the takeover.
     let (status, tally) = post(port_b, "/v1/events", &abandonments(3 * CUSTOMERS / 4..CUSTOMERS));
@@ -150,8 +151,8 @@ fn two_engines_share_partitions_and_one_takes_over_after_kill_9() {
     wait_until("every customer's email", Duration::from_secs(60), &logs, || sink_keys(&sink).len() >= CUSTOMERS);
     std::thread::sleep(Duration::from_millis(500));
 
-    let _ = Command::new("kill").arg(b.id().to_string()).status();
-    let status = b.wait().expect("wait for B");
+    let _ = Command::new("kill").arg(b.0.id().to_string()).status();
+    let status = b.0.wait().expect("wait for B");
     assert!(status.success(), "a graceful stop exits 0: {status:?}");
     assert_eq!(holders(&url).get("(free)"), Some(&256), "a clean stop gives the partitions back");
 

@@ -6,6 +6,17 @@ use std::path::Path;
 
 use journeys_store::{Role, Store};
 
+/// A `journeys serve` process, killed when dropped: a failed assertion must not leave it
+/// running after the test.
+pub struct Engine(pub std::process::Child);
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 pub const JOURNEY: &str = "loan-application-abandonment";
 
 pub fn runtime() -> tokio::runtime::Runtime {
