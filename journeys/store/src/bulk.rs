@@ -10,8 +10,7 @@
 //! Rows as one JSON parameter unpacked by the database (`json_each`) was tried and was 15–25 %
 //! slower on SQLite (`journeys bench engine`, alternating runs): SQLite re-parses each row.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -47,15 +46,9 @@ impl Insert<'_> {
         format!("INSERT INTO {} ({}) VALUES {}{}", self.table, names.join(", "), tuples.join(", "), self.tail)
     }
 
-    /// `sql`, built once per table, row count and backend and then kept: a full statement
-    /// has thousands of placeholders, and building its text on every flush cost the engine
-    /// more than looking it up.
-    fn cached_sql(&self, placeholders: Placeholders, rows: usize) -> Arc<str> {
-        type Texts = Mutex<HashMap<(String, usize, bool), Arc<str>>>;
-        static TEXTS: OnceLock<Texts> = OnceLock::new();
-        let key = (self.table.to_string(), rows, matches!(placeholders, Placeholders::Numbered));
-        let mut texts = TEXTS.get_or_init(Texts::default).lock().unwrap_or_else(PoisonError::into_inner);
-        Arc::clone(texts.entry(key).or_insert_with(|| self.sql(placeholders, rows).into()))
+    /// `sql`, built once per table, row count and backend (`sql_texts`).
+    fn kept_sql(&self, placeholders: Placeholders, rows: usize) -> Arc<str> {
+        crate::sql_texts::kept(format!("insert {} {rows} {placeholders:?}", self.table), || self.sql(placeholders, rows))
     }
 
     /// Insert `rows`, each a tuple of its column values in order.
@@ -96,7 +89,7 @@ impl<'a> BulkWrite<'a> {
     pub(crate) async fn execute(self, tx: &mut Transaction<'static, Any>, backend: Backend) -> Result<(), StoreError> {
         let placeholders = Placeholders::of(backend);
         // Each statement's text beside its insert and values (moved into the binds, not copied).
-        let statements = self.statements.into_iter().map(|(insert, values)| (insert.cached_sql(placeholders, values.len() / insert.columns.len()), insert, values));
+        let statements = self.statements.into_iter().map(|(insert, values)| (insert.kept_sql(placeholders, values.len() / insert.columns.len()), insert, values));
         match backend {
             Backend::Sqlite => {
                 // Full statements have one text per table: prepared once and kept. The rest

@@ -19,6 +19,7 @@ mod registry;
 mod customer_migration;
 mod runs;
 mod sequences;
+mod sql_texts;
 mod users;
 mod versions;
 

@@ -169,7 +169,7 @@ pub(crate) async fn read(conn: &mut sqlx::AnyConnection, backend: Backend, parts
     let (event_room, customer_room) = (rounded_up_ids(events.len()), rounded_up_ids(customers.len()));
     let reads_events = parts.iter().any(|p| p.reads_events());
     let reads_customers = parts.iter().any(|p| p.reads_customers());
-    let sql = sql(backend, parts, event_room, customer_room);
+    let sql = crate::sql_texts::kept(format!("prefetch {backend:?} {parts:?} {event_room} {customer_room}"), || sql(backend, parts, event_room, customer_room));
     let mut query: AnyQuery<'_> = sqlx::query(&sql);
     if reads_events {
         query = bind_padded(query, events, event_room);
