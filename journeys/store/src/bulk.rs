@@ -93,7 +93,8 @@ impl<'a> BulkWrite<'a> {
         match backend {
             Backend::Sqlite => {
                 // Full statements have one text per table: prepared once and kept. The rest
-                // (row counts vary) go together in one query prepared for this use only.
+                // (row counts vary) go together in one query, kept prepared once its text
+                // comes back (`sql_texts::repeated`).
                 let (full, rest): (Vec<_>, Vec<_>) = statements.partition(|(_, insert, values)| values.len() == ROWS_PER_STATEMENT * insert.columns.len());
                 for (sql, insert, values) in full {
                     bind_row_values(sqlx::query(&sql), insert, values)?.execute(&mut **tx).await?;
@@ -101,7 +102,7 @@ impl<'a> BulkWrite<'a> {
                 if !rest.is_empty() {
                     let sql: Vec<&str> = rest.iter().map(|(sql, _, _)| &**sql).collect();
                     let sql = sql.join(";\n");
-                    let mut query = sqlx::query(&sql).persistent(false);
+                    let mut query = sqlx::query(&sql).persistent(crate::sql_texts::repeated(&sql));
                     for (_, insert, values) in rest {
                         query = bind_row_values(query, insert, values)?;
                     }
