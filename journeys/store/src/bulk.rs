@@ -1,11 +1,12 @@
 //! Bulk inserts: each table's columns named once beside their kinds, rows given as tuples of
 //! their values, written as multi-row `VALUES` statements.
 //!
-//! On SQLite every statement of a transaction's flush goes in ONE query (sqlx 0.8's SQLite
-//! worker binds each statement's parameters in turn; it deprecates that for a later version,
-//! and the engine tests on SQLite would catch its loss): each round trip to sqlx's SQLite
-//! worker thread costs tens of microseconds, which for the engine's small batches was a good
-//! part of their latency. PostgreSQL takes one statement per query.
+//! On SQLite a flush runs its full statements (one text per table, kept prepared) one by one,
+//! and the uneven rest of every table together in ONE query (sqlx 0.8's SQLite worker binds
+//! each statement's parameters in turn; it deprecates that for a later version, and the
+//! engine tests on SQLite would catch its loss): each round trip to sqlx's SQLite worker
+//! thread costs tens of microseconds, which for the engine's small batches was a good part of
+//! their latency. PostgreSQL takes one statement per query.
 //!
 //! Rows as one JSON parameter unpacked by the database (`json_each`) was tried and was 15–25 %
 //! slower on SQLite (`journeys bench engine`, alternating runs): SQLite re-parses each row.

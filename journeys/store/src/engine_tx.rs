@@ -626,7 +626,11 @@ pub(crate) fn in_list(placeholders: Placeholders, head: &str, n: usize, tail: &s
 }
 
 pub(crate) fn bind_ids<'q>(sql: &'q str, ids: &[&str]) -> AnyQuery<'q> {
-    let padding = rounded_up_ids(ids.len()).saturating_sub(ids.len());
-    let query = ids.iter().fold(sqlx::query(sql), |q, id| q.bind(id.to_string()));
-    (0..padding).fold(query, |q, _| q.bind(Option::<String>::None))
+    bind_padded(sqlx::query(sql), ids, rounded_up_ids(ids.len()))
+}
+
+/// Bind `ids`, then NULLs (which match nothing) up to `room`.
+pub(crate) fn bind_padded<'q>(query: AnyQuery<'q>, ids: &[&str], room: usize) -> AnyQuery<'q> {
+    let query = ids.iter().fold(query, |q, id| q.bind(id.to_string()));
+    (ids.len()..room).fold(query, |q, _| q.bind(Option::<String>::None))
 }

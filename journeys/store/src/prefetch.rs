@@ -12,7 +12,7 @@
 use serde::de::DeserializeOwned;
 use sqlx::Row;
 
-use crate::engine_tx::{rounded_up_ids, AnyQuery};
+use crate::engine_tx::{bind_padded, rounded_up_ids, AnyQuery};
 use crate::{Backend, StoreError};
 
 /// A list the statement can return. Each is a table's rows whose key is among the batch's
@@ -181,12 +181,6 @@ pub(crate) async fn read(conn: &mut sqlx::AnyConnection, backend: Backend, parts
         query = query.bind(owner.to_string());
     }
     Ok(Found(query.fetch_one(conn).await?))
-}
-
-/// `ids`, then NULLs (which match nothing) up to `room`.
-fn bind_padded<'q>(query: AnyQuery<'q>, ids: &[&str], room: usize) -> AnyQuery<'q> {
-    let query = ids.iter().fold(query, |q, id| q.bind(id.to_string()));
-    (ids.len()..room).fold(query, |q, _| q.bind(Option::<String>::None))
 }
 
 #[cfg(test)]
