@@ -80,3 +80,16 @@ fn submit_review_publish_and_audit() {
     assert_eq!(code, 1);
     assert!(err.contains("broken at row 4"), "{err}");
 }
+
+/// A `sqlite://` URL of a file not there yet gets a new database, as the default location does
+/// (it used to fail with "unable to open database file").
+#[test]
+fn a_new_sqlite_file_named_by_url_is_created() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("new").join("journeys.db");
+    let db = Db { url: format!("sqlite://{}", path.display()), _dir: dir };
+    let (code, _, err) = journeys(&db, &["users", "add", "rui", "--role", "reviewer"], "");
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = journeys(&db, &["users", "list"], "");
+    assert!(code == 0 && out.contains("rui") && path.exists(), "{code} {out} {err}");
+}

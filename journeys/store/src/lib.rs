@@ -66,11 +66,13 @@ impl Store {
     /// and bring the schema up to date.
     pub async fn open(url: &str) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
-        let backend = if url.starts_with("sqlite:") {
+        let sqlite_url;
+        let (url, backend) = if url.starts_with("sqlite:") {
             location::ensure_sqlite_parent(url)?;
-            Backend::Sqlite
+            sqlite_url = location::creating(url);
+            (sqlite_url.as_str(), Backend::Sqlite)
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            Backend::Postgres
+            (url, Backend::Postgres)
         } else {
             return Err(StoreError::UnsupportedUrl(location::redact(url)));
         };

@@ -34,6 +34,21 @@ pub(crate) fn ensure_sqlite_parent(url: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// A SQLite URL that creates its file when missing (`mode=rwc`), as the default location does,
+/// unless it says otherwise: `--database-url sqlite:///new/place.db` used to fail with
+/// "unable to open database file".
+pub(crate) fn creating(url: &str) -> String {
+    let (path, query) = url.split_once('?').unwrap_or((url, ""));
+    if path.ends_with(":memory:") || query.split('&').any(|pair| pair.starts_with("mode=")) {
+        return url.to_string();
+    }
+    if query.is_empty() {
+        format!("{path}?mode=rwc")
+    } else {
+        format!("{path}?{query}&mode=rwc")
+    }
+}
+
 /// The URL without its password, for messages.
 pub(crate) fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -49,6 +64,14 @@ pub(crate) fn redact(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sqlite_url_creates_its_file_unless_it_says_otherwise() {
+        assert_eq!(creating("sqlite:///tmp/x.db"), "sqlite:///tmp/x.db?mode=rwc");
+        assert_eq!(creating("sqlite:///tmp/x.db?cache=shared"), "sqlite:///tmp/x.db?cache=shared&mode=rwc");
+        assert_eq!(creating("sqlite:///tmp/x.db?mode=ro"), "sqlite:///tmp/x.db?mode=ro");
+        assert_eq!(creating("sqlite::memory:"), "sqlite::memory:");
+    }
 
     #[test]
     fn password_is_hidden() {
