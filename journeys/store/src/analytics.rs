@@ -338,7 +338,7 @@ impl Store {
     /// Load step records as they are (benchmarks, back-fills) in multi-row inserts, numbered
     /// `first_seq`, `first_seq + 1`, …, in one transaction.
     pub async fn bulk_load_steps(&self, first_seq: i64, steps: &[StepRecord]) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         STEPS.run(&mut tx, self.backend, (first_seq..).zip(steps).map(|(seq, s)| step_row(seq, s))).await?;
         tx.commit().await?;
         Ok(())
@@ -351,7 +351,7 @@ impl Store {
         for r in rows {
             *sums.entry((r.day, &r.metric, &r.k1, &r.k2)).or_default() += r.n;
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         ROLLUP.run(&mut tx, self.backend, sums.iter().map(|((day, m, k1, k2), n)| (journey_id, version, day, m, k1, k2, n))).await?;
         tx.commit().await?;
         Ok(())

@@ -44,7 +44,7 @@ impl Store {
         if target.status != journeys_core::review::VersionStatus::Published {
             return Err(StoreError::WrongStatus { reference: to.to_string(), status: target.status.key().into(), needed: "published".into() });
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut moved = 0;
         for m in moves.iter().filter(|m| m.to_node.is_some()) {
             let updated = sqlx::query(

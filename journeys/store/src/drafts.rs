@@ -36,7 +36,7 @@ impl Store {
     /// The insert behind `create_draft`; `actor` is `None` only for the samples of a new database.
     pub(crate) async fn insert_draft(&self, journey: &Journey, actor: Option<&str>) -> Result<StoredDraft, StoreError> {
         let now = now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let result = sqlx::query(
             "INSERT INTO journey_drafts (id, name, document, revision, created_at, updated_at) \
              VALUES ($1, $2, $3, 1, $4, $4)",
@@ -110,7 +110,7 @@ impl Store {
     /// new revision. The check and the write are one statement, so two savers cannot both win.
     pub async fn save_draft(&self, journey: &Journey, expected_revision: i64, actor: &str) -> Result<i64, StoreError> {
         self.require(actor, EDITORS, "edit a draft").await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let result = sqlx::query(
             "UPDATE journey_drafts SET name = $1, document = $2, revision = revision + 1, updated_at = $3 \
              WHERE id = $4 AND revision = $5",

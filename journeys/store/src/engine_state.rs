@@ -189,7 +189,7 @@ const CUSTOMERS: Insert = Insert {
 impl Store {
     pub async fn engine_tx(&self) -> Result<EngineTx, StoreError> {
         let seqs = crate::sequences::SeqSource::new(std::sync::Arc::clone(&self.seqs), self.pool.clone());
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         if self.backend == Backend::Postgres {
             // Every read of an engine transaction is a lookup by key. Without statistics (a
             // table that grew since autovacuum last analyzed it, as every table does in a new
@@ -211,7 +211,7 @@ impl Store {
             last.insert(id.as_str(), i);
         }
         let rows = customers.iter().enumerate().filter(|(i, (id, _))| last.get(id.as_str()) == Some(i)).map(|(_, (id, profile))| (id, profile, now));
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         CUSTOMERS.run(&mut tx, self.backend, rows).await?;
         tx.commit().await?;
         self.committed();
@@ -340,7 +340,7 @@ impl Store {
     /// Put customers on the suppression list (or update the reason): (customer, channel or
     /// `*`, reason), all in one transaction.
     pub async fn add_suppressions(&self, rows: &[(String, String, String)], now: i64) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         for (customer, channel, reason) in rows {
             sqlx::query(
                 "INSERT INTO suppressions (customer_id, channel, reason, added_at) VALUES ($1, $2, $3, $4) \
@@ -435,7 +435,7 @@ impl Store {
     /// Empty the engine's event, instance, action and outbox tables (benchmarks measure a raw
     /// insert into the database they have just measured the engine on).
     pub async fn clear_engine_rows(&self) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         for table in ["events", "instances", "action_log", "outbox"] {
             sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
         }

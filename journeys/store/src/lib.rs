@@ -115,6 +115,19 @@ impl Store {
         self.seqs.clear();
     }
 
+    /// A transaction that writes. On SQLite it takes the write lock at its start (`BEGIN
+    /// IMMEDIATE`), waiting its turn under the busy timeout: a transaction that has read and
+    /// then writes while another connection (another process: an import, a second tool) holds
+    /// the lock, or has committed since the read, fails at once with SQLITE_BUSY — SQLite
+    /// cannot let it wait, its snapshot is stale. With another writer busy, most engine
+    /// batches failed so (`journeys-engine` test `other_writer`).
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
     /// A write committed: on SQLite the background checkpoint follows soon.
     pub(crate) fn committed(&self) {
         if let Some(checkpoints) = &self.checkpoints {

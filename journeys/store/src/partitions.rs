@@ -118,7 +118,7 @@ impl Store {
             if rows.is_empty() {
                 continue;
             }
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.begin_write().await?;
             for row in &rows {
                 let customer: String = row.try_get("customer_id")?;
                 sqlx::query(&format!("UPDATE {table} SET partition = $1 WHERE customer_id = $2 AND partition IS NULL"))

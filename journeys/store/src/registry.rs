@@ -74,7 +74,7 @@ impl Registry {
 impl Store {
     /// Insert the next version of `subject`; returns its entry.
     pub(crate) async fn registry_submit(&self, reg: Registry, subject: &str, document: &str, actor: &str) -> Result<RegistryEntry, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         // Lock the subject's versions so concurrent submissions get distinct numbers.
         sqlx::query(&format!("UPDATE {} SET status = status WHERE {} = $1", reg.table, reg.key)).bind(subject).execute(&mut *tx).await?;
         let next: i64 = sqlx::query(&format!("SELECT COALESCE(MAX(number), 0) AS last FROM {} WHERE {} = $1", reg.table, reg.key))
@@ -157,7 +157,7 @@ impl Store {
             return Err(StoreError::TooLong { what: "comment", length: comment.chars().count(), max: MAX_COMMENT });
         }
         let outcome = if approve { VersionStatus::Approved } else { VersionStatus::Rejected };
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(&format!("UPDATE {} SET status = status WHERE {} = $1", reg.table, reg.key)).bind(&subject).execute(&mut *tx).await?;
         let updated = sqlx::query(&format!(
             "UPDATE {} SET status = $1, decided_by = $2, decided_at = $3, comment = $4 WHERE {} = $5 AND number = $6 AND status = $7",

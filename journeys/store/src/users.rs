@@ -23,7 +23,7 @@ impl Store {
             ),
             None => None,
         };
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let inserted = sqlx::query("INSERT INTO users (name, role, password_hash, created_at) VALUES ($1, $2, $3, $4)")
             .bind(name)
             .bind(role.key())
@@ -70,7 +70,7 @@ impl Store {
             None => None,
         };
         let ok = hash.as_deref().and_then(|h| PasswordHash::new(h).ok()).is_some_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok());
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         audit::append(&mut tx, name, if ok { "signed_in" } else { "sign_in_failed" }, name, "").await?;
         tx.commit().await?;
         if ok {

@@ -67,7 +67,7 @@ impl Store {
         if !errors.is_empty() {
             return Err(StoreError::InvalidJourney { id: journey.id.clone(), errors });
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let next: i64 = sqlx::query("SELECT COALESCE(MAX(number), 0) AS last FROM journey_versions WHERE journey_id = $1")
             .bind(&journey.id)
             .fetch_one(&mut *tx)
@@ -177,7 +177,7 @@ impl Store {
         if comment.chars().count() > MAX_COMMENT {
             return Err(StoreError::TooLong { what: "comment", length: comment.chars().count(), max: MAX_COMMENT });
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let updated = sqlx::query(
             "UPDATE journey_versions SET status = $1, decided_by = $2, decided_at = $3, comment = $4 \
              WHERE journey_id = $5 AND number = $6 AND status = $7",
@@ -228,7 +228,7 @@ impl Store {
             return Err(StoreError::WrongStatus { reference: reference.to_string(), status: version.status.key().into(), needed: "approved".into() });
         }
         self.check_catalogue_offers(&id, number).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         // Lock the journey's versions first: a concurrent publish waits, then sees this one live
         // and retires it, so there is never more than one live version.
         sqlx::query("UPDATE journey_versions SET status = status WHERE journey_id = $1").bind(&id).execute(&mut *tx).await?;
@@ -280,7 +280,7 @@ impl Store {
             let needed = from.iter().map(|s| s.key()).collect::<Vec<_>>().join(" or ");
             return Err(StoreError::WrongStatus { reference: reference.to_string(), status: version.status.key().into(), needed });
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE journey_versions SET status = $1 WHERE journey_id = $2 AND number = $3 AND status = $4")
             .bind(to.key())
             .bind(&id)
