@@ -104,7 +104,7 @@ impl Part {
     }
 }
 
-/// The one-row statement for `parts`, with room for `events` event ids and `customer` customer
+/// The one-row statement for `parts`, with room for `events` event ids and `customers` customer
 /// ids (both rounded up, so each batch size does not make a statement of its own).
 ///
 /// SQLite reads the ids from two `VALUES` lists named once (`e`, `c`). PostgreSQL gets the
@@ -243,21 +243,14 @@ mod tests {
         let url = format!("{}/{name}", base.rsplit_once('/').map_or(base.as_str(), |(prefix, _)| prefix));
         let store = crate::Store::open(&url).await?;
         // Never analyzed yet: autovacuum looks at a database once a minute.
-        let grow = |from: i64, to: i64| {
-            [
-                format!(
-                    "INSERT INTO events (id, customer_id, type, time, attributes, received_at, partition, pending) \
-                     SELECT 'e' || i, 'C' || i, 'opened', i, '{{}}', i, i % 256, 0 FROM generate_series({from}, {to}) AS i"
-                ),
-                format!(
-                    "INSERT INTO instances (customer_id, journey_id, version, node, status, wake_at, state, entered_at, updated_at, partition) \
-                     SELECT 'C' || i, 'j', 1, 'wait', 'waiting', i, '{{}}', i, i, i % 256 FROM generate_series({from}, {to}) AS i"
-                ),
-            ]
-        };
         let mut conn = sqlx::AnyConnection::connect(&url).await?;
-        for statement in grow(1, 30_000) {
-            sqlx::query(&statement).execute(&mut conn).await?;
+        for statement in [
+            "INSERT INTO events (id, customer_id, type, time, attributes, received_at, partition, pending) \
+             SELECT 'e' || i, 'C' || i, 'opened', i, '{}', i, i % 256, 0 FROM generate_series(1, 30000) AS i",
+            "INSERT INTO instances (customer_id, journey_id, version, node, status, wake_at, state, entered_at, updated_at, partition) \
+             SELECT 'C' || i, 'j', 1, 'wait', 'waiting', i, '{}', i, i, i % 256 FROM generate_series(1, 30000) AS i",
+        ] {
+            sqlx::query(statement).execute(&mut conn).await?;
         }
         conn.close().await?;
         let mut tx = store.engine_tx().await?;
