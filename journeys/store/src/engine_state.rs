@@ -454,21 +454,31 @@ impl Store {
         }
         for i in 0..transactions {
             let mut tx = self.engine_tx().await?;
-            // Read in bulk first, as the engine does, so the writes are all that is measured.
-            let events = slice(&rows.events, i, transactions);
+            // Read in bulk first, as the engine does, so the writes are all that is measured:
+            // every customer the slices name (the tables' slices do not hold the same
+            // customers; one not read before cost a query per action, a round trip the engine
+            // never makes, and the raw figure came out below the engine's).
+            let (events, instances) = (slice(&rows.events, i, transactions), slice(&rows.instances, i, transactions));
+            let (actions, outbox) = (slice(&rows.actions, i, transactions), slice(&rows.outbox, i, transactions));
             let ids: Vec<&str> = events.iter().map(|(e, _)| e.id.as_str()).collect();
-            let customers: Vec<&str> = events.iter().map(|(e, _)| e.customer_id.as_str()).collect();
+            let customers: Vec<&str> = events
+                .iter()
+                .map(|(e, _)| e.customer_id.as_str())
+                .chain(instances.iter().map(|r| r.customer_id.as_str()))
+                .chain(actions.iter().map(|r| r.customer_id.as_str()))
+                .chain(outbox.iter().map(|r| r.customer_id.as_str()))
+                .collect();
             tx.prefetch(&ids, &customers).await?;
             for (event, received_at) in events {
                 tx.insert_event(event, *received_at).await?;
             }
-            for row in slice(&rows.instances, i, transactions) {
+            for row in instances {
                 tx.put_instance(row).await?;
             }
-            for row in slice(&rows.actions, i, transactions) {
+            for row in actions {
                 tx.log_action(row).await?;
             }
-            for row in slice(&rows.outbox, i, transactions) {
+            for row in outbox {
                 tx.enqueue(row).await?;
             }
             tx.commit().await?;
