@@ -388,7 +388,7 @@ impl Processor {
                 let mut recipient = Recipient::load(&mut tx, customer).await?;
                 let request: ContactRequest = serde_json::from_str(&deferral.request)
                     .map_err(|e| corrupt(format!("action {}", deferral.seq), e))?;
-                tx.resolve_deferral(deferral.seq).await?;
+                tx.resolve_deferral(deferral.seq);
                 let at = deferral.due_at.unwrap_or(now);
                 let origin = Origin {
                     journey_id: &deferral.journey_id,

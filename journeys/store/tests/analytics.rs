@@ -1,5 +1,5 @@
 //! The analytics counters kept in the engine's transaction (migration 0008), read back as the
-//! live report, on SQLite and PostgreSQL.
+//! live report, on SQLite and PostgreSQL; and deferred actions leaving the due list.
 
 mod backends;
 
@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use backends::{each_backend, TestDb};
 use journeys_core::analytics::{metric, DAY_MS};
-use journeys_store::{ActionRow, Role, Store};
+use journeys_store::{ActionRow, Role, Scope, Store};
 
 const JOURNEY: &str = "card-application-abandonment";
 /// 2026-01-12 09:00 UTC.
@@ -129,6 +129,37 @@ async fn bulk_loaded_steps_are_numbered_after_the_last() {
         store.bulk_load_steps(1, &steps[..1_000]).await.expect("load");
         store.bulk_load_steps(1_001, &steps[1_000..]).await.expect("load");
         assert_eq!((store.last_step_seq().await.expect("seq"), store.step_count(JOURNEY, 1).await.expect("count")), (2_500, 2_500));
+    })
+    .await;
+}
+
+/// Deferrals judged again are cleared together at commit (one statement per 500), and only
+/// then: 501 stored deferrals, a dropped transaction that resolves them all, then a committed
+/// one that resolves all but one.
+#[tokio::test]
+async fn deferrals_judged_again_leave_the_due_list_at_commit() {
+    each_backend(|db: TestDb| async move {
+        let store = db.store;
+        let v = publish(&store).await;
+        let mut tx = store.engine_tx().await.expect("tx");
+        for i in 0..501 {
+            let deferred = ActionRow { due_at: Some(T0 + i), pending: true, ..action(&format!("C{i}"), v, "deferred", Some("quiet_hours"), T0, 0.0) };
+            tx.log_action(&deferred).await.expect("deferred");
+        }
+        tx.commit().await.expect("commit");
+        let due = store.due_deferrals(T0 + 1_000, 1_000, Scope::All).await.expect("due");
+        assert_eq!(due.len(), 501);
+
+        let mut tx = store.engine_tx().await.expect("tx");
+        due.iter().for_each(|d| tx.resolve_deferral(d.seq));
+        drop(tx);
+        assert_eq!(store.due_deferrals(T0 + 1_000, 1_000, Scope::All).await.expect("due").len(), 501, "nothing without commit");
+
+        let mut tx = store.engine_tx().await.expect("tx");
+        due.iter().filter(|d| d.customer_id != "C7").for_each(|d| tx.resolve_deferral(d.seq));
+        tx.commit().await.expect("commit");
+        let left: Vec<String> = store.due_deferrals(T0 + 1_000, 1_000, Scope::All).await.expect("due").into_iter().map(|d| d.customer_id).collect();
+        assert_eq!(left, vec!["C7".to_string()]);
     })
     .await;
 }
