@@ -6,7 +6,7 @@ use std::sync::{Arc, RwLock};
 
 use journeys_core::expr::Context;
 use journeys_core::interpret::{CompiledJourney, CompiledOffers};
-use journeys_store::{Store, VersionStatus};
+use journeys_store::{ModelVersion, Store, VersionStatus};
 
 use crate::contact::Recipient;
 use crate::EngineError;
@@ -62,6 +62,8 @@ pub struct LiveSet {
     current: RwLock<Arc<Vec<LiveVersion>>>,
     compiled: RwLock<HashMap<(String, i64), Arc<CompiledJourney>>>,
     catalogue: RwLock<Arc<Catalogue>>,
+    /// The approved models, loaded with the versions.
+    models: RwLock<Arc<Vec<ModelVersion>>>,
 }
 
 impl LiveSet {
@@ -69,10 +71,21 @@ impl LiveSet {
         self.current.read().map(|c| Arc::clone(&c)).unwrap_or_else(|poisoned| Arc::clone(&poisoned.into_inner()))
     }
 
+    /// The approved models as last loaded: a model approved meanwhile scores from the next
+    /// refresh on, as a version published meanwhile runs from then on.
+    pub fn models(&self) -> Arc<Vec<ModelVersion>> {
+        self.models.read().map(|m| Arc::clone(&m)).unwrap_or_else(|poisoned| Arc::clone(&poisoned.into_inner()))
+    }
+
     /// Reload from the store. A version that does not compile is skipped with a warning (the
     /// store only accepts valid journeys, so this means a corrupt row, not a user's mistake).
     pub async fn refresh(&self, store: &Store) -> Result<(), EngineError> {
         let catalogue = self.refresh_catalogue(store).await?;
+        let models = Arc::new(store.live_models().await?);
+        match self.models.write() {
+            Ok(mut slot) => *slot = models,
+            Err(poisoned) => *poisoned.into_inner() = models,
+        }
         let mut next = Vec::new();
         for v in store.all_versions().await? {
             let paused = match v.status {

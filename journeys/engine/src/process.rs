@@ -263,7 +263,7 @@ impl Processor {
         let snapshot = self.live.snapshot();
         let held = self.partitions.snapshot();
         let (Batch::New(events) | Batch::Pending(events)) = batch;
-        let mut tx = self.store.engine_tx().await?;
+        let mut tx = self.engine_tx().await?;
         // Microseconds since the start at the end of each phase, for the debug log.
         let begun_us = started.elapsed().as_micros() as u64;
         let mine: Vec<&str> = events.iter().map(|e| e.customer_id.as_str()).filter(|c| held.holds_customer(c)).collect();
@@ -348,7 +348,7 @@ impl Processor {
                 .retired_among(due.iter().map(|r| (&r.journey_id, r.version)), &snapshot)
                 .await?;
             let _one_writer = self.lock.lock().await;
-            let mut tx = self.store.engine_tx().await?;
+            let mut tx = self.engine_tx().await?;
             let customers: Vec<&str> = due.iter().map(|r| r.customer_id.as_str()).collect();
             let begun_us = t0.elapsed().as_micros() as u64;
             tx.begin_batch(self.partitions.node(), &held.leases_for(customers.iter().copied()), &[], &customers).await?;
@@ -370,7 +370,7 @@ impl Processor {
                 )
                 .await?;
             let _one_writer = self.lock.lock().await;
-            let mut tx = self.store.engine_tx().await?;
+            let mut tx = self.engine_tx().await?;
             let customers: Vec<&str> = deferrals.iter().map(|d| d.customer_id.as_str()).collect();
             tx.begin_batch(self.partitions.node(), &held.leases_for(customers.iter().copied()), &[], &customers).await?;
             for deferral in &deferrals {
@@ -403,6 +403,13 @@ impl Processor {
             tx.commit().await?;
         }
         Ok(handled)
+    }
+
+    /// A transaction that scores with the live set's models.
+    async fn engine_tx(&self) -> Result<EngineTx, EngineError> {
+        let mut tx = self.store.engine_tx().await?;
+        tx.use_live_models(self.live.models());
+        Ok(tx)
     }
 
     /// Of these versions, the retired ones that are not live.

@@ -105,6 +105,8 @@ async fn engine_logs_every_decision_and_the_simulator_decides_the_same() {
         };
         store.register_model(&model, "dana").await.expect("register");
         store.approve_model("cross_sell_credit_card@1", "rui", "fine").await.expect("approve");
+        // Scored with from the engine's next refresh (`serve` refreshes every second).
+        processor.refresh_versions().await.expect("refresh");
         // A newcomer eligible for the cashback card (age 60, tenure 24); the first id the
         // 10 % holdout does not keep out is decided.
         let mut logged = Vec::new();

@@ -58,7 +58,7 @@ pub struct EngineTx {
     /// Analytics counters and steps, written at commit (`crate::analytics`).
     pub(crate) analytics: crate::analytics::Pending,
     /// The approved models, read once per transaction.
-    pub(crate) live_models: Option<Vec<crate::models::ModelVersion>>,
+    pub(crate) live_models: Option<std::sync::Arc<Vec<crate::models::ModelVersion>>>,
     /// Whether events wait for their partition's holder, when `begin_batch` has asked.
     any_pending: Option<bool>,
     /// Told of the commit (SQLite's background checkpoint).

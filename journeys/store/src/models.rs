@@ -3,6 +3,7 @@
 //! while the profile is unchanged).
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use journeys_core::population::Customer;
 use journeys_core::scoring::{is_amount_kind, trainable_kind, Link, TrainedModel};
@@ -112,23 +113,35 @@ impl Store {
 }
 
 impl crate::EngineTx {
+    /// Score with these models, the approved ones as the caller last loaded them, instead of
+    /// reading them in this transaction. (The engine keeps them with its live versions: a
+    /// read per batch was a tenth of a small batch's time.)
+    pub fn use_live_models(&mut self, models: Arc<Vec<ModelVersion>>) {
+        self.live_models = Some(models);
+    }
+
     /// Scores from every live model for the customer, inside the engine's transaction (cached
     /// like `Store::customer_scores`).
     pub async fn live_scores(&mut self, customer_id: &str) -> Result<Vec<Score>, StoreError> {
-        // Read once per transaction: a model approved meanwhile scores from the next one on.
-        if self.live_models.is_none() {
-            let rows = sqlx::query("SELECT kind AS subject, number, document, status, submitted_by, submitted_at, decided_by, decided_at, comment FROM model_versions WHERE status = $1 ORDER BY kind")
-                .bind(crate::VersionStatus::Approved.key())
-                .fetch_all(self.conn())
-                .await?;
-            let mut live = Vec::with_capacity(rows.len());
-            for row in &rows {
-                let (entry, document) = MODELS.entry(row)?;
-                live.push(parse(entry, &document)?);
+        // Unless handed over, read once per transaction: a model approved meanwhile scores
+        // from the next one on.
+        let live = match &self.live_models {
+            Some(live) => Arc::clone(live),
+            None => {
+                let rows = sqlx::query("SELECT kind AS subject, number, document, status, submitted_by, submitted_at, decided_by, decided_at, comment FROM model_versions WHERE status = $1 ORDER BY kind")
+                    .bind(crate::VersionStatus::Approved.key())
+                    .fetch_all(self.conn())
+                    .await?;
+                let mut live = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    let (entry, document) = MODELS.entry(row)?;
+                    live.push(parse(entry, &document)?);
+                }
+                let live = Arc::new(live);
+                self.live_models = Some(Arc::clone(&live));
+                live
             }
-            self.live_models = Some(live);
-        }
-        let live = self.live_models.clone().unwrap_or_default();
+        };
         scores_from(self.conn(), customer_id, &live).await
     }
 }
