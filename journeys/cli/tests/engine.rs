@@ -113,6 +113,8 @@ fn bench_engine_reports_the_rates_and_their_ratio() {
         "durable / raw: ",
         "due wake-ups fired/s",
         "latency, offered",
+        "accepted to committed: p50 ",
+        "offered to committed:  p50 ",
     ] {
         assert!(text.contains(label), "{label} missing from:\n{text}");
     }
