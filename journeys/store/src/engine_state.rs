@@ -223,13 +223,16 @@ impl Store {
         Ok(row.map(|r| r.try_get("profile")).transpose()?)
     }
 
-    /// Of `ids`, those with a stored profile.
+    /// Of `ids`, those with a stored profile: one query per 500 ids (a query per id was a
+    /// round trip per event of every HTTP request, on PostgreSQL a tenth of the server's time).
     pub async fn known_customers(&self, ids: &[&str]) -> Result<std::collections::HashSet<String>, StoreError> {
         let mut known = std::collections::HashSet::new();
         let mut conn = self.pool.acquire().await?;
-        for id in ids {
-            if !known.contains(*id) && sqlx::query("SELECT 1 AS one FROM customers WHERE id = $1").bind(*id).fetch_optional(&mut *conn).await?.is_some() {
-                known.insert((*id).to_string());
+        let placeholders = crate::engine_tx::Placeholders::of(self.backend);
+        for chunk in crate::engine_tx::unique(ids).chunks(crate::engine_tx::IDS_PER_QUERY) {
+            let sql = crate::engine_tx::in_list(placeholders, "SELECT id FROM customers WHERE id IN", chunk.len(), "");
+            for row in crate::engine_tx::bind_ids(&sql, chunk).fetch_all(&mut *conn).await? {
+                known.insert(row.try_get("id")?);
             }
         }
         Ok(known)

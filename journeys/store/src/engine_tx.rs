@@ -570,7 +570,7 @@ fn window<'a, 'b>(ids: &'b [&'a str], round: usize) -> &'b [&'a str] {
     &ids[start..(start + IDS_PER_QUERY).min(ids.len())]
 }
 
-fn unique<'a>(ids: &[&'a str]) -> Vec<&'a str> {
+pub(crate) fn unique<'a>(ids: &[&'a str]) -> Vec<&'a str> {
     let mut seen = HashSet::new();
     ids.iter().copied().filter(|id| seen.insert(*id)).collect()
 }
