@@ -437,11 +437,22 @@ impl Store {
     }
 
     /// Empty the engine's event, instance, action and outbox tables (benchmarks measure a raw
-    /// insert into the database they have just measured the engine on).
+    /// insert into the database they have just measured the engine on). PostgreSQL truncates:
+    /// deleted rows stay in its tables and indexes until vacuumed, and every key inserted
+    /// again was checked against its dead copy (150,000 events' rows went in at 2,600 events/s,
+    /// a fifth of the rate into the empty tables the engines started from).
     pub async fn clear_engine_rows(&self) -> Result<(), StoreError> {
+        const TABLES: [&str; 4] = ["events", "instances", "action_log", "outbox"];
         let mut tx = self.begin_write().await?;
-        for table in ["events", "instances", "action_log", "outbox"] {
-            sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
+        match self.backend {
+            Backend::Sqlite => {
+                for table in TABLES {
+                    sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
+                }
+            }
+            Backend::Postgres => {
+                sqlx::query(&format!("TRUNCATE {}", TABLES.join(", "))).execute(&mut *tx).await?;
+            }
         }
         Ok(tx.commit().await?)
     }
