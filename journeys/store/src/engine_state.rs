@@ -277,12 +277,37 @@ impl Store {
     /// Deferred contacts in scope due to be judged again at `now`, earliest first.
     pub async fn due_deferrals(&self, now: i64, limit: i64, scope: Scope<'_>) -> Result<Vec<ActionRow>, StoreError> {
         let Some(scope) = scope.condition() else { return Ok(Vec::new()) };
-        let rows = sqlx::query(&format!("SELECT {ACTION_COLUMNS} FROM action_log WHERE pending = 1 AND due_at <= $1{scope} ORDER BY due_at, seq LIMIT $2"))
-            .bind(now)
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(action_from_row).collect()
+        // One row listing them all, as `due_wake_ups` (a row each was 1.6 ms of a timer round's
+        // 28 for 60 deferrals).
+        let list = crate::prefetch::json_list(self.backend, ACTION_COLUMNS, " ORDER BY due_at, seq");
+        let row = sqlx::query(&format!(
+            "SELECT {list} AS due FROM (SELECT {ACTION_COLUMNS} FROM action_log WHERE pending = 1 AND due_at <= $1{scope} ORDER BY due_at, seq LIMIT $2) AS due"
+        ))
+        .bind(now)
+        .bind(limit)
+        .fetch_one(&self.pool)
+        .await?;
+        type Listed = (i64, String, String, i64, String, String, String, String, Option<String>, i64, Option<i64>, i64, String, Option<String>);
+        let due = crate::prefetch::decode_list::<Listed>(&row, "due")?;
+        Ok(due
+            .into_iter()
+            .map(|(seq, customer_id, journey_id, version, node, idempotency_key, channel, outcome, reason, at, due_at, pending, request, offer)| ActionRow {
+                seq,
+                customer_id,
+                journey_id,
+                version,
+                node,
+                idempotency_key,
+                channel,
+                outcome,
+                reason,
+                at,
+                due_at,
+                pending: pending != 0,
+                request,
+                offer,
+            })
+            .collect())
     }
 
     /// Events in scope waiting for their partition's holder, oldest first.
