@@ -60,7 +60,7 @@ pub(crate) struct Pending {
 
 /// Add a transaction's pending steps, standings, branches and counter deltas to its bulk
 /// write (from `EngineTx::commit`).
-pub(crate) fn add_to<'a>(write: &mut BulkWrite<'a>, pending: &Pending) -> Result<(), StoreError> {
+pub(crate) fn add_to<'a>(write: &mut BulkWrite<'a>, pending: &'a Pending) -> Result<(), StoreError> {
     write.add(&STEPS, pending.steps.iter().map(|(seq, s)| step_row(*seq, s)))?;
     let customers = pending.changed_customers.iter().filter_map(|k| Some((k, pending.customers.get(k)?.as_ref()?)));
     write.add(&CUSTOMERS, customers.map(|((j, v, c), jc)| (j, v, c, jc.first_entered_at, jc.entered_at, jc.converted_at, jc.contacts, &jc.last_offer)))?;
