@@ -57,7 +57,8 @@ pub struct EngineTx {
     seqs: crate::sequences::SeqSource,
     /// Analytics counters and steps, written at commit (`crate::analytics`).
     pub(crate) analytics: crate::analytics::Pending,
-    /// The approved models, read once per transaction.
+    /// The approved models: handed over by the engine (`use_live_models`), else read once per
+    /// transaction.
     pub(crate) live_models: Option<std::sync::Arc<Vec<crate::models::ModelVersion>>>,
     /// Whether events wait for their partition's holder, when `begin_batch` has asked.
     any_pending: Option<bool>,
