@@ -52,6 +52,8 @@ pub(crate) struct Pending {
     steps: Vec<(i64, StepRecord)>,
     customers: HashMap<CustomerKey, Option<JourneyCustomer>>,
     changed_customers: BTreeSet<CustomerKey>,
+    /// Of those, the ones not stored yet (first entries): a plain insert.
+    new_customers: HashSet<CustomerKey>,
     branches: HashMap<CustomerKey, Vec<(String, String, i64)>>,
     new_branches: Vec<(CustomerKey, String, String, i64)>,
     /// Customers whose rows (every version) are all in `customers` and `branches`.
@@ -62,8 +64,12 @@ pub(crate) struct Pending {
 /// write (from `EngineTx::commit`).
 pub(crate) fn add_to<'a>(write: &mut BulkWrite<'a>, pending: &'a Pending) -> Result<(), StoreError> {
     write.add(&STEPS, pending.steps.iter().map(|(seq, s)| step_row(*seq, s)))?;
-    let customers = pending.changed_customers.iter().filter_map(|k| Some((k, pending.customers.get(k)?.as_ref()?)));
-    write.add(&CUSTOMERS, customers.map(|((j, v, c), jc)| (j, v, c, jc.first_entered_at, jc.entered_at, jc.converted_at, jc.contacts, &jc.last_offer)))?;
+    let customers = |new: bool| {
+        let changed = pending.changed_customers.iter().filter(move |k| pending.new_customers.contains(*k) == new);
+        changed.filter_map(|k| Some((k, pending.customers.get(k)?.as_ref()?))).map(|((j, v, c), jc)| (j, v, c, jc.first_entered_at, jc.entered_at, jc.converted_at, jc.contacts, &jc.last_offer))
+    };
+    write.add(&NEW_CUSTOMERS, customers(true))?;
+    write.add(&CUSTOMERS, customers(false))?;
     write.add(&BRANCHES, pending.new_branches.iter().map(|((j, v, c), node, port, day)| (j, v, c, node, port, day)))?;
     write.add(&ROLLUP, pending.counters.iter().filter(|(_, n)| **n != 0).map(|((j, v, day, m, k1, k2), n)| (j, v, day, m, k1, k2, n)))
 }
@@ -91,6 +97,8 @@ const STEPS: Insert = Insert {
     ],
     tail: "",
 };
+/// First entries (`Pending::new_customers`).
+const NEW_CUSTOMERS: Insert = Insert { tail: "", ..CUSTOMERS };
 const CUSTOMERS: Insert = Insert {
     table: "journey_customers",
     columns: &[
@@ -109,7 +117,8 @@ const CUSTOMERS: Insert = Insert {
 const BRANCHES: Insert = Insert {
     table: "journey_customer_branches",
     columns: &[("journey_id", Text), ("version", Int), ("customer_id", Text), ("node", Text), ("port", Text), ("day", Int)],
-    tail: " ON CONFLICT (journey_id, version, customer_id, node, port) DO NOTHING",
+    // Only branches the transaction read as not taken yet (`note_branch`).
+    tail: "",
 };
 const ROLLUP: Insert = Insert {
     table: "journey_rollup",
@@ -192,6 +201,7 @@ impl EngineTx {
             None => {
                 let standing = JourneyCustomer { first_entered_at: at, entered_at: at, converted_at: None, contacts: 0, last_offer: None };
                 self.set_customer(journey_id, version, customer_id, standing);
+                self.analytics.new_customers.insert((journey_id.to_string(), version, customer_id.to_string()));
                 self.bump((journey_id, version), at, metric::CUSTOMERS, "", "", 1).await?;
                 self.bump((journey_id, version), at, metric::CONTACTS_HISTOGRAM, "0", "", 1).await
             }

@@ -45,9 +45,9 @@ impl<'i> Insert<'i> {
         format!("INSERT INTO {} ({}) VALUES {}{}", self.table, names.join(", "), tuples.join(", "), self.tail)
     }
 
-    /// `sql`, built once per table, row count and backend (`sql_texts`).
+    /// `sql`, built once per table, conflict clause, row count and backend (`sql_texts`).
     fn kept_sql(&self, placeholders: Placeholders, rows: usize) -> Arc<str> {
-        crate::sql_texts::kept(format!("insert {} {rows} {placeholders:?}", self.table), || self.sql(placeholders, rows))
+        crate::sql_texts::kept(format!("insert {} {rows} {placeholders:?}{}", self.table, self.tail), || self.sql(placeholders, rows))
     }
 
     /// Insert `rows`, each a tuple of its column values in order.
