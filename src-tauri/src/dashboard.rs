@@ -34,7 +34,7 @@ pub async fn export_report_csv(store: State<'_, Store>, journey_id: String, vers
     let csv = to_csv(&live).map_err(|e| CommandError::new("invalid", e.to_string()))?;
     let dir = std::env::temp_dir().join("journeys-exports");
     let path = dir.join(format!("{journey_id}@{version}-{}-{}.csv", live.from, live.to));
-    std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, csv)).map_err(|e| CommandError::new("io", format!("cannot write {}: {e}", path.display())))?;
+    write_export(&dir, &path, csv.as_bytes())?;
     Ok(path.display().to_string())
 }
 
@@ -59,6 +59,12 @@ pub async fn save_chart_png(name: String, data_url: String) -> Result<String> {
     let bytes = base64::engine::general_purpose::STANDARD.decode(encoded).map_err(|e| CommandError::new("invalid", format!("the chart image is not valid base64: {e}")))?;
     let dir = std::env::temp_dir().join("journeys-exports");
     let path = dir.join(format!("{safe}.png"));
-    std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, bytes)).map_err(|e| CommandError::new("io", format!("cannot write {}: {e}", path.display())))?;
+    write_export(&dir, &path, &bytes)?;
     Ok(path.display().to_string())
+}
+
+/// Exports go through the one output writer (atomic, devices and links handled).
+fn write_export(dir: &std::path::Path, path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| CommandError::new("io", format!("cannot create {}: {e}", dir.display())))?;
+    journeys_output::write(path, bytes).map_err(|e| CommandError::new("io", e.to_string()))
 }

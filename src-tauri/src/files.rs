@@ -41,13 +41,7 @@ pub async fn export_journey(window: WebviewWindow, journey: Journey) -> Result<O
     let Some(path) = chosen else { return Ok(None) };
     let mut text = to_pretty_json(&journey);
     text.push('\n');
-    // Written beside and renamed over, so a failure never leaves half a file at `path`.
-    let partial = path.with_extension("json.partial");
-    let write = std::fs::write(&partial, text).and_then(|()| std::fs::rename(&partial, &path));
-    if let Err(e) = write {
-        let _ = std::fs::remove_file(&partial);
-        return Err(CommandError::new("io", format!("cannot write {}: {e}", path.display())));
-    }
+    journeys_output::write(&path, text.as_bytes()).map_err(|e| CommandError::new("io", e.to_string()))?;
     Ok(Some(path.display().to_string()))
 }
 

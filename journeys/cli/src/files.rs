@@ -1,4 +1,4 @@
-//! Reading journey files with clear errors, and writing them without partial writes.
+//! Reading journey files with clear errors (writing is `journeys_output::write`).
 
 use std::path::Path;
 
@@ -54,16 +54,6 @@ fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
-/// Replace `path` with `text` atomically: write a sibling temp file, then rename over.
-pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let temp = dir.join(format!(".{name}.journeys-tmp-{}", std::process::id()));
-    std::fs::write(&temp, text)?;
-    std::fs::rename(&temp, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&temp);
-    })
-}
 
 /// Print to standard output; a reader that went away (`journeys … | head`) ends the output
 /// quietly instead of panicking, as Unix tools do.

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use journeys_core::to_canonical_json;
 
-use crate::files::{read_journey, write_atomically};
+use crate::files::read_journey;
 
 pub fn run(files: &[PathBuf], check: bool) -> ExitCode {
     let (mut unreadable, mut changed) = (0, 0);
@@ -28,8 +28,8 @@ pub fn run(files: &[PathBuf], check: bool) -> ExitCode {
         changed += 1;
         if check {
             println!("{file}: not in canonical form");
-        } else if let Err(e) = write_atomically(path, &canonical) {
-            eprintln!("error: {file}: cannot write: {e}");
+        } else if let Err(e) = journeys_output::write(path, canonical.as_bytes()) {
+            eprintln!("error: {e}");
             unreadable += 1;
         } else {
             println!("{file}: formatted");

@@ -107,8 +107,9 @@ pub fn run(url: Option<String>, command: ModelsCommand) -> anyhow::Result<ExitCo
                 "clv" => return Err(anyhow!("--shift applies to the churn sample only")),
                 other => return Err(anyhow!("--kind {other}: the samples are churn and clv")),
             };
-            let file = std::fs::File::create(&out).with_context(|| format!("cannot write {}", out.display()))?;
-            journeys_models::write_csv(&data, std::io::BufWriter::new(file))?;
+            let mut bytes = Vec::new();
+            journeys_models::write_csv(&data, &mut bytes)?;
+            journeys_output::write(&out, &bytes)?;
             println!("wrote {rows} rows to {}", out.display());
             Ok(ExitCode::SUCCESS)
         }

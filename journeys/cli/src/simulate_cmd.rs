@@ -10,7 +10,7 @@ use journeys_core::interpret::CompiledJourney;
 use journeys_core::population::{self, Customer};
 use journeys_core::simulate::{simulate, History, Options, Population, Report, Scenario};
 
-use crate::files::{read_journey, write_atomically};
+use crate::files::read_journey;
 use crate::Format;
 
 #[derive(Subcommand)]
@@ -74,8 +74,13 @@ pub fn population(command: PopulationCommand) -> anyhow::Result<ExitCode> {
     let people = population::generate(customers, seed)?;
     let mut bytes = Vec::new();
     population::write_csv(&people, &mut bytes)?;
-    write_atomically(&out, &String::from_utf8(bytes)?).with_context(|| format!("cannot write {}", out.display()))?;
-    println!("wrote {customers} customers to {}", out.display());
+    journeys_output::write(&out, &bytes)?;
+    // With `--out -` the CSV is standard output; the note goes beside it.
+    if out.as_os_str() == "-" {
+        eprintln!("wrote {customers} customers to standard output");
+    } else {
+        println!("wrote {customers} customers to {}", out.display());
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -158,7 +163,7 @@ pub fn simulate_cmd(args: SimulateArgs, database_url: Option<String>) -> anyhow:
         Format::Text => render_text(&report),
     };
     match &args.out {
-        Some(path) => write_atomically(path, &text).with_context(|| format!("cannot write {}", path.display()))?,
+        Some(path) => journeys_output::write(path, text.as_bytes())?,
         None => crate::files::emit(&text),
     }
     Ok(ExitCode::SUCCESS)

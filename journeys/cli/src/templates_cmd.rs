@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{anyhow, bail, Context};
+use anyhow::{anyhow, bail};
 use clap::Subcommand;
 use journeys_core::catalog::{template, templates};
 use journeys_core::model::{slugify, Stage};
@@ -12,7 +12,6 @@ use journeys_core::template::instantiate;
 use journeys_core::to_pretty_json;
 
 use crate::db::with_store;
-use crate::files::write_atomically;
 use crate::Format;
 
 #[derive(Subcommand)]
@@ -72,7 +71,7 @@ pub fn run(database_url: Option<String>, command: TemplatesCommand) -> anyhow::R
                     if path.exists() {
                         bail!("{} exists; not overwriting it", path.display());
                     }
-                    write_atomically(&path, &to_pretty_json(&journey)).with_context(|| format!("cannot write {}", path.display()))?;
+                    journeys_output::write(&path, to_pretty_json(&journey).as_bytes())?;
                     println!("wrote {} from {template_id}", path.display());
                     Ok(ExitCode::SUCCESS)
                 }

@@ -43,6 +43,31 @@ fn a_generated_population_file_drives_the_simulation_and_a_trace() {
     assert!(report.contains("trace of C00000001"), "{report}");
 }
 
+/// `--out` writes a FIFO (or a device) in place and `-` to standard output: only regular
+/// files are replaced by rename (a rename over `/dev/null` as root replaced the device).
+#[test]
+fn out_writes_into_a_fifo_and_dash_is_standard_output() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let fifo = dir.path().join("report.pipe");
+    assert!(Command::new("mkfifo").arg(&fifo).status().expect("mkfifo").success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(&fifo).expect("read the FIFO"))
+    };
+    let (code, _, stderr) = journeys(&["simulate", TEMPLATE, "--customers", "200", "--days", "10", "--format", "json", "--out", fifo.to_str().expect("utf-8")]);
+    assert_eq!(code, 0, "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&reader.join().expect("reader")).expect("the report came through the FIFO");
+    assert_eq!(report["customers"], 200);
+    assert!(std::fs::symlink_metadata(&fifo).expect("meta").file_type().is_fifo(), "the FIFO is still a FIFO");
+
+    let (code, stdout, stderr) = journeys(&["population", "generate", "--customers", "3", "--seed", "1", "--out", "-"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout.lines().count(), 4, "header and three customers on standard output: {stdout}");
+    assert!(stdout.starts_with("id,"), "{stdout}");
+    assert!(stderr.contains("standard output"), "{stderr}");
+}
+
 #[test]
 fn bad_population_rows_are_reported_and_nothing_runs() {
     let dir = tempfile::tempdir().expect("temp dir");
