@@ -29,7 +29,7 @@ impl From<StoreError> for CommandError {
             StoreError::Forbidden { .. } => "forbidden",
             StoreError::FourEyes { .. } => "four_eyes",
             StoreError::SignInFailed | StoreError::UnknownUser(_) => "sign_in_failed",
-            StoreError::WrongStatus { .. } | StoreError::CommentRequired | StoreError::TooLong { .. } | StoreError::BadMigration(_) | StoreError::InvalidJourney { .. } | StoreError::BadReference(_) => "invalid",
+            StoreError::WrongStatus { .. } | StoreError::CommentRequired | StoreError::TooLong { .. } | StoreError::BadMigration(_) | StoreError::InvalidJourney { .. } | StoreError::BadReference(_) | StoreError::BadText(_) => "invalid",
             _ => "database",
         };
         CommandError { kind, message: e.to_string() }

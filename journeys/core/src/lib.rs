@@ -28,6 +28,7 @@ pub mod scoring;
 pub mod settings;
 pub mod simulate;
 pub mod template;
+pub mod text;
 pub mod validate;
 pub mod vocabulary;
 

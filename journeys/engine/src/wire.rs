@@ -7,8 +7,10 @@ use journeys_store::EventRecord;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use journeys_core::text::{check_free_text, check_id, check_json};
+
 /// Longest id (event or customer) accepted.
-pub const MAX_ID: usize = 200;
+pub const MAX_ID: usize = journeys_core::text::MAX_ID_BYTES;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BodyFormat {
@@ -133,14 +135,9 @@ fn parse_items<T: DeserializeOwned>(body: &[u8], format: BodyFormat) -> Result<V
     }
 }
 
-fn check_id(what: &str, id: &str) -> Result<(), String> {
-    if id.trim().is_empty() {
-        return Err(format!("{what} is empty"));
-    }
-    if id.len() > MAX_ID {
-        return Err(format!("{what} is {} bytes long; at most {MAX_ID} are allowed", id.len()));
-    }
-    Ok(())
+/// An id as it may appear in an error message: control characters shown escaped.
+fn shown(id: &str) -> String {
+    id.chars().take(60).flat_map(char::escape_debug).collect()
 }
 
 pub fn parse_events(body: &[u8], format: BodyFormat) -> Result<Vec<Event>, Vec<LineError>> {
@@ -148,9 +145,12 @@ pub fn parse_events(body: &[u8], format: BodyFormat) -> Result<Vec<Event>, Vec<L
     let mut events = Vec::with_capacity(items.len());
     let mut errors = Vec::new();
     for (position, e) in items {
+        let attributes = serde_json::Value::Object(e.attributes.unwrap_or_default());
         let checked = check_id("id", &e.id)
             .and_then(|_| check_id("customer_id", &e.customer_id))
             .and_then(|_| check_id("type", &e.event_type))
+            .and_then(|_| check_json("attributes", &attributes))
+            .map_err(|err| err.to_string())
             .and_then(|_| {
                 DateTime::parse_from_rfc3339(&e.time).map(|t| t.timestamp_millis()).map_err(|err| format!("time '{}' is not RFC 3339: {err}", e.time))
             });
@@ -160,10 +160,10 @@ pub fn parse_events(body: &[u8], format: BodyFormat) -> Result<Vec<Event>, Vec<L
                 customer_id: e.customer_id,
                 event_type: e.event_type,
                 time,
-                attributes: serde_json::Value::Object(e.attributes.unwrap_or_default()),
+                attributes,
                 position,
             }),
-            Err(message) => errors.push(position.error(format!("event '{}': {message}", e.id))),
+            Err(message) => errors.push(position.error(format!("event '{}': {message}", shown(&e.id)))),
         }
     }
     if errors.is_empty() {
@@ -182,6 +182,8 @@ pub fn parse_customers(body: &[u8], format: BodyFormat) -> Result<Vec<Customer>,
     for (position, c) in &items {
         if let Err(message) = check_id("id", &c.id) {
             errors.push(position.error(format!("customer: {message}")));
+        } else if let Err(message) = serde_json::to_value(c).map_err(|e| e.to_string()).and_then(|v| check_json("customer", &v).map_err(|e| e.to_string())) {
+            errors.push(position.error(format!("customer '{}': {message}", c.id)));
         } else if c.time_zone.parse::<chrono_tz::Tz>().is_err() {
             errors.push(position.error(format!("customer '{}': unknown time zone '{}'", c.id, c.time_zone)));
         }
@@ -225,10 +227,10 @@ pub fn parse_suppressions(body: &[u8], format: BodyFormat) -> Result<Vec<Suppres
     let items: Vec<(Position, Suppression)> = parse_items(body, format)?;
     let mut errors = Vec::new();
     for (position, s) in &items {
-        if let Err(message) = check_id("customer_id", &s.customer_id) {
+        if let Err(message) = check_id("customer_id", &s.customer_id).and_then(|()| check_free_text("reason", &s.reason)) {
             errors.push(position.error(format!("suppression: {message}")));
         } else if s.channel != "*" && journeys_core::kinds::Channel::from_key(&s.channel).is_none() {
-            errors.push(position.error(format!("suppression of '{}': unknown channel '{}'", s.customer_id, s.channel)));
+            errors.push(position.error(format!("suppression of '{}': unknown channel '{}'", s.customer_id, shown(&s.channel))));
         } else if s.reason.trim().is_empty() || s.reason.len() > 500 {
             errors.push(position.error(format!("suppression of '{}': a reason of 1 to 500 characters is required", s.customer_id)));
         }

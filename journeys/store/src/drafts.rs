@@ -35,6 +35,7 @@ impl Store {
 
     /// The insert behind `create_draft`; `actor` is `None` only for the samples of a new database.
     pub(crate) async fn insert_draft(&self, journey: &Journey, actor: Option<&str>) -> Result<StoredDraft, StoreError> {
+        check_names(journey)?;
         let now = now_ms();
         let mut tx = self.begin_write().await?;
         let result = sqlx::query(
@@ -110,6 +111,7 @@ impl Store {
     /// new revision. The check and the write are one statement, so two savers cannot both win.
     pub async fn save_draft(&self, journey: &Journey, expected_revision: i64, actor: &str) -> Result<i64, StoreError> {
         self.require(actor, EDITORS, "edit a draft").await?;
+        check_names(journey)?;
         let mut tx = self.begin_write().await?;
         let result = sqlx::query(
             "UPDATE journey_drafts SET name = $1, document = $2, revision = revision + 1, updated_at = $3 \
@@ -157,4 +159,10 @@ async fn record_editor(tx: &mut sqlx::Transaction<'_, sqlx::Any>, journey_id: &s
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+/// The journey's id and name go into columns of their own (the document is escaped JSON).
+fn check_names(journey: &Journey) -> Result<(), StoreError> {
+    crate::input::id("journey id", &journey.id)?;
+    crate::input::free_text("journey name", &journey.name)
 }

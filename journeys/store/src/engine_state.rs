@@ -7,7 +7,7 @@ use sqlx::Row;
 
 pub use crate::engine_tx::{EngineTx, SentContact};
 use crate::bulk::{Col::{Int, Text}, Insert};
-use crate::{Backend, Store, StoreError};
+use crate::{input, Backend, Store, StoreError};
 
 /// An event as stored. `attributes` is a JSON object as text.
 #[derive(Debug, Clone, PartialEq)]
@@ -205,6 +205,10 @@ impl Store {
 
     /// Insert or replace customer profiles (id, profile JSON), all in one transaction.
     pub async fn upsert_customers(&self, customers: &[(String, String)], now: i64) -> Result<(), StoreError> {
+        for (id, profile) in customers {
+            input::id("customer id", id)?;
+            input::free_text("customer profile", profile)?;
+        }
         // A repeated id keeps its last profile (PostgreSQL refuses to upsert one row twice in
         // a statement).
         let mut last = std::collections::HashMap::new();
@@ -220,6 +224,7 @@ impl Store {
     }
 
     pub async fn customer_profile(&self, id: &str) -> Result<Option<String>, StoreError> {
+        input::id("customer id", id)?;
         let row = sqlx::query("SELECT profile FROM customers WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
         Ok(row.map(|r| r.try_get("profile")).transpose()?)
     }
@@ -227,6 +232,7 @@ impl Store {
     /// Of `ids`, those with a stored profile: one query per 500 ids (a query per id was a
     /// round trip per event of every HTTP request, on PostgreSQL a tenth of the server's time).
     pub async fn known_customers(&self, ids: &[&str]) -> Result<std::collections::HashSet<String>, StoreError> {
+        input::ids("customer id", ids.iter().copied())?;
         let mut known = std::collections::HashSet::new();
         let mut conn = self.pool.acquire().await?;
         let placeholders = crate::engine_tx::Placeholders::of(self.backend);
@@ -240,6 +246,7 @@ impl Store {
     }
 
     pub async fn customer_instances(&self, customer_id: &str) -> Result<Vec<InstanceRow>, StoreError> {
+        input::id("customer id", customer_id)?;
         let rows = sqlx::query(&format!("SELECT {INSTANCE_COLUMNS} FROM instances WHERE customer_id = $1 ORDER BY journey_id, version"))
             .bind(customer_id)
             .fetch_all(&self.pool)
@@ -248,6 +255,7 @@ impl Store {
     }
 
     pub async fn customer_actions(&self, customer_id: &str) -> Result<Vec<ActionRow>, StoreError> {
+        input::id("customer id", customer_id)?;
         let rows = sqlx::query(&format!("SELECT {ACTION_COLUMNS} FROM action_log WHERE customer_id = $1 ORDER BY seq"))
             .bind(customer_id)
             .fetch_all(&self.pool)
@@ -369,6 +377,11 @@ impl Store {
     /// Put customers on the suppression list (or update the reason): (customer, channel or
     /// `*`, reason), all in one transaction.
     pub async fn add_suppressions(&self, rows: &[(String, String, String)], now: i64) -> Result<(), StoreError> {
+        for (customer, channel, reason) in rows {
+            input::id("customer id", customer)?;
+            input::id("channel", channel)?;
+            input::free_text("reason", reason)?;
+        }
         let mut tx = self.begin_write().await?;
         for (customer, channel, reason) in rows {
             sqlx::query(
@@ -388,12 +401,15 @@ impl Store {
 
     /// Take a customer off the suppression list for a channel; false when they were not on it.
     pub async fn remove_suppression(&self, customer_id: &str, channel: &str) -> Result<bool, StoreError> {
+        input::id("customer id", customer_id)?;
+        input::id("channel", channel)?;
         let done = sqlx::query("DELETE FROM suppressions WHERE customer_id = $1 AND channel = $2").bind(customer_id).bind(channel).execute(&self.pool).await?;
         Ok(done.rows_affected() > 0)
     }
 
     /// The customer's suppression-list entries: (channel or `*`, reason, added at).
     pub async fn customer_suppressions(&self, customer_id: &str) -> Result<Vec<(String, String, i64)>, StoreError> {
+        input::id("customer id", customer_id)?;
         let rows = sqlx::query("SELECT channel, reason, added_at FROM suppressions WHERE customer_id = $1 ORDER BY channel").bind(customer_id).fetch_all(&self.pool).await?;
         rows.iter().map(|r| Ok((r.try_get("channel")?, r.try_get("reason")?, r.try_get("added_at")?))).collect()
     }

@@ -232,6 +232,10 @@ impl EngineTx {
     }
 
     async fn store_event(&mut self, event: &EventRecord, received_at: i64, pending: bool) -> Result<bool, StoreError> {
+        crate::input::id("event id", &event.id)?;
+        crate::input::id("customer id", &event.customer_id)?;
+        crate::input::id("event type", &event.event_type)?;
+        crate::input::free_text("event attributes", &event.attributes)?;
         let stored = match self.events_seen.get(&event.id) {
             Some(stored) => *stored,
             None => sqlx::query("SELECT 1 AS one FROM events WHERE id = $1")

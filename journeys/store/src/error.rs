@@ -56,6 +56,9 @@ pub enum StoreError {
     UnknownModelKind(String),
     #[error("a {kind} model must give {expected}; this one gives {actual}")]
     WrongModelLink { kind: String, expected: &'static str, actual: &'static str },
+    /// Text from outside that cannot be stored or looked up (core's `text` rule).
+    #[error("{0}")]
+    BadText(#[from] journeys_core::text::TextError),
     #[error("partition {partition} is no longer leased to engine '{node}' (epoch {epoch}); another engine holds it")]
     LeaseLost { node: String, partition: i64, epoch: i64 },
 }

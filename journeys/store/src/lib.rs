@@ -10,6 +10,7 @@ mod drafts;
 mod engine_state;
 mod engine_tx;
 mod error;
+mod input;
 mod location;
 mod models;
 mod offers;

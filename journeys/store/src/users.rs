@@ -11,8 +11,8 @@ use crate::{audit, now_ms, Store, StoreError};
 impl Store {
     /// Add a user; with a password it is stored as an argon2 hash, never in clear.
     pub async fn add_user(&self, name: &str, role: Role, password: Option<&str>) -> Result<User, StoreError> {
-        if name.trim().is_empty() || name.len() > 100 {
-            return Err(StoreError::BadUserName(name.chars().take(40).collect()));
+        if name.trim().is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
+            return Err(StoreError::BadUserName(name.chars().filter(|c| !c.is_control()).take(40).collect()));
         }
         let hash = match password {
             Some(p) => Some(
@@ -41,6 +41,9 @@ impl Store {
     }
 
     pub async fn user(&self, name: &str) -> Result<User, StoreError> {
+        if name.chars().any(char::is_control) {
+            return Err(StoreError::UnknownUser(name.chars().filter(|c| !c.is_control()).collect()));
+        }
         let row = sqlx::query("SELECT name, role FROM users WHERE name = $1")
             .bind(name)
             .fetch_optional(&self.pool)
@@ -64,6 +67,11 @@ impl Store {
 
     /// Check a password; a sign-in, successful or not, is audited.
     pub async fn sign_in(&self, name: &str, password: &str) -> Result<User, StoreError> {
+        // No stored name has a control character; refusing before the query keeps PostgreSQL
+        // from failing on a NUL, and says no more than a wrong password would.
+        if name.chars().any(char::is_control) {
+            return Err(StoreError::SignInFailed);
+        }
         let row = sqlx::query("SELECT password_hash FROM users WHERE name = $1").bind(name).fetch_optional(&self.pool).await?;
         let hash: Option<String> = match row {
             Some(r) => r.try_get("password_hash")?,

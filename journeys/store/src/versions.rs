@@ -174,6 +174,7 @@ impl Store {
         if comment.trim().is_empty() {
             return Err(StoreError::CommentRequired);
         }
+        crate::input::free_text("comment", comment)?;
         if comment.chars().count() > MAX_COMMENT {
             return Err(StoreError::TooLong { what: "comment", length: comment.chars().count(), max: MAX_COMMENT });
         }

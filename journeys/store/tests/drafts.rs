@@ -158,3 +158,30 @@ async fn only_designers_and_admins_edit_drafts_and_refusals_write_nothing() {
     })
     .await;
 }
+
+/// What the app and the CLI hand the store goes through one text rule on both databases:
+/// PostgreSQL cannot store a NUL (SQLite could), so neither takes one, and nothing is written.
+#[tokio::test]
+async fn text_no_database_can_keep_is_refused_alike_and_nothing_is_written() {
+    each_backend(|db: TestDb| async move {
+        let store = db.store;
+        let actor = designer(&store).await;
+        let mut journey = sample_journeys().remove(0);
+        journey.name = "Welcome\u{0}".into();
+        let refused = store.import_draft(&journey, actor).await.expect_err("a NUL in the name");
+        assert!(matches!(&refused, StoreError::BadText(e) if e.field == "journey name"), "{refused}");
+        journey.name = "Welcome".into();
+        journey.id = "welcome\u{1b}".into();
+        let refused = store.create_draft(&journey, actor).await.expect_err("a control character in the id");
+        assert!(refused.to_string().contains("journey id contains a control character (U+001B)"), "{refused}");
+        assert!(store.list_drafts().await.expect("list").is_empty(), "nothing was stored");
+
+        let refused = store.sign_in("rey\u{0}", "demo").await.expect_err("no such user");
+        assert!(matches!(refused, StoreError::SignInFailed), "{refused}");
+        let refused = store.add_user("eve\u{0}", Role::Admin, None).await.expect_err("bad name");
+        assert!(matches!(refused, StoreError::BadUserName(_)), "{refused}");
+        let refused = store.customer_profile("a\u{0}b").await.expect_err("a lookup by a NUL id");
+        assert!(matches!(refused, StoreError::BadText(_)), "{refused}");
+    })
+    .await;
+}

@@ -10,6 +10,11 @@ const MAX_LABEL: usize = 200;
 const MAX_TEXT: usize = 10_000;
 
 pub(super) fn check(journey: &Journey, out: &mut Vec<Diagnostic>) {
+    for (field, checked) in [("id", crate::text::check_id("id", &journey.id)), ("name", crate::text::check_free_text("name", &journey.name))] {
+        if let Err(e) = checked {
+            out.push(CONTROL_CHARACTER.at_field(None, field, format!("journey {field}: {}", e.problem), "use plain visible text"));
+        }
+    }
     for node in &journey.nodes {
         let id = node.id.as_str();
         if node.stage.is_none() {
@@ -78,6 +83,19 @@ fn lengths(node: &Node, out: &mut Vec<Diagnostic>) {
     check("label", &node.label, MAX_LABEL);
     if let NodeKind::Action(a) = &node.kind {
         check("content", &a.content, MAX_TEXT);
+    }
+    // The one text rule the store applies to what it keeps (`core::text`).
+    let mut text = |field: &str, checked: Result<(), crate::text::TextError>| {
+        if let Err(e) = checked {
+            out.push(CONTROL_CHARACTER.at_field(Some(id), field, format!("{field} of node '{}': {}", id.escape_debug(), e.problem), "remove the character; use plain visible text"));
+        }
+    };
+    if !node.id.is_empty() {
+        text("id", crate::text::check_id("id", &node.id));
+    }
+    text("label", crate::text::check_free_text("label", &node.label));
+    if let NodeKind::Action(a) = &node.kind {
+        text("content", crate::text::check_free_text("content", &a.content));
     }
 }
 

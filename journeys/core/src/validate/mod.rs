@@ -85,6 +85,7 @@ pub const PORT_NAMES: Rule = rule("J025", "port-names", Error, "Branch, case and
 pub const BAD_SETTINGS: Rule = rule("J026", "bad-settings", Error, "Caps, re-entry periods and offers must be usable as written.");
 pub const FIELD_TOO_LONG: Rule = rule("J027", "field-too-long", Error, "Oversized labels and content are mistakes (or abuse) that would bloat every trace and message.");
 pub const UNKNOWN_EVENT: Rule = rule("J028", "unknown-event", Warning, "An event type the platform does not know may never arrive; declare it in settings.events if it will.");
+pub const CONTROL_CHARACTER: Rule = rule("J029", "control-character", Error, "Ids, labels and content become database text, logs and messages; a NUL cannot be stored and control characters hide in them.");
 
 /// Every rule, in the order diagnostics are reported.
 pub const RULES: &[Rule] = &[
@@ -116,6 +117,7 @@ pub const RULES: &[Rule] = &[
     BAD_SETTINGS,
     FIELD_TOO_LONG,
     UNKNOWN_EVENT,
+    CONTROL_CHARACTER,
 ];
 
 impl Rule {
