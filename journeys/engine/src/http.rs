@@ -1,5 +1,8 @@
 //! The HTTP API (axum). Every refusal is a 4xx with a JSON body naming what and where:
 //! `{"error": "...", "line": N}` (or `"item"` for a JSON array), plus `"errors"` when several.
+//! The handlers answer in that form themselves; whatever axum answers for them (an extractor's
+//! rejection: a path that is not UTF-8, a body over the limit) passes through one layer,
+//! `json_refusals`, that puts it in the same form.
 
 use std::sync::Arc;
 
@@ -14,6 +17,7 @@ use serde_json::{json, Value};
 
 use crate::wire::{self, BodyFormat, LineError};
 use crate::{EngineError, Processor};
+use journeys_store::StoreError;
 
 /// Every (method, path) the server answers; `openapi.json` documents exactly these.
 pub const ROUTES: &[(&str, &str)] = &[
@@ -36,6 +40,7 @@ pub fn router(processor: Arc<Processor>, body_limit: usize) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::map_response(json_refusals))
         .with_state(processor)
 }
 
@@ -56,9 +61,33 @@ fn line_errors(status: StatusCode, errors: Vec<LineError>) -> Response {
     (status, Json(body)).into_response()
 }
 
+/// A failure below the API: text the store refuses (the same on every database) is the
+/// client's 400; anything else is the server's 500.
 fn internal(e: &EngineError) -> Response {
+    if let EngineError::Store(StoreError::BadText(refused)) = e {
+        return error(StatusCode::BAD_REQUEST, refused.to_string());
+    }
     tracing::error!(error = %e, "request failed");
     error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+}
+
+/// Largest plain-text refusal body carried over into the JSON one.
+const MAX_REFUSAL_TEXT: usize = 4096;
+
+/// The one rejection handler: any refusal that is not JSON already (axum's plain-text
+/// rejections of extractors) becomes `{"error": "<its text>"}` with the same status.
+async fn json_refusals(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|t| t.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let text = match axum::body::to_bytes(response.into_body(), MAX_REFUSAL_TEXT).await {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).trim().to_string(),
+        Err(_) => String::new(),
+    };
+    let message = if text.is_empty() { status.canonical_reason().unwrap_or("the request was refused").to_string() } else { text };
+    error(status, message)
 }
 
 async fn not_found() -> Response {

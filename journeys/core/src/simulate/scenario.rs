@@ -103,6 +103,10 @@ impl Default for Scenario {
     }
 }
 
+/// Highest background rate accepted: more events a day than any customer makes, and a bound
+/// on the simulator's work (a rate of 1e300 would never finish).
+pub const MAX_RATE_PER_DAY: f64 = 1000.0;
+
 impl Scenario {
     /// Daily churn hazard for a customer with this churn score.
     pub fn daily_churn(&self, churn_score: f64) -> f64 {
@@ -124,16 +128,17 @@ impl Scenario {
         self.event_rates.get(event).copied().unwrap_or(self.default_event_rate)
     }
 
-    /// Every probability in [0, 1] and every rate finite and non-negative.
+    /// Every probability in [0, 1] and every rate between 0 and [`MAX_RATE_PER_DAY`].
     pub fn check(&self) -> Result<(), String> {
+        let usable = |rate: f64| rate.is_finite() && (0.0..=MAX_RATE_PER_DAY).contains(&rate);
         for (event, rate) in &self.event_rates {
-            if !(rate.is_finite() && *rate >= 0.0) {
-                return Err(format!("event_rates.{event}: {rate} is not a non-negative rate per day"));
+            if !usable(*rate) {
+                return Err(format!("event_rates.{event}: {rate} is not a rate per day between 0 and {MAX_RATE_PER_DAY}"));
             }
         }
         for (name, p) in [("default_event_rate", self.default_event_rate), ("goal_base_rate", self.goal_base_rate)] {
-            if !(p.is_finite() && p >= 0.0) {
-                return Err(format!("{name}: {p} is not a non-negative rate per day"));
+            if !usable(p) {
+                return Err(format!("{name}: {p} is not a rate per day between 0 and {MAX_RATE_PER_DAY}"));
             }
         }
         if !(0.0..1.0).contains(&self.annual_churn) {
