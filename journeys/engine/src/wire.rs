@@ -9,9 +9,6 @@ use serde::{Deserialize, Serialize};
 
 use journeys_core::text::{check_free_text, check_id, check_json};
 
-/// Longest id (event or customer) accepted.
-pub const MAX_ID: usize = journeys_core::text::MAX_ID_BYTES;
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BodyFormat {
     /// One JSON array of objects.
