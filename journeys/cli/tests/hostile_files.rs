@@ -162,26 +162,6 @@ fn sqlite_url(dir: &Path) -> String {
     journeys_store::sqlite_url_for(&dir.join("fuzz.db"))
 }
 
-fn postgres_url() -> Option<String> {
-    let base = match std::env::var("JOURNEYS_TEST_POSTGRES_URL") {
-        Ok(base) => base,
-        Err(_) if std::env::var_os("CI").is_some() => panic!("CI must run the PostgreSQL tests: JOURNEYS_TEST_POSTGRES_URL is not set (run `cargo xtask test`)"),
-        Err(_) => {
-            eprintln!("skipping PostgreSQL: JOURNEYS_TEST_POSTGRES_URL is not set");
-            return None;
-        }
-    };
-    let name = format!("journeys_hostile_files_{}", std::process::id());
-    runtime().block_on(async {
-        use sqlx::Connection;
-        sqlx::any::install_default_drivers();
-        let mut admin = sqlx::AnyConnection::connect(&base).await.expect("connect to test postgres");
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("create database");
-    });
-    let (prefix, _) = base.rsplit_once('/').expect("postgres URL has a database path");
-    Some(format!("{prefix}/{name}"))
-}
-
 #[test]
 fn hostile_journeys_populations_scenarios_and_histories_are_refused_cleanly() {
     let seed = setting("JOURNEYS_FUZZ_SEED", DEFAULT_SEED);
@@ -226,7 +206,7 @@ fn hostile_event_and_customer_files_write_nothing_on_either_database() {
     let cases = setting("JOURNEYS_FUZZ_CASES", DEFAULT_CASES) / 2;
     let dir = tempfile::tempdir().expect("dir");
     let mut urls = vec![sqlite_url(dir.path())];
-    urls.extend(postgres_url());
+    urls.extend(postgres_url_named("hostile_files"));
     for url in urls {
         let customers = publish_template_for_customers(&url, 5, 11);
         let good_customers = {

@@ -23,26 +23,6 @@ fn postgres_url() -> Option<String> {
     postgres_url_named("scale_out")
 }
 
-fn postgres_url_named(purpose: &str) -> Option<String> {
-    let base = match std::env::var("JOURNEYS_TEST_POSTGRES_URL") {
-        Ok(base) => base,
-        Err(_) if std::env::var_os("CI").is_some() => panic!("CI must run the PostgreSQL tests: JOURNEYS_TEST_POSTGRES_URL is not set (run `cargo xtask test`)"),
-        Err(_) => {
-            eprintln!("skipping: JOURNEYS_TEST_POSTGRES_URL is not set (`cargo xtask test` starts a PostgreSQL server)");
-            return None;
-        }
-    };
-    let name = format!("journeys_{purpose}_{}", std::process::id());
-    runtime().block_on(async {
-        use sqlx::Connection;
-        sqlx::any::install_default_drivers();
-        let mut admin = sqlx::AnyConnection::connect(&base).await.expect("connect to test postgres");
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("create database");
-    });
-    let (prefix, _) = base.rsplit_once('/').expect("postgres URL has a database path");
-    Some(format!("{prefix}/{name}"))
-}
-
 /// Lease holders: node → partitions held (unexpired or not).
 fn holders(url: &str) -> std::collections::BTreeMap<String, usize> {
     runtime().block_on(async {

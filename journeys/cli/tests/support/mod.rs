@@ -59,3 +59,25 @@ pub fn sink_keys(dir: &Path) -> Vec<String> {
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
 }
+
+/// A fresh database named for `purpose` on the test server, or None (with the reason printed)
+/// outside CI; under CI a missing server fails the test.
+pub fn postgres_url_named(purpose: &str) -> Option<String> {
+    let base = match std::env::var("JOURNEYS_TEST_POSTGRES_URL") {
+        Ok(base) => base,
+        Err(_) if std::env::var_os("CI").is_some() => panic!("CI must run the PostgreSQL tests: JOURNEYS_TEST_POSTGRES_URL is not set (run `cargo xtask test`)"),
+        Err(_) => {
+            eprintln!("skipping: JOURNEYS_TEST_POSTGRES_URL is not set (`cargo xtask test` starts a PostgreSQL server)");
+            return None;
+        }
+    };
+    let name = format!("journeys_{purpose}_{}", std::process::id());
+    runtime().block_on(async {
+        use sqlx::Connection;
+        sqlx::any::install_default_drivers();
+        let mut admin = sqlx::AnyConnection::connect(&base).await.expect("connect to test postgres");
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("create database");
+    });
+    let (prefix, _) = base.rsplit_once('/').expect("postgres URL has a database path");
+    Some(format!("{prefix}/{name}"))
+}
