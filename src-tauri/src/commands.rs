@@ -29,7 +29,7 @@ impl From<StoreError> for CommandError {
             StoreError::Forbidden { .. } => "forbidden",
             StoreError::FourEyes { .. } => "four_eyes",
             StoreError::SignInFailed | StoreError::UnknownUser(_) => "sign_in_failed",
-            StoreError::WrongStatus { .. } | StoreError::CommentRequired | StoreError::TooLong { .. } | StoreError::BadMigration(_) | StoreError::InvalidJourney { .. } | StoreError::BadReference(_) | StoreError::BadText(_) => "invalid",
+            StoreError::WrongStatus { .. } | StoreError::CommentRequired | StoreError::TooLong { .. } | StoreError::BadMigration(_) | StoreError::InvalidJourney { .. } | StoreError::BadReference(_) | StoreError::BadText(_) | StoreError::InvalidSchema(_) | StoreError::SchemaBreaksVersions(_) => "invalid",
             _ => "database",
         };
         CommandError { kind, message: e.to_string() }

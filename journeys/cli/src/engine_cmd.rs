@@ -207,16 +207,17 @@ pub fn ingest(database_url: Option<String>, file: PathBuf) -> anyhow::Result<Exi
 pub fn import_customers(database_url: Option<String>, file: PathBuf) -> anyhow::Result<ExitCode> {
     let body = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
     let format = if file.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) { BodyFormat::Csv } else { BodyFormat::Ndjson };
-    let customers = match wire::parse_customers(&body, format) {
-        Ok(customers) => customers,
-        Err(errors) => {
-            for e in errors {
-                eprintln!("{}:{}: {}", file.display(), e.line.unwrap_or(0), e.error);
-            }
-            return Ok(ExitCode::from(1));
-        }
-    };
     crate::db::with_store(database_url, |store| async move {
+        let schema = store.customer_schema().await?.schema;
+        let customers = match wire::parse_customers(&body, format, &schema) {
+            Ok(customers) => customers,
+            Err(errors) => {
+                for e in errors {
+                    eprintln!("{}:{}: {}", file.display(), e.line.unwrap_or(0), e.error);
+                }
+                return Ok(ExitCode::from(1));
+            }
+        };
         let rows: Vec<(String, String)> = customers.iter().map(|c| Ok((c.id.clone(), serde_json::to_string(c)?))).collect::<anyhow::Result<_>>()?;
         store.upsert_customers(&rows, Clock::System.now()).await?;
         println!("{} customers imported", rows.len());

@@ -1,5 +1,6 @@
 //! `journeys`: the command-line face of Journeys.
 
+mod attributes_cmd;
 mod bench;
 mod bench_decide;
 mod bench_engine;
@@ -83,6 +84,9 @@ enum Command {
     /// Manage users and their roles.
     #[command(subcommand)]
     Users(review_cmd::UsersCommand),
+    /// The bank's customer schema: the attributes profiles carry, with their types.
+    #[command(subcommand)]
+    Attributes(attributes_cmd::AttributesCommand),
     /// Submit a journey file as the next version; prints JOURNEY_ID@N.
     Submit {
         file: std::path::PathBuf,
@@ -206,6 +210,7 @@ fn main() -> ExitCode {
         Command::Portfolio(args) => report(report_cmd::portfolio(cli.database_url, args)),
         Command::Migration(command) => report(migration_cmd::run(cli.database_url, command)),
         Command::Users(command) => report(review_cmd::users(cli.database_url, command)),
+        Command::Attributes(command) => report(attributes_cmd::run(cli.database_url, command)),
         Command::Submit { file, actor } => report(review_cmd::submit(cli.database_url, file, actor)),
         Command::Approve { reference, actor, comment } => {
             report(review_cmd::decide(cli.database_url, reference, actor, comment, review_cmd::Decision::Approve))

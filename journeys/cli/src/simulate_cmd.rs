@@ -11,6 +11,7 @@ use journeys_core::population::{self, Customer};
 use journeys_core::simulate::{simulate, History, Options, Population, Report, Scenario};
 
 use crate::files::read_journey;
+use journeys_core::customer_schema::CustomerSchema;
 use crate::Format;
 
 #[derive(Subcommand)]
@@ -43,6 +44,10 @@ pub struct SimulateArgs {
     /// Simulate the good rows of a population file that has bad ones (reported).
     #[arg(long)]
     pub skip_bad_rows: bool,
+    /// The bank's customer schema (the file `journeys attributes apply` takes): the journey is
+    /// checked against it, and the population's other columns are its attributes.
+    #[arg(long)]
+    pub schema: Option<PathBuf>,
     /// Historical events to replay (NDJSON: customer_id, type, time).
     #[arg(long)]
     pub events: Option<PathBuf>,
@@ -84,9 +89,9 @@ pub fn population(command: PopulationCommand) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn read_population(path: &Path, skip_bad_rows: bool) -> anyhow::Result<Vec<Customer>> {
+fn read_population(path: &Path, skip_bad_rows: bool, schema: Option<&CustomerSchema>) -> anyhow::Result<Vec<Customer>> {
     let file = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
-    match population::read_csv(std::io::BufReader::new(file), skip_bad_rows) {
+    match population::read_csv_with(std::io::BufReader::new(file), skip_bad_rows, schema) {
         Ok((customers, errors)) => {
             for e in &errors {
                 eprintln!("warning: {}: {e} (skipped)", path.display());
@@ -106,7 +111,14 @@ fn read_population(path: &Path, skip_bad_rows: bool) -> anyhow::Result<Vec<Custo
 pub fn simulate_cmd(args: SimulateArgs, database_url: Option<String>) -> anyhow::Result<ExitCode> {
     let file = args.journey.display().to_string();
     let journey = read_journey(&args.journey).map_err(|e| anyhow::anyhow!("{}", e.display(&file)))?;
-    let compiled = CompiledJourney::new(journey).map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
+    let schema = match &args.schema {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+            Some(CustomerSchema::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?)
+        }
+        None => None,
+    };
+    let compiled = CompiledJourney::with_schema(journey, &schema.clone().unwrap_or_default()).map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
     let scenario = match &args.scenario {
         Some(path) => {
             let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -117,7 +129,7 @@ pub fn simulate_cmd(args: SimulateArgs, database_url: Option<String>) -> anyhow:
     let given;
     let people = match &args.population {
         Some(path) => {
-            given = read_population(path, args.skip_bad_rows)?;
+            given = read_population(path, args.skip_bad_rows, schema.as_ref())?;
             Population::Given(&given)
         }
         None => {

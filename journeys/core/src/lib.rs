@@ -5,6 +5,7 @@
 
 pub mod analytics;
 pub mod catalog;
+pub mod customer_schema;
 pub mod diff;
 pub mod draft;
 pub mod editing;
@@ -35,4 +36,4 @@ pub mod vocabulary;
 pub use draft::{DraftSummary, RunParameters, RunSummary, StoredDraft};
 pub use format::{canonical, content_hash, parse_journey, to_canonical_json, to_pretty_json, ParseError, FORMAT_VERSION};
 pub use model::{Channel, Edge, Journey, Node, NodeKind, Position, SplitBranch, Stage};
-pub use validate::{validate, Diagnostic, Severity, RULES};
+pub use validate::{validate, validate_with, Diagnostic, Severity, RULES};

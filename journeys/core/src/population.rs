@@ -1,11 +1,14 @@
 //! Sample customers: a seeded synthetic generator calibrated to the domain notes, and CSV
 //! reading and writing with every bad row reported by row number and column.
 
+use std::collections::BTreeMap;
+
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rhai::{Array, Dynamic, Map};
 use serde::{Deserialize, Serialize};
 
+use crate::customer_schema::CustomerSchema;
 use crate::expr::{self, Context};
 use crate::kinds::Channel;
 
@@ -49,6 +52,10 @@ pub struct Customer {
     /// Where email actions go (the SMTP connector reads it when it delivers); optional.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub email: String,
+    /// The bank's own attributes, declared in its customer schema (`customer_schema`), in
+    /// stored form (dates as epoch ms). Readable in expressions as `customer.NAME`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attributes: BTreeMap<String, serde_json::Value>,
 }
 
 impl Customer {
@@ -63,6 +70,13 @@ impl Customer {
             Channel::Whatsapp => self.consent_whatsapp,
             Channel::CallCentre | Channel::Branch | Channel::Webhook => true,
         }
+    }
+
+    /// Check and convert the profile's own attributes against the schema (every name
+    /// declared, every value of its type, the required ones present).
+    pub fn conform(&mut self, schema: &CustomerSchema) -> Result<(), crate::customer_schema::ValueError> {
+        self.attributes = schema.convert_all(&self.attributes)?;
+        Ok(())
     }
 
     /// The expression context for this customer at simulation start `start_ms`.
@@ -90,6 +104,11 @@ impl Customer {
         c.insert("channel_preference".into(), s(&self.channel_preference));
         c.insert("complaint_count".into(), Dynamic::from(0_i64));
         c.insert("tags".into(), Dynamic::from(Array::new()));
+        // The bank's own attributes come last: the schema may not redeclare built-ins, and a
+        // declared attribute of the demo profile's name replaces the demo value.
+        for (name, value) in &self.attributes {
+            c.insert(name.as_str().into(), dynamic_of(value));
+        }
         let mut scores = Map::new();
         for (name, value) in [
             ("churn", self.churn),
@@ -104,6 +123,19 @@ impl Customer {
             scores.insert(name.into(), Dynamic::from(value));
         }
         Context::new(c, scores, start_ms)
+    }
+}
+
+/// A stored attribute value as expressions see it: integers (and dates, in epoch ms) as
+/// integers, numbers as floats, lists as arrays of strings.
+fn dynamic_of(value: &serde_json::Value) -> Dynamic {
+    use serde_json::Value;
+    match value {
+        Value::Bool(b) => Dynamic::from(*b),
+        Value::Number(n) => n.as_i64().map(Dynamic::from).unwrap_or_else(|| Dynamic::from(n.as_f64().unwrap_or(0.0))),
+        Value::String(s) => expr::string(s),
+        Value::Array(items) => Dynamic::from(items.iter().map(dynamic_of).collect::<Array>()),
+        Value::Null | Value::Object(_) => Dynamic::UNIT,
     }
 }
 
@@ -191,6 +223,7 @@ pub fn generate_customer(seed: u64, index: u64) -> Customer {
         clv: (rng.random::<f64>() * 800.0 * wealth).round(),
         products: products.join(";"),
         email: String::new(),
+        attributes: BTreeMap::new(),
     }
 }
 
@@ -216,16 +249,52 @@ pub fn write_csv<W: std::io::Write>(customers: &[Customer], out: W) -> Result<()
     Ok(())
 }
 
+/// The columns of the standard profile in a population CSV (`write_csv` writes them).
+pub const CSV_COLUMNS: &[&str] = &[
+    "id", "segment", "country", "time_zone", "age", "tenure_months", "products", "balance", "savings_balance", "credit_limit", "salary_day",
+    "last_activity_days_ago", "card_activated", "policy_renewal_in_days", "channel_preference", "consent_email", "consent_sms", "consent_push",
+    "consent_in_app", "consent_whatsapp", "churn", "activation", "cross_sell_credit_card", "cross_sell_savings", "cross_sell_personal_loan",
+    "cross_sell_insurance", "cross_sell_investments", "clv", "email",
+];
+
 /// Read customers from CSV. Every bad row is reported (row number, column); with
 /// `skip_bad_rows` the good rows are returned with the errors, otherwise any error fails.
+/// Columns beyond the standard profile are ignored.
 pub fn read_csv<R: std::io::Read>(input: R, skip_bad_rows: bool) -> Result<(Vec<Customer>, Vec<RowError>), PopulationError> {
+    read_csv_with(input, skip_bad_rows, None)
+}
+
+/// `read_csv`, and with a customer schema every other column must be one of its attributes:
+/// each cell is checked and converted into the profile's `attributes` (an empty cell is no
+/// value), and a required attribute must have a column.
+pub fn read_csv_with<R: std::io::Read>(input: R, skip_bad_rows: bool, schema: Option<&CustomerSchema>) -> Result<(Vec<Customer>, Vec<RowError>), PopulationError> {
     let mut reader = csv::Reader::from_reader(input);
     let headers = reader.headers().cloned().unwrap_or_default();
+    // The schema's columns: (position, attribute name).
+    let mut extra = Vec::new();
+    if let Some(schema) = schema {
+        let mut unknown = Vec::new();
+        for (i, name) in headers.iter().enumerate() {
+            if CSV_COLUMNS.contains(&name) {
+                continue;
+            }
+            match schema.attribute(name) {
+                Some(_) => extra.push((i, name.to_string())),
+                None => unknown.push(RowError { row: 1, column: Some(name.to_string()), message: format!("'{name}' is neither a profile column nor an attribute of the customer schema") }),
+            }
+        }
+        for required in schema.attributes.iter().filter(|a| a.required && !headers.iter().any(|h| h == a.name)) {
+            unknown.push(RowError { row: 1, column: None, message: format!("no column for the required attribute {}", required.name) });
+        }
+        if !unknown.is_empty() {
+            return Err(PopulationError::BadRows(unknown));
+        }
+    }
     let (mut customers, mut errors) = (Vec::new(), Vec::new());
     for (i, record) in reader.records().enumerate() {
         let row = i as u64 + 2;
         let result = record.map_err(|e| RowError { row, column: None, message: e.to_string() }).and_then(|record| {
-            record.deserialize::<Customer>(Some(&headers)).map_err(|e| {
+            let mut customer = record.deserialize::<Customer>(Some(&headers)).map_err(|e| {
                 let column = match e.kind() {
                     csv::ErrorKind::Deserialize { err, .. } => err.field().and_then(|f| headers.get(f as usize)).map(str::to_string),
                     _ => None,
@@ -235,7 +304,18 @@ pub fn read_csv<R: std::io::Read>(input: R, skip_bad_rows: bool) -> Result<(Vec<
                     _ => e.to_string(),
                 };
                 RowError { row, column, message }
-            })
+            })?;
+            if let Some(schema) = schema {
+                for (position, name) in &extra {
+                    let cell = serde_json::Value::String(record.get(*position).unwrap_or_default().to_string());
+                    let stored = schema.convert(name, &cell).map_err(|e| RowError { row, column: Some(name.clone()), message: e.to_string() })?;
+                    customer.attributes.extend(stored.map(|v| (name.clone(), v)));
+                }
+                if let Some(missing) = schema.attributes.iter().find(|a| a.required && !customer.attributes.contains_key(&a.name)) {
+                    return Err(RowError { row, column: Some(missing.name.clone()), message: format!("{} is required", missing.name) });
+                }
+            }
+            Ok(customer)
         });
         match result {
             Ok(customer) if customer.id.trim().is_empty() => errors.push(RowError { row, column: Some("id".into()), message: "empty customer id".into() }),

@@ -87,11 +87,9 @@ pub const EVENTS: &[&str] = &[
 
 /// The type of `customer.NAME` for this journey, if it is known.
 pub fn attribute_type(journey: &Journey, name: &str) -> Option<AttributeType> {
-    CUSTOMER_ATTRIBUTES
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, t)| *t)
-        .or_else(|| journey.settings.attributes.iter().find(|a| a.name == name).map(|a| a.kind))
+    // A declaration (or the customer schema, through `validate_with`) says what the profile
+    // really carries; the standard profile is the fallback.
+    journey.settings.attributes.iter().find(|a| a.name == name).map(|a| a.kind).or_else(|| CUSTOMER_ATTRIBUTES.iter().find(|(n, _)| *n == name).map(|(_, t)| *t))
 }
 
 pub fn is_known_event(journey: &Journey, event: &str) -> bool {

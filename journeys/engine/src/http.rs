@@ -133,7 +133,12 @@ async fn post_customers(State(processor): State<Arc<Processor>>, headers: Header
         Ok(b) => b,
         Err(refusal) => return *refusal,
     };
-    let customers = match wire::parse_customers(&body, format) {
+    // The schema in force, read per request: an admin may apply a new one while we run.
+    let schema = match processor.store().customer_schema().await {
+        Ok(applied) => applied.schema,
+        Err(e) => return internal(&e.into()),
+    };
+    let customers = match wire::parse_customers(&body, format, &schema) {
         Ok(c) => c,
         Err(errors) => return line_errors(StatusCode::BAD_REQUEST, errors),
     };

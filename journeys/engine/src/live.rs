@@ -87,6 +87,7 @@ impl LiveSet {
             Err(poisoned) => *poisoned.into_inner() = models,
         }
         let mut next = Vec::new();
+        let schema = store.customer_schema().await?.schema;
         for v in store.all_versions().await? {
             let paused = match v.status {
                 VersionStatus::Published => false,
@@ -99,7 +100,7 @@ impl LiveSet {
                 Some(c) => c,
                 None => {
                     let journey = store.load_version(&v.journey_id, v.number).await?;
-                    match CompiledJourney::new(journey) {
+                    match CompiledJourney::with_schema(journey, &schema) {
                         Ok(c) => {
                             let c = Arc::new(c);
                             if let Ok(mut cache) = self.compiled.write() {

@@ -2,6 +2,7 @@
 //! every bad line reported by number. Nothing here touches the database.
 
 use chrono::DateTime;
+use journeys_core::customer_schema::CustomerSchema;
 use journeys_core::population::Customer;
 use journeys_store::EventRecord;
 use serde::de::DeserializeOwned;
@@ -170,16 +171,23 @@ pub fn parse_events(body: &[u8], format: BodyFormat) -> Result<Vec<Event>, Vec<L
     }
 }
 
-pub fn parse_customers(body: &[u8], format: BodyFormat) -> Result<Vec<Customer>, Vec<LineError>> {
-    let items: Vec<(Position, Customer)> = match format {
-        BodyFormat::Csv => parse_customer_csv(body)?,
+/// Customers, their own attributes checked and converted against the applied schema.
+pub fn parse_customers(body: &[u8], format: BodyFormat, schema: &CustomerSchema) -> Result<Vec<Customer>, Vec<LineError>> {
+    let mut items: Vec<(Position, Customer)> = match format {
+        BodyFormat::Csv => parse_customer_csv(body, schema)?,
         _ => parse_items(body, format)?,
     };
     let mut errors = Vec::new();
-    for (position, c) in &items {
+    for (position, c) in &mut items {
+        if format != BodyFormat::Csv {
+            if let Err(e) = c.conform(schema) {
+                errors.push(position.error(format!("customer '{}': attributes: {e}", shown(&c.id))));
+                continue;
+            }
+        }
         if let Err(message) = check_id("id", &c.id) {
             errors.push(position.error(format!("customer: {message}")));
-        } else if let Err(message) = serde_json::to_value(c).map_err(|e| e.to_string()).and_then(|v| check_json("customer", &v).map_err(|e| e.to_string())) {
+        } else if let Err(message) = serde_json::to_value(&*c).map_err(|e| e.to_string()).and_then(|v| check_json("customer", &v).map_err(|e| e.to_string())) {
             errors.push(position.error(format!("customer '{}': {message}", c.id)));
         } else if c.time_zone.parse::<chrono_tz::Tz>().is_err() {
             errors.push(position.error(format!("customer '{}': unknown time zone '{}'", c.id, c.time_zone)));
@@ -192,10 +200,11 @@ pub fn parse_customers(body: &[u8], format: BodyFormat) -> Result<Vec<Customer>,
     }
 }
 
-/// Customers from CSV (core's reader: every bad row with its line and column).
-fn parse_customer_csv(body: &[u8]) -> Result<Vec<(Position, Customer)>, Vec<LineError>> {
-    use journeys_core::population::{read_csv, PopulationError};
-    match read_csv(body, false) {
+/// Customers from CSV (core's reader: every bad row with its line and column; the schema's
+/// attributes as columns of their own).
+fn parse_customer_csv(body: &[u8], schema: &CustomerSchema) -> Result<Vec<(Position, Customer)>, Vec<LineError>> {
+    use journeys_core::population::{read_csv_with, PopulationError};
+    match read_csv_with(body, false, Some(schema)) {
         // The header is line 1, so customer i is on line i + 2 (quoted line breaks aside).
         Ok((customers, _)) => Ok(customers.into_iter().enumerate().map(|(i, c)| (Position::Line(i + 2), c)).collect()),
         Err(PopulationError::BadRows(rows)) => Err(rows

@@ -56,6 +56,10 @@ pub enum StoreError {
     UnknownModelKind(String),
     #[error("a {kind} model must give {expected}; this one gives {actual}")]
     WrongModelLink { kind: String, expected: &'static str, actual: &'static str },
+    #[error("not a usable customer schema: {0}")]
+    InvalidSchema(String),
+    #[error("the customer schema change would break running versions: {}", .0.join("; "))]
+    SchemaBreaksVersions(Vec<String>),
     /// Text from outside that cannot be stored or looked up (core's `text` rule).
     #[error("{0}")]
     BadText(#[from] journeys_core::text::TextError),

@@ -2,7 +2,7 @@
 //! reject by a reviewer who did not submit it (four eyes) → publish (one live version per
 //! journey; the previous one is retired). Every step is audited in the same transaction.
 
-use journeys_core::{content_hash, parse_journey, to_canonical_json, validate, Journey, Severity};
+use journeys_core::{content_hash, parse_journey, to_canonical_json, Journey, Severity};
 pub use journeys_core::review::{VersionStatus, VersionSummary};
 use sqlx::Row;
 
@@ -63,7 +63,8 @@ impl Store {
     /// no validation errors.
     pub async fn submit(&self, journey: &Journey, actor: &str) -> Result<VersionSummary, StoreError> {
         self.require(actor, &[Role::Designer, Role::Admin], "submit a version").await?;
-        let errors: Vec<String> = validate(journey).into_iter().filter(|d| d.severity == Severity::Error).map(|d| format!("{} {}", d.code, d.message)).collect();
+        let schema = self.customer_schema().await?.schema;
+        let errors: Vec<String> = journeys_core::validate_with(journey, &schema).into_iter().filter(|d| d.severity == Severity::Error).map(|d| format!("{} {}", d.code, d.message)).collect();
         if !errors.is_empty() {
             return Err(StoreError::InvalidJourney { id: journey.id.clone(), errors });
         }

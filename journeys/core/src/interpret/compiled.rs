@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use crate::expr::{Condition, Context};
 use crate::model::{Journey, NodeKind};
-use crate::validate::{validate, Diagnostic, Severity};
+use crate::validate::{Diagnostic, Severity};
 
 pub struct CompiledJourney {
     journey: Journey,
@@ -36,7 +36,13 @@ fn summary(errors: &[Diagnostic]) -> String {
 impl CompiledJourney {
     /// Validate and compile. Only a journey without errors runs (warnings are fine).
     pub fn new(journey: Journey) -> Result<CompiledJourney, CompileError> {
-        let errors: Vec<Diagnostic> = validate(&journey).into_iter().filter(|d| d.severity == Severity::Error).collect();
+        CompiledJourney::with_schema(journey, &crate::customer_schema::CustomerSchema::default())
+    }
+
+    /// Compile a journey valid against the bank's customer schema (it may read the schema's
+    /// attributes without declaring them).
+    pub fn with_schema(journey: Journey, schema: &crate::customer_schema::CustomerSchema) -> Result<CompiledJourney, CompileError> {
+        let errors: Vec<Diagnostic> = crate::validate::validate_with(&journey, schema).into_iter().filter(|d| d.severity == Severity::Error).collect();
         if !errors.is_empty() {
             return Err(CompileError { journey: journey.id.clone(), errors });
         }

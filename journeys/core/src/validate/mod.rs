@@ -143,6 +143,43 @@ impl Rule {
     }
 }
 
+/// Validate against the bank's customer schema: its attributes are known with their types,
+/// and an attribute the journey declares in `settings.attributes` must be one of them (a
+/// profile never carries any other) with the same type. With an empty schema this is
+/// `validate`.
+pub fn validate_with(journey: &Journey, schema: &crate::customer_schema::CustomerSchema) -> Vec<Diagnostic> {
+    if schema.attributes.is_empty() {
+        return validate(journey);
+    }
+    let mut effective = journey.clone();
+    let mut out = Vec::new();
+    for (i, declared) in journey.settings.attributes.iter().enumerate() {
+        let field = format!("settings.attributes[{i}]");
+        match schema.expression_type(&declared.name) {
+            None if crate::vocabulary::CUSTOMER_ATTRIBUTES.iter().all(|(n, _)| *n != declared.name) => out.push(UNKNOWN_ATTRIBUTE.at_field(
+                None,
+                &field,
+                format!("settings.attributes declares {}, which the customer schema does not have: no profile carries it", declared.name),
+                "add it to the customer schema (journeys attributes apply), or read an attribute the schema has",
+            )),
+            Some(kind) if kind != declared.kind => out.push(UNKNOWN_ATTRIBUTE.at_field(
+                None,
+                &field,
+                format!("settings.attributes declares {} as {:?}, but the customer schema has it as {:?}", declared.name, declared.kind, kind),
+                "declare it with the schema's type, or drop the declaration",
+            )),
+            _ => {}
+        }
+    }
+    for a in &schema.attributes {
+        effective.settings.attributes.retain(|d| d.name != a.name);
+        effective.settings.attributes.push(crate::settings::AttributeDecl { name: a.name.clone(), kind: a.kind.expression_type() });
+    }
+    out.extend(validate(&effective));
+    out.sort_by_key(|d| RULES.iter().position(|r| r.code == d.code));
+    out
+}
+
 /// Run every rule and return all diagnostics, errors and warnings, in rule order.
 pub fn validate(journey: &Journey) -> Vec<Diagnostic> {
     let mut out = Vec::new();

@@ -1,0 +1,113 @@
+//! The bank's customer schema from the command line: `attributes apply` and `list`, customer
+//! imports whose own columns are checked against it, and `simulate --schema` routing on them.
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+
+use journeys_store::{Role, Store};
+use support::runtime;
+
+fn journeys(args: &[&str]) -> (i32, String, String) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = Command::new(env!("CARGO_BIN_EXE_journeys")).args(args).current_dir(root).output().expect("run journeys");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+const SCHEMA: &str = r#"{"attributes": [
+    {"name": "risk_band", "type": "enum", "values": ["low", "medium", "high"], "required": true, "description": "Scorecard band"},
+    {"name": "last_login_at", "type": "timestamp"},
+    {"name": "date_of_birth", "type": "date", "pii": true}
+]}"#;
+
+/// A population CSV with the bank's own columns after the standard ones.
+fn population_with_attributes(rows: &[(&str, &str, &str)]) -> String {
+    let people: Vec<_> = (0..rows.len() as u64).map(|i| journeys_core::population::generate_customer(3, i)).collect();
+    let mut csv = Vec::new();
+    journeys_core::population::write_csv(&people, &mut csv).expect("csv");
+    let text = String::from_utf8(csv).expect("utf-8");
+    let mut lines = text.lines();
+    let mut out = format!("{},risk_band,last_login_at,date_of_birth\n", lines.next().expect("header"));
+    for (line, (band, login, born)) in lines.zip(rows) {
+        out.push_str(&format!("{line},{band},{login},{born}\n"));
+    }
+    out
+}
+
+#[test]
+fn an_admin_applies_the_schema_and_imports_and_simulations_use_it() {
+    let dir = tempfile::tempdir().expect("dir");
+    let url = journeys_store::sqlite_url_for(&dir.path().join("bank.db"));
+    runtime().block_on(async {
+        let store = Store::open(&url).await.expect("store");
+        store.add_user("ada", Role::Admin, None).await.expect("admin");
+        store.add_user("dana", Role::Designer, None).await.expect("designer");
+        store.close().await;
+    });
+    let file = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).expect("write");
+        path.to_string_lossy().into_owned()
+    };
+    let schema = file("schema.json", SCHEMA);
+
+    let (code, _, stderr) = journeys(&["--database-url", &url, "attributes", "apply", &schema, "--as", "dana"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("dana (designer) may not apply the customer schema"), "{stderr}");
+    let bad = file("bad.json", r#"{"attributes": [{"name": "risk_band", "type": "enum"}]}"#);
+    let (code, _, stderr) = journeys(&["--database-url", &url, "attributes", "apply", &bad, "--as", "ada"]);
+    assert!(code == 2 && stderr.contains("bad.json: attributes[0] ('risk_band'): an enum lists its values"), "{stderr}");
+    let (code, stdout, stderr) = journeys(&["--database-url", &url, "attributes", "apply", &schema, "--as", "ada"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("customer schema 1 applied: 3 attributes"), "{stdout}");
+
+    let (code, stdout, _) = journeys(&["--database-url", &url, "attributes", "list", "--format", "json"]);
+    assert_eq!(code, 0);
+    let listed: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    assert_eq!((listed["version"].as_i64(), listed["applied_by"].as_str()), (Some(1), Some("ada")));
+    assert_eq!(listed["attributes"][0]["values"], serde_json::json!(["low", "medium", "high"]));
+    assert_eq!(listed["attributes"][2]["pii"], true);
+    let (_, text, _) = journeys(&["--database-url", &url, "attributes", "list"]);
+    assert!(text.contains("risk_band") && text.contains("required") && text.contains("values low|medium|high"), "{text}");
+
+    // Imports: the bank's columns are checked and converted; one bad cell refuses the file.
+    let good = file("customers.csv", &population_with_attributes(&[("high", "2026-01-02T10:00:00Z", "1980-02-29"), ("low", "", "")]));
+    let (code, stdout, stderr) = journeys(&["--database-url", &url, "import-customers", &good]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("2 customers imported"), "{stdout}");
+    let stored = runtime().block_on(async {
+        let store = Store::open(&url).await.expect("store");
+        let profile = store.customer_profile("C00000000").await.expect("lookup").expect("stored");
+        store.close().await;
+        serde_json::from_str::<journeys_core::population::Customer>(&profile).expect("customer")
+    });
+    assert_eq!(stored.attributes["risk_band"], "high");
+    assert_eq!(stored.attributes["last_login_at"], 1_767_348_000_000_i64);
+    let bad = file("bad.csv", &population_with_attributes(&[("high", "2026-01-02T10:00:00Z", "29.02.1980"), ("severe", "", "")]));
+    let (code, _, stderr) = journeys(&["--database-url", &url, "import-customers", &bad]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("bad.csv:2: column date_of_birth: date_of_birth: \"29.02.1980\" is not a date (YYYY-MM-DD)"), "{stderr}");
+    assert!(stderr.contains("bad.csv:3: column risk_band"), "{stderr}");
+
+    // The simulator reads the same columns and routes on them.
+    let journey = file(
+        "journey.json",
+        &serde_json::json!({
+            "format_version": 1, "id": "risky", "name": "Risky",
+            "nodes": [
+                { "id": "start", "stage": "retain", "kind": "trigger", "segment": "customer.risk_band == \"high\"" },
+                { "id": "done", "stage": "retain", "kind": "exit" }
+            ],
+            "edges": [{ "id": "e1", "from": "start", "port": "out", "to": "done" }]
+        })
+        .to_string(),
+    );
+    let (code, _, stderr) = journeys(&["simulate", &journey, "--population", &good, "--days", "2", "--format", "json"]);
+    assert_eq!(code, 2, "without the schema the journey reads an unknown attribute");
+    assert!(stderr.contains("customer.risk_band, which is not a known attribute"), "{stderr}");
+    let (code, stdout, stderr) = journeys(&["simulate", &journey, "--population", &good, "--schema", &schema, "--days", "2", "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect("report");
+    assert_eq!(report["totals"]["entered"], 1, "only the high-risk customer enters: {}", report["totals"]);
+}
