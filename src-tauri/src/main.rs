@@ -4,6 +4,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod catalogue;
+mod customer_data;
 mod commands;
 mod dashboard;
 mod files;
@@ -78,6 +79,7 @@ fn main() {
             dashboard::export_report_csv,
             dashboard::portfolio,
             dashboard::save_chart_png,
+            customer_data::customer_schema,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -1020,10 +1020,23 @@ async fn review_a_model_and_an_offer_and_see_the_drift_alert() {
     screenshot(&client, &setup, "19-models-and-offers.png").await;
     let shown_band = find(&client, "#drift-report").await.attr("data-band").await.expect("attr").unwrap_or_default();
     let charted = count(&client, ".drift-chart .drift-row .psi-bar").await;
+
+    // Settings shows the sample bank's customer schema the new database started with.
+    find(&client, "button.brand").await.click().await.expect("back to the list");
+    find(&client, "#open-settings").await.click().await.expect("open settings");
+    find(&client, "#schema-table tr.schema-row[data-name='risk_band'][data-type='enum']").await;
+    wait_for_text(&client, "#schema-version", "Version 1, applied by sample data").await;
+    let schema_rows = count(&client, "#schema-table tr.schema-row").await;
+    let pii_chips = count(&client, "#schema-table .chip").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    screenshot(&client, &setup, "19b-settings-customer-schema.png").await;
     client.close().await.expect("end session");
     drop(driver);
 
     // The screen said what the store and core say.
+    let applied = store.customer_schema().await.expect("schema");
+    assert_eq!(schema_rows, journeys_core::customer_schema::BUILT_IN.len() + applied.schema.attributes.len(), "every attribute in force is listed");
+    assert_eq!(pii_chips, applied.schema.attributes.iter().filter(|a| a.pii).count(), "personal data is marked");
     let live = store.live_model("churn").await.expect("live").expect("churn is live");
     assert_eq!(live.entry.decided_by.as_deref(), Some("rey"));
     assert_eq!(charted, live.model.model.features.len() + 1, "a PSI bar for the score and for every feature");

@@ -404,6 +404,11 @@ pub async fn catalogue() -> Result<Catalogue, ApiError> {
     invoke("catalogue", NoArgs {}).await
 }
 
+/// The customer schema in force (built-in attributes are core's `customer_schema::BUILT_IN`).
+pub async fn customer_schema() -> Result<journeys_core::customer_schema::AppliedSchema, ApiError> {
+    invoke("customer_schema", NoArgs {}).await
+}
+
 #[derive(Serialize)]
 struct KindArg<'a> {
     kind: &'a str,

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::User;
-use crate::{catalogue::Catalogue, dashboard::Dashboard, editor::Editor, gallery::Gallery, list::JourneyList, review::Review, sign_in::SignIn, trial::Trial};
+use crate::{catalogue::Catalogue, dashboard::Dashboard, editor::Editor, gallery::Gallery, list::JourneyList, review::Review, settings::Settings, sign_in::SignIn, trial::Trial};
 
 #[derive(Clone, PartialEq)]
 pub enum Screen {
@@ -19,6 +19,8 @@ pub enum Screen {
     Catalogue,
     /// Analytics of versions that ran in the engine.
     Dashboard,
+    /// The bank's customer schema, read-only.
+    Settings,
 }
 
 /// The signed-in user, provided to every screen.
@@ -75,6 +77,7 @@ pub fn App() -> impl IntoView {
                     Screen::Trial => view! { <Trial screen=screen /> }.into_any(),
                     Screen::Catalogue => view! { <Catalogue screen=screen /> }.into_any(),
                     Screen::Dashboard => view! { <Dashboard screen=screen /> }.into_any(),
+                    Screen::Settings => view! { <Settings screen=screen /> }.into_any(),
                 },
             }}
         </div>

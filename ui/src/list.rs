@@ -52,6 +52,7 @@ pub fn JourneyList(screen: RwSignal<Screen>) -> impl IntoView {
                 <button class="ghost" id="open-dashboard" on:click=move |_| screen.set(Screen::Dashboard)>"Dashboard"</button>
                 <button class="ghost" id="open-catalogue" on:click=move |_| screen.set(Screen::Catalogue)>"Models & offers"</button>
                 <button class="ghost" id="open-trial" on:click=move |_| screen.set(Screen::Trial)>"Engine trial"</button>
+                <button class="ghost" id="open-settings" on:click=move |_| screen.set(Screen::Settings)>"Settings"</button>
                 {may_edit.then(|| view! {
                     <form class="new-journey" on:submit=move |ev| { ev.prevent_default(); create(); }>
                         <input id="new-journey-name" placeholder="New journey name"

@@ -9,6 +9,7 @@ mod gallery;
 mod graph_view;
 mod list;
 mod review;
+mod settings;
 mod sign_in;
 mod trial;
 

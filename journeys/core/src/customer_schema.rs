@@ -94,6 +94,20 @@ pub struct CustomerSchema {
     pub attributes: Vec<AttributeDef>,
 }
 
+/// The schema in force, as the store keeps it and the app shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppliedSchema {
+    /// 0 for the empty schema of a database where none was applied yet.
+    pub version: i64,
+    pub schema: CustomerSchema,
+    pub applied_by: Option<String>,
+    pub applied_at: Option<i64>,
+}
+
+/// The sample bank's schema a new sample database starts with (every attribute optional, so
+/// profiles without them still import).
+pub const SAMPLE_SCHEMA: &str = include_str!("../../../schema/sample-customer-schema.json");
+
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SchemaError {
     #[error("line {line}, column {column}: {message}")]
@@ -327,6 +341,14 @@ mod tests {
         assert_eq!(error("nickname", json!("x")), "'nickname' is not an attribute of the customer schema");
         let missing = s.convert_all(&BTreeMap::from([("income".to_string(), json!(1.5))])).expect_err("required");
         assert_eq!(missing.to_string(), "risk_band is required");
+    }
+
+    #[test]
+    fn the_sample_schema_is_valid_and_all_optional() {
+        let sample = CustomerSchema::parse(SAMPLE_SCHEMA).expect("sample schema");
+        assert!(sample.attributes.len() >= 8 && sample.attributes.iter().all(|a| !a.required));
+        let kinds: BTreeSet<&str> = sample.attributes.iter().map(|a| a.kind.key()).collect();
+        assert_eq!(kinds.len(), 8, "one attribute of every type: {kinds:?}");
     }
 
     #[test]

@@ -1,21 +1,11 @@
 //! The customer schema in force: applied by admins, versioned, audited, and never changed so
 //! that a running version would read an attribute that is gone or of another type.
 
-use journeys_core::customer_schema::CustomerSchema;
+use journeys_core::customer_schema::{AppliedSchema, CustomerSchema};
 use journeys_core::review::VersionStatus;
 use sqlx::Row;
 
 use crate::{audit, now_ms, Role, Store, StoreError};
-
-/// A schema version as applied.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AppliedSchema {
-    /// 0 for the empty schema of a database where none was applied yet.
-    pub version: i64,
-    pub schema: CustomerSchema,
-    pub applied_by: Option<String>,
-    pub applied_at: Option<i64>,
-}
 
 impl Store {
     /// The schema in force (empty, version 0, until an admin applies one).
@@ -49,6 +39,20 @@ impl Store {
             return Err(StoreError::SchemaBreaksVersions(broken));
         }
         let version = current.version + 1;
+        self.insert_schema(version, schema, actor).await?;
+        Ok(version)
+    }
+
+    /// A new sample database starts with the sample bank's schema (core's `SAMPLE_SCHEMA`).
+    pub(crate) async fn seed_sample_schema(&self) -> Result<(), StoreError> {
+        if self.customer_schema().await?.version == 0 {
+            let sample = CustomerSchema::parse(journeys_core::customer_schema::SAMPLE_SCHEMA).map_err(|e| StoreError::InvalidSchema(e.to_string()))?;
+            self.insert_schema(1, &sample, "sample data").await?;
+        }
+        Ok(())
+    }
+
+    async fn insert_schema(&self, version: i64, schema: &CustomerSchema, actor: &str) -> Result<(), StoreError> {
         let document = serde_json::to_string(schema).map_err(|e| StoreError::InvalidSchema(e.to_string()))?;
         let mut tx = self.begin_write().await?;
         sqlx::query("INSERT INTO customer_schemas (version, document, applied_by, applied_at) VALUES ($1, $2, $3, $4)")
@@ -61,6 +65,6 @@ impl Store {
         let names: Vec<&str> = schema.attributes.iter().map(|a| a.name.as_str()).collect();
         audit::append(&mut tx, actor, "customer_schema_applied", &format!("customer schema {version}"), &format!("{} attributes: {}", names.len(), names.join(", "))).await?;
         tx.commit().await?;
-        Ok(version)
+        Ok(())
     }
 }

@@ -30,7 +30,7 @@ pub use error::StoreError;
 pub use location::{default_database_url, sqlite_url_for};
 pub use analytics::{JourneyCustomer, StepRecord};
 pub use audit::AuditEntry;
-pub use customer_schema::AppliedSchema;
+pub use journeys_core::customer_schema::AppliedSchema;
 pub use engine_state::{ActionRow, DueWakeUp, EngineRows, EngineTx, EventRecord, InstanceRow, OutboxRow, Scope, SentContact};
 pub use journeys_core::{RunParameters, RunSummary};
 pub use users::{Role, User};
@@ -164,6 +164,7 @@ impl Store {
             self.insert_draft(journey, None).await?;
         }
         tracing::info!(count = samples.len(), "loaded sample journeys");
+        self.seed_sample_schema().await?;
         if self.users().await?.is_empty() {
             for (name, role) in DEMO_USERS {
                 self.add_user(name, *role, Some(DEMO_PASSWORD)).await?;
