@@ -43,6 +43,9 @@ enum Command {
         files: Vec<std::path::PathBuf>,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Check against this customer schema (the file `journeys attributes apply` takes).
+        #[arg(long, value_name = "FILE")]
+        schema: Option<std::path::PathBuf>,
     },
     /// List the validation rules with their codes, severities and rationales.
     Rules {
@@ -190,7 +193,7 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     match cli.command {
-        Command::Validate { files, format } => validate::run(&files, format),
+        Command::Validate { files, format, schema } => validate::run(&files, format, schema.as_deref()),
         Command::Rules { format } => validate::print_rules(format),
         Command::Fmt { files, check } => format_cmd::run(&files, check),
         Command::Diff { old, new, format } => diff_cmd::run(&old, &new, format, cli.database_url),

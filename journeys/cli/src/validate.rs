@@ -3,7 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use journeys_core::{validate, Diagnostic, Severity, RULES};
+use journeys_core::customer_schema::CustomerSchema;
+use journeys_core::{Diagnostic, Severity, RULES};
 use serde::Serialize;
 
 use crate::files::{read_journey, FileError};
@@ -27,8 +28,15 @@ impl FileReport {
     }
 }
 
-pub fn run(files: &[PathBuf], format: Format) -> ExitCode {
-    let reports: Vec<FileReport> = files.iter().map(|f| check_file(f)).collect();
+pub fn run(files: &[PathBuf], format: Format, schema: Option<&Path>) -> ExitCode {
+    let schema = match schema.map(read_schema).transpose() {
+        Ok(schema) => schema.unwrap_or_default(),
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let reports: Vec<FileReport> = files.iter().map(|f| check_file(f, &schema)).collect();
     match format {
         Format::Json => crate::files::emit_line(&serde_json::to_string_pretty(&reports).unwrap_or_default()),
         Format::Text => print_text(&reports),
@@ -42,10 +50,15 @@ pub fn run(files: &[PathBuf], format: Format) -> ExitCode {
     }
 }
 
-fn check_file(path: &Path) -> FileReport {
+fn read_schema(path: &Path) -> Result<CustomerSchema, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    CustomerSchema::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn check_file(path: &Path, schema: &CustomerSchema) -> FileReport {
     let file = path.display().to_string();
     match read_journey(path) {
-        Ok(journey) => FileReport { file, error: None, diagnostics: validate(&journey) },
+        Ok(journey) => FileReport { file, error: None, diagnostics: journeys_core::validate_with(&journey, schema) },
         Err(error) => FileReport { file, error: Some(error), diagnostics: Vec::new() },
     }
 }

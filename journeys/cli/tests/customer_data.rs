@@ -103,6 +103,10 @@ fn an_admin_applies_the_schema_and_imports_and_simulations_use_it() {
         })
         .to_string(),
     );
+    let (code, stdout, _) = journeys(&["validate", &journey]);
+    assert!(code == 1 && stdout.contains("J018"), "without the schema risk_band is unknown: {stdout}");
+    let (code, stdout, stderr) = journeys(&["validate", &journey, "--schema", &schema]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
     let (code, _, stderr) = journeys(&["simulate", &journey, "--population", &good, "--days", "2", "--format", "json"]);
     assert_eq!(code, 2, "without the schema the journey reads an unknown attribute");
     assert!(stderr.contains("customer.risk_band, which is not a known attribute"), "{stderr}");

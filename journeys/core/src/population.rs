@@ -72,6 +72,32 @@ impl Customer {
         }
     }
 
+    /// Apply an update step's `value` to this profile: the one rule the engine uses for the
+    /// stored profile and for the profile in hand. A standard profile field takes the value if
+    /// it fits its type; any other known attribute (the bank's schema, the standard vocabulary,
+    /// a journey's declaration) is kept under `attributes`, where expressions read it back. The
+    /// value is expected in stored form (`CompiledJourney::with_schema` converts update values).
+    pub fn update(&mut self, attribute: &str, value: &serde_json::Value, known: bool) -> Result<(), crate::customer_schema::ValueError> {
+        use crate::customer_schema::ValueError;
+        if CSV_COLUMNS.contains(&attribute) {
+            let mut document = serde_json::to_value(&*self).map_err(|e| ValueError::Type { attribute: attribute.into(), found: value.to_string(), expected: e.to_string() })?;
+            if let Some(fields) = document.as_object_mut() {
+                fields.insert(attribute.to_string(), value.clone());
+            }
+            *self = serde_json::from_value(document).map_err(|_| ValueError::Type { attribute: attribute.into(), found: value.to_string(), expected: "a value of the profile field's type".into() })?;
+            return Ok(());
+        }
+        if !known {
+            return Err(ValueError::Unknown(attribute.to_string()));
+        }
+        if value.is_null() {
+            self.attributes.remove(attribute);
+        } else {
+            self.attributes.insert(attribute.to_string(), value.clone());
+        }
+        Ok(())
+    }
+
     /// Check and convert the profile's own attributes against the schema (every name
     /// declared, every value of its type, the required ones present).
     pub fn conform(&mut self, schema: &CustomerSchema) -> Result<(), crate::customer_schema::ValueError> {

@@ -77,14 +77,9 @@ impl Recipient {
     }
 
     /// Apply a stored profile update to the customer in hand (scores from live models stay).
-    pub fn set_attribute(&mut self, attribute: &str, value: &serde_json::Value) {
-        let Ok(mut document) = serde_json::to_value(&self.customer) else { return };
-        if let Some(fields) = document.as_object_mut() {
-            fields.insert(attribute.to_string(), value.clone());
-        }
-        if let Ok(customer) = serde_json::from_value(document) {
-            self.customer = customer;
-        }
+    pub fn set_attribute(&mut self, attribute: &str, value: &serde_json::Value, known: bool) {
+        // The store applied the same rule to the stored profile, so this cannot refuse it.
+        let _ = self.customer.update(attribute, value, known);
     }
 
     fn on_suppression_list(&self, channel: Channel) -> bool {

@@ -576,8 +576,10 @@ async fn apply(tx: &mut EngineTx, recipient: &mut Recipient, live: &LiveVersion,
             // The step's own context saw the new value at once; the stored profile keeps it for
             // later events and other journeys.
             Effect::Update { node, attribute, value } => {
-                if tx.update_profile(&recipient.customer.id, &attribute, &value, at).await? {
-                    recipient.set_attribute(&attribute, &value);
+                // The compiled journey declares the customer schema's attributes too.
+                let known = journeys_core::vocabulary::attribute_type(live.compiled.journey(), &attribute).is_some();
+                if tx.update_profile(&recipient.customer.id, &attribute, &value, known, at).await? {
+                    recipient.set_attribute(&attribute, &value, known);
                 } else {
                     tracing::warn!(customer = %recipient.customer.id, journey = %live.journey_id, %node, %attribute, "update not kept: the value does not fit the profile attribute");
                 }

@@ -176,3 +176,72 @@ async fn a_journey_routes_on_the_banks_own_attributes_in_the_engine_as_in_the_si
     })
     .await;
 }
+
+/// Update steps keep the bank's attributes (and standard ones that are not profile fields,
+/// such as `tags`) on the stored profile, where the next event's conditions read them; a value
+/// that does not fit the schema is refused at submit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn update_steps_keep_the_banks_attributes_for_later_events() {
+    let review = |band: &str| {
+        journeys_core::parse_journey(
+            &json!({
+                "format_version": 1, "id": "risk-review", "name": "Risk review",
+                "settings": { "entry": { "policy": "reenter_after", "days": 1 } },
+                "nodes": [
+                    { "id": "login", "stage": "retain", "kind": "trigger", "event": "app_login" },
+                    { "id": "high", "stage": "retain", "kind": "condition", "expression": "customer.risk_band == \"high\"" },
+                    { "id": "lower", "stage": "retain", "kind": "update", "attribute": "risk_band", "value": band },
+                    { "id": "tag", "stage": "retain", "kind": "update", "attribute": "tags", "value": ["reviewed"] },
+                    { "id": "reviewed", "stage": "retain", "kind": "exit" },
+                    { "id": "fine", "stage": "retain", "kind": "exit" }
+                ],
+                "edges": [
+                    { "id": "e1", "from": "login", "port": "out", "to": "high" },
+                    { "id": "e2", "from": "high", "port": "true", "to": "lower" },
+                    { "id": "e3", "from": "high", "port": "false", "to": "fine" },
+                    { "id": "e4", "from": "lower", "port": "out", "to": "tag" },
+                    { "id": "e5", "from": "tag", "port": "out", "to": "reviewed" }
+                ]
+            })
+            .to_string(),
+        )
+        .expect("journey")
+    };
+    let schema = CustomerSchema::parse(SCHEMA).expect("schema");
+    each_backend(|db| {
+        let schema = schema.clone();
+        async move {
+            let db = db;
+            let store = &db.store;
+            store.add_user("ada", Role::Admin, None).await.expect("admin");
+            store.add_user("dana", Role::Designer, None).await.expect("designer");
+            store.add_user("rui", Role::Reviewer, None).await.expect("reviewer");
+            store.apply_customer_schema(&schema, "ada").await.expect("apply");
+            let refused = store.submit(&review("extreme"), "dana").await.expect_err("not a risk band");
+            assert!(refused.to_string().contains("update 'lower' sets risk_band: \"extreme\" is not one of low, medium, high"), "{refused}");
+            publish_journey(store, &review("medium")).await;
+
+            let mut c = serde_json::to_value(customer("R1", "UTC")).expect("customer");
+            c["attributes"] = json!({ "risk_band": "high" });
+            let clock = Clock::manual(T0);
+            let engine = Engine::start(store.clone(), EngineConfig { listen: "127.0.0.1:0".into(), clock: clock.clone(), ..EngineConfig::default() }).await.expect("start");
+            let addr = engine.local_addr();
+            let (status, body) = post_json(addr, "/v1/customers", &json!([c])).await;
+            assert_eq!(status, 200, "{body}");
+            let (status, body) = post_json(addr, "/v1/events", &json!([event("l1", "R1", "app_login", T0)])).await;
+            assert_eq!(status, 200, "{body}");
+            let stored: Customer = serde_json::from_str(&store.customer_profile("R1").await.expect("read").expect("profile")).expect("customer");
+            assert_eq!((&stored.attributes["risk_band"], &stored.attributes["tags"]), (&json!("medium"), &json!(["reviewed"])), "both updates kept");
+
+            // Two days later the same journey reads the lowered band.
+            clock.set(T0 + 2 * DAY);
+            let (status, body) = post_json(addr, "/v1/events", &json!([event("l2", "R1", "app_login", T0 + 2 * DAY)])).await;
+            assert_eq!(status, 200, "{body}");
+            let (_, page) = get_json(addr, "/v1/customers/R1").await;
+            let ends: Vec<&str> = page["instances"].as_array().expect("instances").iter().filter_map(|i| i["path"].as_array()?.last()?.as_str()).collect();
+            assert_eq!(ends, vec!["fine"], "the second visit takes the other branch: {page}");
+            engine.shutdown().await;
+        }
+    })
+    .await;
+}

@@ -268,16 +268,16 @@ impl EngineTx {
     /// Set one attribute of the customer's stored profile (an update step), written at once in
     /// this transaction. False, and nothing written, when there is no such customer or the
     /// value does not fit the attribute (the profile must still read as a customer).
-    pub async fn update_profile(&mut self, id: &str, attribute: &str, value: &serde_json::Value, at: i64) -> Result<bool, StoreError> {
+    /// Apply an update step to the stored profile (core's `Customer::update`; `known` says
+    /// whether the journey knows the attribute). False, and nothing written, when it does not fit.
+    pub async fn update_profile(&mut self, id: &str, attribute: &str, value: &serde_json::Value, known: bool, at: i64) -> Result<bool, StoreError> {
         let Some(profile) = self.customer_profile(id).await? else { return Ok(false) };
         let corrupt = |e: serde_json::Error| StoreError::Corrupt { id: format!("customer '{id}'"), message: e.to_string() };
-        let mut document: serde_json::Value = serde_json::from_str(&profile).map_err(corrupt)?;
-        let Some(fields) = document.as_object_mut() else { return Ok(false) };
-        fields.insert(attribute.to_string(), value.clone());
-        if serde_json::from_value::<journeys_core::population::Customer>(document.clone()).is_err() {
+        let mut customer: journeys_core::population::Customer = serde_json::from_str(&profile).map_err(corrupt)?;
+        if customer.update(attribute, value, known).is_err() {
             return Ok(false);
         }
-        let text = document.to_string();
+        let text = serde_json::to_string(&customer).map_err(corrupt)?;
         sqlx::query("UPDATE customers SET profile = $1, updated_at = $2 WHERE id = $3").bind(&text).bind(at).bind(id).execute(&mut *self.tx).await?;
         self.profiles.insert(id.to_string(), Some(text));
         Ok(true)

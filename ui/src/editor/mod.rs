@@ -18,7 +18,8 @@ use std::collections::BTreeSet;
 
 use journeys_core::editing::{self, Rect};
 use journeys_core::history::History;
-use journeys_core::{validate, Diagnostic, Journey, Severity, StoredDraft};
+use journeys_core::customer_schema::CustomerSchema;
+use journeys_core::{validate_with, Diagnostic, Journey, Severity, StoredDraft};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -125,7 +126,7 @@ thread_local! {
 }
 
 impl EditorState {
-    fn new(draft: StoredDraft, read_only: bool) -> Self {
+    fn new(draft: StoredDraft, schema: CustomerSchema, read_only: bool) -> Self {
         let journey = RwSignal::new(draft.journey);
         // What validation reads: the journey without node positions, so moving a node (every
         // pointer move of a drag) does not re-run validation.
@@ -145,8 +146,9 @@ impl EditorState {
             pan: RwSignal::new((0.0, 0.0)),
             zoom: RwSignal::new(1.0),
             size: RwSignal::new((1200.0, 800.0)),
-            // Validation runs in the browser (core compiled to wasm) on every change.
-            diagnostics: Memo::new(move |_| structure.with(validate)),
+            // Validation runs in the browser (core compiled to wasm) on every change, against
+            // the bank's customer schema as submit does.
+            diagnostics: Memo::new(move |_| structure.with(|j| validate_with(j, &schema))),
             index: Memo::new(move |_| journey.with(JourneyIndex::of)),
             canvas: NodeRef::new(),
             history: RwSignal::new(History::default()),
@@ -388,12 +390,16 @@ impl EditorState {
 pub fn Editor(id: String, screen: RwSignal<Screen>) -> impl IntoView {
     let draft = LocalResource::new(move || {
         let id = id.clone();
-        async move { crate::api::load_journey(&id).await }
+        async move {
+            let draft = crate::api::load_journey(&id).await?;
+            let schema = crate::api::customer_schema().await?.schema;
+            Ok::<_, crate::api::ApiError>((draft, schema))
+        }
     });
     view! {
         <Suspense fallback=|| view! { <p class="muted pad">"Opening journey…"</p> }>
             {move || draft.get().map(|result| match result {
-                Ok(draft) => view! { <EditorView draft=draft screen=screen /> }.into_any(),
+                Ok((draft, schema)) => view! { <EditorView draft=draft schema=schema screen=screen /> }.into_any(),
                 Err(e) => view! { <p class="error-banner">{e.message}</p> }.into_any(),
             })}
         </Suspense>
@@ -401,9 +407,9 @@ pub fn Editor(id: String, screen: RwSignal<Screen>) -> impl IntoView {
 }
 
 #[component]
-fn EditorView(draft: StoredDraft, screen: RwSignal<Screen>) -> impl IntoView {
+fn EditorView(draft: StoredDraft, schema: CustomerSchema, screen: RwSignal<Screen>) -> impl IntoView {
     let read_only = !crate::app::signed_in().is_some_and(|u| u.role.edits());
-    let state = EditorState::new(draft, read_only);
+    let state = EditorState::new(draft, schema, read_only);
     let journey_id = StoredValue::new(state.journey.with_untracked(|j| j.id.clone()));
     install_keyboard_shortcuts(state);
     install_autosave(state);

@@ -42,7 +42,10 @@ impl CompiledJourney {
     /// Compile a journey valid against the bank's customer schema (it may read the schema's
     /// attributes without declaring them).
     pub fn with_schema(journey: Journey, schema: &crate::customer_schema::CustomerSchema) -> Result<CompiledJourney, CompileError> {
-        let errors: Vec<Diagnostic> = crate::validate::validate_with(&journey, schema).into_iter().filter(|d| d.severity == Severity::Error).collect();
+        // The journey as it runs: the schema's attributes declared, update values stored-form.
+        let (journey, mut findings) = crate::validate::effective(&journey, schema);
+        findings.extend(crate::validate::validate(&journey));
+        let errors: Vec<Diagnostic> = findings.into_iter().filter(|d| d.severity == Severity::Error).collect();
         if !errors.is_empty() {
             return Err(CompileError { journey: journey.id.clone(), errors });
         }

@@ -55,7 +55,13 @@ pub(super) fn check(journey: &Journey, out: &mut Vec<Diagnostic>) {
                 port_names(id, "offers", d.offers.iter().map(String::as_str), out);
             }
             NodeKind::Action(a) => action(journey, id, a, out),
-            NodeKind::Update { attribute, .. } => required(id, "attribute", attribute, "update", out),
+            NodeKind::Update { attribute, .. } => {
+                required(id, "attribute", attribute, "update", out);
+                let known = crate::population::CSV_COLUMNS.contains(&attribute.as_str()) || crate::vocabulary::attribute_type(journey, attribute).is_some();
+                if !attribute.trim().is_empty() && !known {
+                    out.push(UNKNOWN_ATTRIBUTE.at_field(Some(id), "attribute", format!("update '{id}' sets {}, which is not an attribute of the profile: nothing would read it", short(attribute)), "set a profile attribute, or add it to the customer schema"));
+                }
+            }
             NodeKind::Goal { event } => {
                 required(id, "event", event, "goal", out);
                 goal_event(journey, Some(id), "event", event, out);

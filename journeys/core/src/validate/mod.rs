@@ -8,7 +8,7 @@ mod graph;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::Journey;
+use crate::model::{Journey, NodeKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -144,15 +144,25 @@ impl Rule {
 }
 
 /// Validate against the bank's customer schema: its attributes are known with their types,
-/// and an attribute the journey declares in `settings.attributes` must be one of them (a
-/// profile never carries any other) with the same type. With an empty schema this is
-/// `validate`.
+/// an attribute the journey declares in `settings.attributes` must be one of them (a profile
+/// never carries any other) with the same type, and an update step's value must fit the
+/// schema attribute it sets. With an empty schema this is `validate`.
 pub fn validate_with(journey: &Journey, schema: &crate::customer_schema::CustomerSchema) -> Vec<Diagnostic> {
-    if schema.attributes.is_empty() {
-        return validate(journey);
-    }
+    let (effective, mut out) = effective(journey, schema);
+    out.extend(validate(&effective));
+    out.sort_by_key(|d| RULES.iter().position(|r| r.code == d.code));
+    out
+}
+
+/// The journey as it runs against `schema`: the schema's attributes declared (with their
+/// expression types) and update steps' values in stored form (a date as epoch ms), with the
+/// findings only the schema can make. `CompiledJourney::with_schema` compiles this journey.
+pub(crate) fn effective(journey: &Journey, schema: &crate::customer_schema::CustomerSchema) -> (Journey, Vec<Diagnostic>) {
     let mut effective = journey.clone();
     let mut out = Vec::new();
+    if schema.attributes.is_empty() {
+        return (effective, out);
+    }
     for (i, declared) in journey.settings.attributes.iter().enumerate() {
         let field = format!("settings.attributes[{i}]");
         match schema.expression_type(&declared.name) {
@@ -175,9 +185,17 @@ pub fn validate_with(journey: &Journey, schema: &crate::customer_schema::Custome
         effective.settings.attributes.retain(|d| d.name != a.name);
         effective.settings.attributes.push(crate::settings::AttributeDecl { name: a.name.clone(), kind: a.kind.expression_type() });
     }
-    out.extend(validate(&effective));
-    out.sort_by_key(|d| RULES.iter().position(|r| r.code == d.code));
-    out
+    for node in &mut effective.nodes {
+        if let NodeKind::Update { attribute, value } = &mut node.kind {
+            if schema.attribute(attribute).is_some() {
+                match schema.convert(attribute, value) {
+                    Ok(stored) => *value = stored.unwrap_or(serde_json::Value::Null),
+                    Err(e) => out.push(UNKNOWN_ATTRIBUTE.at_field(Some(&node.id), "value", format!("update '{}' sets {e}", node.id), "give a value of the attribute's type")),
+                }
+            }
+        }
+    }
+    (effective, out)
 }
 
 /// Run every rule and return all diagnostics, errors and warnings, in rule order.
