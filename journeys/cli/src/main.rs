@@ -12,6 +12,7 @@ mod drafts;
 mod engine_cmd;
 mod files;
 mod format_cmd;
+mod import_cmd;
 mod review_cmd;
 mod migration_cmd;
 mod report_cmd;
@@ -71,9 +72,19 @@ enum Command {
     Serve(engine_cmd::ServeArgs),
     /// Process an NDJSON file of events through the engine (no HTTP); actions wait in the outbox for `serve`.
     Ingest { file: std::path::PathBuf },
-    /// Import customer profiles for the engine from CSV (the `population generate` columns) or
-    /// NDJSON, all or none: every bad row is reported with its line and column.
-    ImportCustomers { file: std::path::PathBuf },
+    /// Import customer profiles for the engine from CSV (the `population generate` columns, or
+    /// the bank's own through --mapping) or NDJSON, all or none: every bad row is reported with
+    /// its line and column.
+    ImportCustomers {
+        file: std::path::PathBuf,
+        /// How the CSV's columns map onto profile attributes (JSON: `{"columns": {"Col": "attribute", …}}`);
+        /// rows update stored profiles, keeping what the file does not name.
+        #[arg(long, value_name = "MAPPING")]
+        mapping: Option<std::path::PathBuf>,
+        /// Check everything and report what would change; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Sample customer populations.
     #[command(subcommand)]
     Population(simulate_cmd::PopulationCommand),
@@ -206,7 +217,8 @@ fn main() -> ExitCode {
         Command::Simulate(args) => report(simulate_cmd::simulate_cmd(args, cli.database_url)),
         Command::Serve(args) => report(engine_cmd::serve(cli.database_url, args)),
         Command::Ingest { file } => report(engine_cmd::ingest(cli.database_url, file)),
-        Command::ImportCustomers { file } => report(engine_cmd::import_customers(cli.database_url, file)),
+        Command::ImportCustomers { file, mapping: None, dry_run: false } => report(engine_cmd::import_customers(cli.database_url, file)),
+        Command::ImportCustomers { file, mapping, dry_run } => report(import_cmd::import_mapped(cli.database_url, file, mapping, dry_run)),
         Command::Drafts(command) => report(drafts::run(cli.database_url, command)),
         Command::Templates(command) => report(templates_cmd::run(cli.database_url, command)),
         Command::Report(args) => report(report_cmd::report(cli.database_url, args)),

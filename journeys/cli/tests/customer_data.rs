@@ -115,3 +115,76 @@ fn an_admin_applies_the_schema_and_imports_and_simulations_use_it() {
     let report: serde_json::Value = serde_json::from_str(&stdout).expect("report");
     assert_eq!(report["totals"]["entered"], 1, "only the high-risk customer enters: {}", report["totals"]);
 }
+
+/// The bank's own file, mapped: its column names and date format, partial updates of stored
+/// profiles, a dry run that writes nothing, and every bad cell named by line and column.
+#[test]
+fn a_mapped_import_updates_profiles_and_a_dry_run_writes_nothing() {
+    let dir = tempfile::tempdir().expect("dir");
+    mapped_import_on(&journeys_store::sqlite_url_for(&dir.path().join("bank.db")), dir.path());
+    if let Some(url) = support::postgres_url_named("customer_data") {
+        mapped_import_on(&url, dir.path());
+    }
+}
+
+fn mapped_import_on(url: &str, dir: &Path) {
+    let url = url.to_string();
+    runtime().block_on(async {
+        let store = Store::open(&url).await.expect("store");
+        store.add_user("ada", Role::Admin, None).await.expect("admin");
+        store.apply_customer_schema(&journeys_core::customer_schema::CustomerSchema::parse(SCHEMA).expect("schema"), "ada").await.expect("apply");
+        store.close().await;
+    });
+    let file = |name: &str, text: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).expect("write");
+        path.to_string_lossy().into_owned()
+    };
+    let mapping = file(
+        "map.json",
+        r#"{"columns": {"Customer No": "id", "Scorecard": "risk_band", "Last login": {"attribute": "last_login_at", "format": "%d/%m/%Y %H:%M"},
+            "Months with us": "tenure_months", "Zone": "time_zone", "Email consent": "consent_email", "Branch notes": null}}"#,
+    );
+    let first = file("crm.csv", "Customer No,Scorecard,Last login,Months with us,Zone,Email consent,Branch notes\nB-1,high,02/01/2026 10:00,14,Europe/London,yes,met in branch\nB-2,low,,3,Europe/Berlin,no,\n");
+    let profile = |id: &str| {
+        runtime().block_on(async {
+            let store = Store::open(&url).await.expect("store");
+            let profile = store.customer_profile(id).await.expect("lookup");
+            store.close().await;
+            profile.map(|p| serde_json::from_str::<journeys_core::population::Customer>(&p).expect("customer"))
+        })
+    };
+
+    let (code, stdout, stderr) = journeys(&["--database-url", &url, "import-customers", &first, "--mapping", &mapping, "--dry-run"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("2 rows: 2 new customers, 0 updated; nothing written"), "{stdout}");
+    assert!(profile("B-1").is_none(), "a dry run writes nothing");
+    let (code, stdout, stderr) = journeys(&["--database-url", &url, "import-customers", &first, "--mapping", &mapping]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("2 rows: 2 new customers, 0 updated"), "{stdout}");
+    let b1 = profile("B-1").expect("imported");
+    assert_eq!((b1.tenure_months, b1.consent_email, b1.time_zone.as_str()), (14, true, "Europe/London"));
+    assert_eq!(b1.attributes["last_login_at"], 1_767_348_000_000_i64);
+
+    // A later file with fewer columns updates what it names and keeps the rest.
+    let mapping_two = file("map2.json", r#"{"columns": {"Customer No": "id", "Scorecard": "risk_band"}}"#);
+    let second = file("crm2.csv", "Customer No,Scorecard\nB-1,medium\n");
+    let (code, stdout, stderr) = journeys(&["--database-url", &url, "import-customers", &second, "--mapping", &mapping_two]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("1 rows: 0 new customers, 1 updated"), "{stdout}");
+    let b1 = profile("B-1").expect("still there");
+    assert_eq!((b1.attributes["risk_band"].as_str(), b1.tenure_months, b1.attributes.contains_key("last_login_at")), (Some("medium"), 14, true));
+
+    // One bad cell (or an unknown time zone) refuses the whole file, naming line and column.
+    let bad = file("bad.csv", "Customer No,Scorecard,Last login,Months with us,Zone,Email consent,Branch notes\nB-3,high,2026-01-02,1,UTC,yes,\nB-1,low,,x,UTC,yes,\nB-4,low,,1,Mars/Olympus,no,\n");
+    let (code, _, stderr) = journeys(&["--database-url", &url, "import-customers", &bad, "--mapping", &mapping]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("bad.csv:2: column last_login_at: '2026-01-02' does not match the format %d/%m/%Y %H:%M"), "{stderr}");
+    assert!(stderr.contains("bad.csv:3: column tenure_months: 'x' is not an integer"), "{stderr}");
+    assert!(stderr.contains("bad.csv:4: customer 'B-4': unknown time zone 'Mars/Olympus'"), "{stderr}");
+    assert!(profile("B-3").is_none(), "nothing of a refused file is written");
+    assert_eq!(profile("B-1").expect("kept").attributes["risk_band"], "medium");
+    let unmapped = file("odd.csv", "Customer No,Shoe size\nB-1,44\n");
+    let (code, _, stderr) = journeys(&["--database-url", &url, "import-customers", &unmapped, "--mapping", &mapping_two]);
+    assert!(code == 1 && stderr.contains("odd.csv:1: column Shoe size: the mapping does not name this column"), "{stderr}");
+}

@@ -15,6 +15,7 @@ pub mod format;
 pub mod fragment;
 pub mod generate;
 pub mod history;
+pub mod import_mapping;
 pub mod governance;
 pub mod interpret;
 pub mod layout;

@@ -253,6 +253,43 @@ pub fn generate_customer(seed: u64, index: u64) -> Customer {
     }
 }
 
+/// A new customer an import knows only the id of: no products, no consent to anything, UTC,
+/// scores 0 (models score them in the engine), no renewal due.
+pub fn blank_customer(id: &str) -> Customer {
+    Customer {
+        id: id.to_string(),
+        segment: String::new(),
+        country: String::new(),
+        time_zone: "UTC".into(),
+        age: 0,
+        tenure_months: 0,
+        products: String::new(),
+        balance: 0.0,
+        savings_balance: 0.0,
+        credit_limit: 0.0,
+        salary_day: 1,
+        last_activity_days_ago: 0,
+        card_activated: false,
+        policy_renewal_in_days: 9_999,
+        channel_preference: String::new(),
+        consent_email: false,
+        consent_sms: false,
+        consent_push: false,
+        consent_in_app: false,
+        consent_whatsapp: false,
+        churn: 0.0,
+        activation: 0.0,
+        cross_sell_credit_card: 0.0,
+        cross_sell_savings: 0.0,
+        cross_sell_personal_loan: 0.0,
+        cross_sell_insurance: 0.0,
+        cross_sell_investments: 0.0,
+        clv: 0.0,
+        email: String::new(),
+        attributes: BTreeMap::new(),
+    }
+}
+
 pub fn check_size(customers: u64) -> Result<(), PopulationError> {
     if customers == 0 || customers > MAX_CUSTOMERS {
         return Err(PopulationError::Size(customers));

@@ -185,12 +185,8 @@ pub fn parse_customers(body: &[u8], format: BodyFormat, schema: &CustomerSchema)
                 continue;
             }
         }
-        if let Err(message) = check_id("id", &c.id) {
-            errors.push(position.error(format!("customer: {message}")));
-        } else if let Err(message) = serde_json::to_value(&*c).map_err(|e| e.to_string()).and_then(|v| check_json("customer", &v).map_err(|e| e.to_string())) {
-            errors.push(position.error(format!("customer '{}': {message}", c.id)));
-        } else if c.time_zone.parse::<chrono_tz::Tz>().is_err() {
-            errors.push(position.error(format!("customer '{}': unknown time zone '{}'", c.id, c.time_zone)));
+        if let Err(message) = check_customer(c) {
+            errors.push(position.error(message));
         }
     }
     if errors.is_empty() {
@@ -198,6 +194,18 @@ pub fn parse_customers(body: &[u8], format: BodyFormat, schema: &CustomerSchema)
     } else {
         Err(errors)
     }
+}
+
+/// What every customer must be before it is stored, however it arrived: a usable id, text
+/// the databases can keep, a time zone that exists.
+pub fn check_customer(c: &Customer) -> Result<(), String> {
+    check_id("id", &c.id).map_err(|e| format!("customer: {e}"))?;
+    let value = serde_json::to_value(c).map_err(|e| format!("customer '{}': {e}", c.id))?;
+    check_json("customer", &value).map_err(|e| format!("customer '{}': {e}", c.id))?;
+    if c.time_zone.parse::<chrono_tz::Tz>().is_err() {
+        return Err(format!("customer '{}': unknown time zone '{}'", c.id, c.time_zone));
+    }
+    Ok(())
 }
 
 /// Customers from CSV (core's reader: every bad row with its line and column; the schema's

@@ -245,6 +245,21 @@ impl Store {
         Ok(known)
     }
 
+    /// The stored profiles of `ids` (those that have one), one query per 500 ids.
+    pub async fn customer_profiles_of(&self, ids: &[&str]) -> Result<std::collections::HashMap<String, String>, StoreError> {
+        input::ids("customer id", ids.iter().copied())?;
+        let mut profiles = std::collections::HashMap::new();
+        let mut conn = self.pool.acquire().await?;
+        let placeholders = crate::engine_tx::Placeholders::of(self.backend);
+        for chunk in crate::engine_tx::unique(ids).chunks(crate::engine_tx::IDS_PER_QUERY) {
+            let sql = crate::engine_tx::in_list(placeholders, "SELECT id, profile FROM customers WHERE id IN", chunk.len(), "");
+            for row in crate::engine_tx::bind_ids(&sql, chunk).fetch_all(&mut *conn).await? {
+                profiles.insert(row.try_get("id")?, row.try_get("profile")?);
+            }
+        }
+        Ok(profiles)
+    }
+
     pub async fn customer_instances(&self, customer_id: &str) -> Result<Vec<InstanceRow>, StoreError> {
         input::id("customer id", customer_id)?;
         let rows = sqlx::query(&format!("SELECT {INSTANCE_COLUMNS} FROM instances WHERE customer_id = $1 ORDER BY journey_id, version"))
