@@ -26,6 +26,9 @@ pub enum BenchCommand {
         /// measured first); fix it to compare builds at the same load.
         #[arg(long)]
         offered: Option<f64>,
+        /// Give every customer the sample bank's eight own attributes too (36 profile fields).
+        #[arg(long)]
+        bank_profile: bool,
     },
     /// Scale-out: durable throughput of several `journeys serve` processes sharing the (empty)
     /// PostgreSQL database given by --database-url, and a raw insert of the same rows.
@@ -67,7 +70,7 @@ pub enum BenchCommand {
 pub fn run(command: BenchCommand, database_url: Option<String>) -> ExitCode {
     match command {
         BenchCommand::Report { steps, repeats } => crate::report(crate::bench_report::run(database_url, steps, repeats)),
-        BenchCommand::Engine { events, offered } => crate::report(crate::bench_engine::run(events, offered)),
+        BenchCommand::Engine { events, offered, bank_profile } => crate::report(crate::bench_engine::run(events, offered, bank_profile)),
         BenchCommand::Engines { engines, events } => crate::report(crate::bench_scale_out::run(database_url, engines, events)),
         BenchCommand::Decide { offers, decisions, seed } => crate::report(crate::bench_decide::run(offers, decisions, seed)),
         BenchCommand::Sim { customers, threads, template } => {

@@ -38,11 +38,37 @@ fn events(n: u64) -> Vec<Event> {
         .collect()
 }
 
-pub fn run(count: u64, offered: Option<f64>) -> anyhow::Result<ExitCode> {
+/// The sample bank's own attributes for customer `i`, in stored form.
+fn bank_attributes(i: u64) -> std::collections::BTreeMap<String, serde_json::Value> {
+    use serde_json::json;
+    [
+        ("risk_band", json!(["low", "medium", "high"][(i % 3) as usize])),
+        ("last_login_at", json!(T0 - (i % 90) as i64 * 86_400_000)),
+        ("date_of_birth", json!(-315_619_200_000_i64 + (i % 20_000) as i64 * 86_400_000)),
+        ("postcode", json!(format!("EC{}A 1BB", i % 9 + 1))),
+        ("open_loans", json!(i % 4)),
+        ("monthly_income", json!(1_500.0 + (i % 7_000) as f64)),
+        ("paperless", json!(i % 2 == 0)),
+        ("marketing_segments", json!(["young", "digital"])),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+pub fn run(count: u64, offered: Option<f64>, bank_profile: bool) -> anyhow::Result<ExitCode> {
     let template = journeys_core::catalog::template(JOURNEY).context("template missing")?;
     let journey = journeys_core::template::instantiate(&template, JOURNEY);
     let compiled = CompiledJourney::new(journey.clone())?;
-    let customers: Vec<_> = (0..count).map(|i| generate_customer(1, i)).collect();
+    let customers: Vec<_> = (0..count)
+        .map(|i| {
+            let mut c = generate_customer(1, i);
+            if bank_profile {
+                c.attributes = bank_attributes(i);
+            }
+            c
+        })
+        .collect();
     let events = events(count);
 
     // In memory: entry and the first wake-up, exactly the calls the engine makes, no I/O.

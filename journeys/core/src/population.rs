@@ -98,6 +98,27 @@ impl Customer {
         Ok(())
     }
 
+    /// Every text of the profile passes core's text rule (`customer.segment`,
+    /// `customer.attributes.postcode`, …): what the store can keep on any database.
+    pub fn check_text(&self) -> Result<(), crate::text::TextError> {
+        use crate::text::{check_free_text, check_json_named};
+        for (field, value) in [
+            ("customer.segment", &self.segment),
+            ("customer.country", &self.country),
+            ("customer.time_zone", &self.time_zone),
+            ("customer.products", &self.products),
+            ("customer.channel_preference", &self.channel_preference),
+            ("customer.email", &self.email),
+        ] {
+            check_free_text(field, value)?;
+        }
+        for (name, value) in &self.attributes {
+            check_free_text("customer.attributes", name)?;
+            check_json_named(|| format!("customer.attributes.{name}"), value)?;
+        }
+        Ok(())
+    }
+
     /// Check and convert the profile's own attributes against the schema (every name
     /// declared, every value of its type, the required ones present).
     pub fn conform(&mut self, schema: &CustomerSchema) -> Result<(), crate::customer_schema::ValueError> {

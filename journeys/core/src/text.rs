@@ -61,8 +61,17 @@ pub fn check_id(field: &str, value: &str) -> Result<(), TextError> {
     }
 }
 
+/// Whether `value` may hold a control character: any C0 byte, DEL, or the lead byte of the
+/// two-byte C1 range. A quick byte scan that lets the common case skip decoding characters.
+fn may_hold_control(value: &str) -> bool {
+    value.bytes().any(|b| b < 0x20 || b == 0x7f || b == 0xc2)
+}
+
 /// Free text: see the module comment.
 pub fn check_free_text(field: &str, value: &str) -> Result<(), TextError> {
+    if !may_hold_control(value) {
+        return Ok(());
+    }
     match value.char_indices().find(|(_, c)| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
         Some((at, character)) => Err(refuse(field, TextProblem::Control { character, at })),
         None => Ok(()),
@@ -72,14 +81,32 @@ pub fn check_free_text(field: &str, value: &str) -> Result<(), TextError> {
 /// Every key and string in a JSON value is free text; `field` is the value's name and the
 /// error names the path inside it (`attributes.address.line1`, `attributes.tags[2]`).
 pub fn check_json(field: &str, value: &serde_json::Value) -> Result<(), TextError> {
+    check_json_named(|| field.to_string(), value)
+}
+
+/// `check_json` with the value's name made only when it fails (imports check millions).
+pub fn check_json_named(field: impl FnOnce() -> String, value: &serde_json::Value) -> Result<(), TextError> {
+    if json_is_clean(value) {
+        return Ok(());
+    }
+    let field = field();
     match value {
-        serde_json::Value::String(s) => check_free_text(field, s),
+        serde_json::Value::String(s) => check_free_text(&field, s),
         serde_json::Value::Array(items) => items.iter().enumerate().try_for_each(|(i, item)| check_json(&format!("{field}[{i}]"), item)),
         serde_json::Value::Object(map) => map.iter().try_for_each(|(key, item)| {
             let inner = format!("{field}.{key}");
             check_free_text(&inner, key).and_then(|()| check_json(&inner, item))
         }),
         _ => Ok(()),
+    }
+}
+
+fn json_is_clean(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::String(s) => check_free_text("", s).is_ok(),
+        serde_json::Value::Array(items) => items.iter().all(json_is_clean),
+        serde_json::Value::Object(map) => map.iter().all(|(key, item)| check_free_text("", key).is_ok() && json_is_clean(item)),
+        _ => true,
     }
 }
 

@@ -200,8 +200,7 @@ pub fn parse_customers(body: &[u8], format: BodyFormat, schema: &CustomerSchema)
 /// the databases can keep, a time zone that exists.
 pub fn check_customer(c: &Customer) -> Result<(), String> {
     check_id("id", &c.id).map_err(|e| format!("customer: {e}"))?;
-    let value = serde_json::to_value(c).map_err(|e| format!("customer '{}': {e}", c.id))?;
-    check_json("customer", &value).map_err(|e| format!("customer '{}': {e}", c.id))?;
+    c.check_text().map_err(|e| format!("customer '{}': {e}", c.id))?;
     if c.time_zone.parse::<chrono_tz::Tz>().is_err() {
         return Err(format!("customer '{}': unknown time zone '{}'", c.id, c.time_zone));
     }
