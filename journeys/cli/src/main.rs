@@ -2,6 +2,7 @@
 
 mod attributes_cmd;
 mod bench;
+mod customers_cmd;
 mod bench_decide;
 mod bench_engine;
 mod bench_scale_out;
@@ -98,6 +99,9 @@ enum Command {
     /// Manage users and their roles.
     #[command(subcommand)]
     Users(review_cmd::UsersCommand),
+    /// A customer's data: export everything held (subject access), erase (admins).
+    #[command(subcommand)]
+    Customers(customers_cmd::CustomersCommand),
     /// The bank's customer schema: the attributes profiles carry, with their types.
     #[command(subcommand)]
     Attributes(attributes_cmd::AttributesCommand),
@@ -226,6 +230,7 @@ fn main() -> ExitCode {
         Command::Migration(command) => report(migration_cmd::run(cli.database_url, command)),
         Command::Users(command) => report(review_cmd::users(cli.database_url, command)),
         Command::Attributes(command) => report(attributes_cmd::run(cli.database_url, command)),
+        Command::Customers(command) => report(customers_cmd::run(cli.database_url, command)),
         Command::Submit { file, actor } => report(review_cmd::submit(cli.database_url, file, actor)),
         Command::Approve { reference, actor, comment } => {
             report(review_cmd::decide(cli.database_url, reference, actor, comment, review_cmd::Decision::Approve))

@@ -184,6 +184,21 @@ fn mapped_import_on(url: &str, dir: &Path) {
     assert!(stderr.contains("bad.csv:4: customer 'B-4': unknown time zone 'Mars/Olympus'"), "{stderr}");
     assert!(profile("B-3").is_none(), "nothing of a refused file is written");
     assert_eq!(profile("B-1").expect("kept").attributes["risk_band"], "medium");
+    // Subject access and erasure from the command line.
+    let export = dir.join("b1.json");
+    let (code, _, stderr) = journeys(&["--database-url", &url, "customers", "export", "B-1", "--out", export.to_str().expect("utf-8")]);
+    assert_eq!(code, 0, "{stderr}");
+    let held: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&export).expect("export")).expect("JSON");
+    assert_eq!(held["profile"]["attributes"]["risk_band"], "medium");
+    let (code, _, stderr) = journeys(&["--database-url", &url, "customers", "erase", "B-2", "--as", "nobody"]);
+    assert!(code == 2 && stderr.contains("no user 'nobody'"), "{stderr}");
+    let (code, stdout, stderr) = journeys(&["--database-url", &url, "customers", "erase", "B-2", "--as", "ada"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains(&format!("erased {}: removed 1 customers", journeys_store::pseudonym("B-2"))), "{stdout}");
+    assert!(profile("B-2").is_none(), "erased");
+    let (code, _, stderr) = journeys(&["--database-url", &url, "customers", "export", "B-2"]);
+    assert!(code == 2 && stderr.contains("nothing is held about customer 'B-2'"), "{stderr}");
+
     let unmapped = file("odd.csv", "Customer No,Shoe size\nB-1,44\n");
     let (code, _, stderr) = journeys(&["--database-url", &url, "import-customers", &unmapped, "--mapping", &mapping_two]);
     assert!(code == 1 && stderr.contains("odd.csv:1: column Shoe size: the mapping does not name this column"), "{stderr}");

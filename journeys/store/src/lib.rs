@@ -17,6 +17,7 @@ mod models;
 mod offers;
 mod partitions;
 mod prefetch;
+mod privacy;
 mod registry;
 mod customer_migration;
 mod runs;
@@ -37,6 +38,7 @@ pub use users::{Role, User};
 pub use versions::{parse_reference, VersionStatus, VersionSummary};
 pub use models::{ModelVersion, Score};
 pub use offers::OfferVersion;
+pub use privacy::{pseudonym, CustomerExport, Erasure};
 pub use partitions::{partition_of, Lease, LeaseRow, LeaseTerms, PARTITIONS};
 pub use registry::RegistryEntry;
 
