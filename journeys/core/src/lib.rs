@@ -5,6 +5,7 @@
 
 pub mod analytics;
 pub mod catalog;
+pub mod consent;
 pub mod customer_schema;
 pub mod diff;
 pub mod draft;

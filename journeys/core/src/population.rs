@@ -56,12 +56,26 @@ pub struct Customer {
     /// stored form (dates as epoch ms). Readable in expressions as `customer.NAME`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub attributes: BTreeMap<String, serde_json::Value>,
+    /// Every recorded change of consent, oldest first (`consent`): the latest for a channel
+    /// and purpose decides over the `consent_*` flags.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub consent_log: Vec<crate::consent::ConsentChange>,
 }
 
 impl Customer {
-    /// Whether the customer lets this channel be used (call centre, branch and webhook
-    /// contacts are not consent-gated channels in this model).
-    pub fn consents_to(&self, channel: Channel) -> bool {
+    /// Whether the customer lets this channel be used for this purpose (`None`: marketing).
+    /// A recorded change decides; without one, the channel's flag (call centre, branch and
+    /// webhook contacts have none and are allowed until the customer withdraws consent).
+    pub fn consents_to(&self, channel: Channel, purpose: Option<crate::kinds::Purpose>) -> bool {
+        self.consents_with(&self.consent_log, channel, purpose)
+    }
+
+    /// `consents_to` with `log` in place of the profile's own (the simulator adds changes to a
+    /// customer it only borrows).
+    pub fn consents_with(&self, log: &[crate::consent::ConsentChange], channel: Channel, purpose: Option<crate::kinds::Purpose>) -> bool {
+        if let Some(given) = crate::consent::recorded(log, channel, purpose.unwrap_or(crate::kinds::Purpose::Marketing)) {
+            return given;
+        }
         match channel {
             Channel::Email => self.consent_email,
             Channel::Sms => self.consent_sms,
@@ -271,6 +285,7 @@ pub fn generate_customer(seed: u64, index: u64) -> Customer {
         products: products.join(";"),
         email: String::new(),
         attributes: BTreeMap::new(),
+        consent_log: Vec::new(),
     }
 }
 
@@ -308,6 +323,7 @@ pub fn blank_customer(id: &str) -> Customer {
         clv: 0.0,
         email: String::new(),
         attributes: BTreeMap::new(),
+        consent_log: Vec::new(),
     }
 }
 

@@ -61,6 +61,7 @@ pub const EVENTS: &[&str] = &[
     "churn_score_drop",
     "complaint_opened",
     "complaint_resolved",
+    "consent_changed",
     "emi_due",
     "first_transaction",
     "kyc_abandoned",

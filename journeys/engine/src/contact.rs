@@ -112,7 +112,7 @@ pub async fn govern(tx: &mut EngineTx, recipient: &mut Recipient, origin: &Origi
         None => Err(RETIRED.to_string()),
         Some(live) if live.paused => Err(PAUSED.to_string()),
         Some(live) => {
-            let consents = recipient.customer.consents_to(request.channel);
+            let consents = recipient.customer.consents_to(request.channel, request.purpose);
             let settings = &live.compiled.journey().settings;
             let asked = Request { channel: request.channel, purpose: request.purpose, mandatory: request.mandatory };
             let service = request.mandatory && request.purpose == Some(Purpose::Service);

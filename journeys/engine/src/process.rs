@@ -313,6 +313,11 @@ impl Processor {
         let unknown = || EngineError::UnknownCustomer { event: event.id.clone(), customer: event.customer_id.clone() };
         let customer = load_customer(tx, &event.customer_id).await?.ok_or_else(unknown)?;
         let mut recipient = Recipient::load(tx, customer).await?;
+        // A consent event changes consent before any journey sees it, in this transaction.
+        if let Some(Ok(change)) = journeys_core::consent::change_of(&event.event_type, &event.attributes, event.time) {
+            tx.record_consent(&event.customer_id, &change).await?;
+            recipient.customer.consent_log.push(change);
+        }
         for live in snapshot {
             on_event(tx, &mut recipient, live, event, received).await?;
         }

@@ -149,6 +149,11 @@ pub fn parse_events(body: &[u8], format: BodyFormat) -> Result<Vec<Event>, Vec<L
             .and_then(|_| check_id("type", &e.event_type))
             .and_then(|_| check_json("attributes", &attributes))
             .map_err(|err| err.to_string())
+            // A consent event must say what it changes.
+            .and_then(|_| match journeys_core::consent::change_of(&e.event_type, &attributes, 0) {
+                Some(Err(message)) => Err(message),
+                _ => Ok(()),
+            })
             .and_then(|_| {
                 DateTime::parse_from_rfc3339(&e.time).map(|t| t.timestamp_millis()).map_err(|err| format!("time '{}' is not RFC 3339: {err}", e.time))
             });

@@ -271,10 +271,24 @@ impl EngineTx {
     /// Apply an update step to the stored profile (core's `Customer::update`; `known` says
     /// whether the journey knows the attribute). False, and nothing written, when it does not fit.
     pub async fn update_profile(&mut self, id: &str, attribute: &str, value: &serde_json::Value, known: bool, at: i64) -> Result<bool, StoreError> {
+        self.modify_profile(id, at, |customer| customer.update(attribute, value, known).is_ok()).await
+    }
+
+    /// Record a change of consent on the stored profile (core's `consent`), in this transaction.
+    pub async fn record_consent(&mut self, id: &str, change: &journeys_core::consent::ConsentChange) -> Result<bool, StoreError> {
+        self.modify_profile(id, change.at, |customer| {
+            customer.consent_log.push(change.clone());
+            true
+        })
+        .await
+    }
+
+    /// Read the stored profile, let `change` modify it (false: leave it as it was), write it.
+    async fn modify_profile(&mut self, id: &str, at: i64, change: impl FnOnce(&mut journeys_core::population::Customer) -> bool) -> Result<bool, StoreError> {
         let Some(profile) = self.customer_profile(id).await? else { return Ok(false) };
         let corrupt = |e: serde_json::Error| StoreError::Corrupt { id: format!("customer '{id}'"), message: e.to_string() };
         let mut customer: journeys_core::population::Customer = serde_json::from_str(&profile).map_err(corrupt)?;
-        if customer.update(attribute, value, known).is_err() {
+        if !change(&mut customer) {
             return Ok(false);
         }
         let text = serde_json::to_string(&customer).map_err(corrupt)?;

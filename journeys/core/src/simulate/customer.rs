@@ -34,6 +34,9 @@ enum Pending {
     Replayed(usize),
     /// The customer leaves the bank.
     Churn,
+    /// A replayed `unsubscribed` event: marketing consent withdrawn on every channel (history
+    /// lines carry no attributes).
+    Unsubscribed,
 }
 
 struct Contact {
@@ -113,6 +116,8 @@ struct Life<'a> {
     contacts: Vec<Contact>,
     branches: Vec<(usize, String)>,
     trace: Option<Vec<TraceStep>>,
+    /// The profile's consent changes and those replayed since (the engine stores them).
+    consent_log: Vec<crate::consent::ConsentChange>,
 }
 
 pub fn run(journey: &CompiledJourney, plan: &Plan, customer: &Customer, scenario: &Scenario, options: &Options, tally: &mut Tally, trace: bool) {
@@ -136,6 +141,13 @@ pub fn run(journey: &CompiledJourney, plan: &Plan, customer: &Customer, scenario
                 life.try_enter(trigger, at, tally);
             }
             Pending::Deliver(c) => life.deliver(c, at, tally),
+            Pending::Unsubscribed => {
+                // The same change the engine records for an `unsubscribed` event without attributes.
+                if let Some(Ok(change)) = crate::consent::change_of(crate::consent::UNSUBSCRIBED, &serde_json::Value::Null, at) {
+                    life.consent_log.push(change);
+                }
+                life.note(at, || "unsubscribed".to_string());
+            }
             Pending::Churn => {
                 life.churn(at, tally);
                 break;
@@ -153,6 +165,7 @@ impl<'a> Life<'a> {
             journey,
             plan,
             scenario,
+            consent_log: customer.consent_log.clone(),
             customer,
             ctx: {
                 let mut ctx = customer.context(START_MS);
@@ -230,6 +243,9 @@ impl<'a> Life<'a> {
         }
         if let Some(history) = &options.history {
             for (at, event_type) in history.events_of(&self.customer.id) {
+                if event_type == crate::consent::UNSUBSCRIBED && *at >= START_MS {
+                    self.push(*at, Pending::Unsubscribed);
+                }
                 if let Some(e) = self.plan.events.iter().position(|x| x == event_type).filter(|_| *at >= START_MS) {
                     self.push(*at, Pending::Replayed(e));
                 }
@@ -385,7 +401,7 @@ impl<'a> Life<'a> {
             (contact.channel, contact.request, contact.cost, contact.offer.clone())
         };
         let node = self.contacts[c].node.clone();
-        let consents = self.customer.consents_to(channel);
+        let consents = self.customer.consents_with(&self.consent_log, channel, request.purpose);
         match judge(request, consents, &self.journey.journey().settings, self.zone, &self.history, at) {
             Verdict::Suppress(reason) => {
                 let key = serde_json::to_value(reason).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
