@@ -29,6 +29,13 @@ pub enum ModelsCommand {
         /// Train on the customers in the store instead: label 1 for those with an event of this type (e.g. account_closed).
         #[arg(long)]
         outcome_event: Option<String>,
+        /// With --data: the bank's own file, this column the outcome (1/0, yes/no, true/false);
+        /// numbers are standardised, text one-hot encoded, gaps imputed with the mean.
+        #[arg(long, requires = "data", value_name = "COLUMN")]
+        label: Option<String>,
+        /// With --label: the columns to train on (default: all but the label and id columns).
+        #[arg(long, requires = "label", value_delimiter = ',', value_name = "A,B,C")]
+        features: Vec<String>,
         #[arg(long = "as", value_name = "USER")]
         actor: String,
         /// Seed of the 75/25 train/held-out split.
@@ -113,8 +120,20 @@ pub fn run(url: Option<String>, command: ModelsCommand) -> anyhow::Result<ExitCo
             println!("wrote {rows} rows to {}", out.display());
             Ok(ExitCode::SUCCESS)
         }
-        ModelsCommand::Train { kind, data, outcome_event, actor, seed, format } => with_store(url, |store| async move {
+        ModelsCommand::Train { kind, data, outcome_event, label, features, actor, seed, format } => with_store(url, |store| async move {
             let dataset = match (data, outcome_event) {
+                (Some(path), _) if label.is_some() => {
+                    let file = std::fs::File::open(&path).with_context(|| format!("cannot read {}", path.display()))?;
+                    let column = label.clone().unwrap_or_default();
+                    let (dataset, encoding) = journeys_models::read_bank_csv(std::io::BufReader::new(file), &path.display().to_string(), &column, &features)?;
+                    for (column, values) in &encoding.one_hot {
+                        eprintln!("{column}: one-hot, {} values", values.len());
+                    }
+                    for (column, n) in &encoding.imputed {
+                        eprintln!("{column}: {n} missing values imputed with the mean");
+                    }
+                    dataset
+                }
                 (Some(path), _) => read_csv(&path, true)?,
                 (None, Some(event)) => {
                     let customers = store.customer_profiles(MAX_STORE_ROWS).await?;

@@ -26,8 +26,24 @@ pub fn customer_rows<S: AsRef<str>>(customers: &[Customer], features: &[S]) -> V
     customers.iter().map(|c| features.iter().map(|f| customer_feature(c, f.as_ref()).unwrap_or(f64::NAN)).collect()).collect()
 }
 
-/// The value of feature `name` for `customer`, if it is one of [`FEATURES`].
+/// The value of feature `name` for `customer`: one of [`FEATURES`], or one of the bank's own
+/// attributes as a model trained on its columns names them: `NAME` (a number, or a boolean as
+/// 0/1) or `NAME=VALUE` (1 when the text attribute has that value, else 0). A numeric
+/// attribute the profile lacks is `None` (the model imputes it).
 pub fn customer_feature(customer: &Customer, name: &str) -> Option<f64> {
+    if let Some(standard) = standard_feature(customer, name) {
+        return Some(standard);
+    }
+    if let Some((attribute, value)) = name.split_once('=') {
+        return Some(f64::from(u8::from(customer.attributes.get(attribute).and_then(|v| v.as_str()) == Some(value))));
+    }
+    match customer.attributes.get(name)? {
+        serde_json::Value::Bool(b) => Some(f64::from(u8::from(*b))),
+        other => other.as_f64(),
+    }
+}
+
+fn standard_feature(customer: &Customer, name: &str) -> Option<f64> {
     Some(match name {
         "age" => customer.age as f64,
         "tenure_months" => customer.tenure_months as f64,
@@ -64,8 +80,6 @@ pub fn set_customer_score(customer: &mut Customer, kind: &str, value: f64) -> bo
 pub enum ScoreError {
     #[error("model expects {expected} features, got {got}")]
     Arity { expected: usize, got: usize },
-    #[error("feature '{0}' is not one a customer profile provides")]
-    UnknownFeature(String),
     #[error("feature '{feature}' is not a finite number ({value})")]
     NotFinite { feature: String, value: f64 },
 }
@@ -118,7 +132,8 @@ impl LinearModel {
 
     /// The customer's feature values in model order.
     pub fn features_of(&self, customer: &Customer) -> Result<Vec<f64>, ScoreError> {
-        self.features.iter().map(|f| customer_feature(customer, f).ok_or_else(|| ScoreError::UnknownFeature(f.clone()))).collect()
+        // A bank attribute the profile lacks is imputed with the training mean, as training did.
+        self.features.iter().zip(&self.mean).map(|(f, mean)| Ok(customer_feature(customer, f).unwrap_or(*mean))).collect()
     }
 
     pub fn score_customer(&self, customer: &Customer) -> Result<f64, ScoreError> {

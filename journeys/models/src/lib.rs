@@ -5,9 +5,11 @@
 //! on a seeded 75 % split and reports AUC and calibration (or R² and MAE) on the other 25 %. The
 //! result is a `journeys_core::scoring::TrainedModel`, which the store versions and core scores.
 
+mod bank_data;
 mod data;
 mod train;
 
+pub use bank_data::{read_bank_csv, Encoding, MAX_LEVELS};
 pub use data::{read_csv, synthetic, synthetic_clv, write_csv, Dataset, LABEL};
 pub use train::{train, HOLDOUT_SHARE};
 
@@ -36,4 +38,8 @@ pub enum ModelError {
     TooLittleData { rows: usize, positives: usize, needed: usize },
     #[error("training failed: {0}")]
     Fit(String),
+    #[error("{source_name}: no column '{column}' for the outcome")]
+    NoLabelColumn { source_name: String, column: String },
+    #[error("{source_name}: column '{column}' has {levels} different values; at most {max} can be one-hot encoded")]
+    TooManyLevels { source_name: String, column: String, levels: usize, max: usize },
 }
