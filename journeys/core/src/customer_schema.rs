@@ -92,7 +92,53 @@ pub struct AttributeDef {
 #[serde(deny_unknown_fields)]
 pub struct CustomerSchema {
     pub attributes: Vec<AttributeDef>,
+    /// Events that set attributes: `{"event": "address_changed", "set": {"postcode": "event.postcode"}}`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<EventRule>,
+    /// Rolling aggregates over events, readable as `customer.NAME`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aggregates: Vec<Aggregate>,
 }
+
+/// An event type that keeps attributes current: each target attribute takes `event.time` or
+/// `event.FIELD` (converted by the attribute's type) whenever such an event arrives.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventRule {
+    pub event: String,
+    pub set: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AggregateFunction {
+    Count,
+    Sum,
+}
+
+/// `count` of `event`s, or `sum` of their numeric `field`, over the last `days` days.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Aggregate {
+    pub name: String,
+    pub event: String,
+    pub function: AggregateFunction,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    pub days: u32,
+}
+
+impl Aggregate {
+    pub fn expression_type(&self) -> AttributeType {
+        match self.function {
+            AggregateFunction::Count => AttributeType::Int,
+            AggregateFunction::Sum => AttributeType::Float,
+        }
+    }
+}
+
+/// Most days a rolling aggregate may look back.
+pub const MAX_AGGREGATE_DAYS: u32 = 400;
 
 /// The schema in force, as the store keeps it and the app shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -116,6 +162,8 @@ pub enum SchemaError {
     Attribute { index: usize, name: String, message: String },
     #[error("the schema declares {0} attributes; at most {MAX_ATTRIBUTES} are allowed")]
     TooMany(usize),
+    #[error("{what}[{index}]: {message}")]
+    Rule { what: &'static str, index: usize, message: String },
 }
 
 /// Why a value does not fit its attribute.
@@ -170,16 +218,54 @@ impl CustomerSchema {
             }
             text::check_free_text("description", &a.description).map_err(|e| fail(e.to_string()))?;
         }
+        for (index, rule) in self.events.iter().enumerate() {
+            let fail = |message: String| SchemaError::Rule { what: "events", index, message };
+            text::check_id("event", &rule.event).map_err(|e| fail(e.to_string()))?;
+            for (attribute, source) in &rule.set {
+                if self.attribute(attribute).is_none() {
+                    return Err(fail(format!("sets {attribute}, which the schema does not declare")));
+                }
+                let field = source.strip_prefix("event.").filter(|f| !f.is_empty());
+                if field.is_none() {
+                    return Err(fail(format!("{attribute} takes '{source}'; write event.time or event.FIELD")));
+                }
+            }
+        }
+        for (index, aggregate) in self.aggregates.iter().enumerate() {
+            let fail = |message: String| SchemaError::Rule { what: "aggregates", index, message };
+            if !is_name(&aggregate.name) || BUILT_IN.iter().any(|(b, _)| *b == aggregate.name) || self.attribute(&aggregate.name).is_some() || !seen.insert(aggregate.name.as_str()) {
+                return Err(fail(format!("'{}' must be a new lower_snake_case name", aggregate.name.chars().flat_map(char::escape_debug).collect::<String>())));
+            }
+            text::check_id("event", &aggregate.event).map_err(|e| fail(e.to_string()))?;
+            if !(1..=MAX_AGGREGATE_DAYS).contains(&aggregate.days) {
+                return Err(fail(format!("days is {}; between 1 and {MAX_AGGREGATE_DAYS}", aggregate.days)));
+            }
+            match (aggregate.function, &aggregate.field) {
+                (AggregateFunction::Sum, None) => return Err(fail("a sum names the event field it adds up (field)".into())),
+                (AggregateFunction::Count, Some(_)) => return Err(fail("a count counts events; it takes no field".into())),
+                _ => {}
+            }
+        }
         Ok(())
+    }
+
+    pub fn aggregate(&self, name: &str) -> Option<&Aggregate> {
+        self.aggregates.iter().find(|a| a.name == name)
+    }
+
+    /// Whether events of this type change profiles (attributes or aggregates).
+    pub fn reacts_to(&self, event_type: &str) -> bool {
+        self.events.iter().any(|r| r.event == event_type) || self.aggregates.iter().any(|a| a.event == event_type)
     }
 
     pub fn attribute(&self, name: &str) -> Option<&AttributeDef> {
         self.attributes.iter().find(|a| a.name == name)
     }
 
-    /// The type of `customer.NAME` for expressions, when the schema declares it.
+    /// The type of `customer.NAME` for expressions, when the schema declares it (an attribute
+    /// or a rolling aggregate).
     pub fn expression_type(&self, name: &str) -> Option<AttributeType> {
-        self.attribute(name).map(|a| a.kind.expression_type())
+        self.attribute(name).map(|a| a.kind.expression_type()).or_else(|| self.aggregate(name).map(Aggregate::expression_type))
     }
 
     /// Check and convert one imported value to its stored form; `None` for an empty value.
@@ -341,6 +427,19 @@ mod tests {
         assert_eq!(error("nickname", json!("x")), "'nickname' is not an attribute of the customer schema");
         let missing = s.convert_all(&BTreeMap::from([("income".to_string(), json!(1.5))])).expect_err("required");
         assert_eq!(missing.to_string(), "risk_band is required");
+    }
+
+    #[test]
+    fn event_rules_and_aggregates_are_checked() {
+        let bad = |rest: &str| CustomerSchema::parse(&format!(r#"{{"attributes": [{{"name": "seen_at", "type": "timestamp"}}], {rest}}}"#)).expect_err("refused").to_string();
+        assert!(bad(r#""events": [{"event": "login", "set": {"nope": "event.time"}}]"#).contains("events[0]: sets nope, which the schema does not declare"));
+        assert!(bad(r#""events": [{"event": "login", "set": {"seen_at": "now"}}]"#).contains("write event.time or event.FIELD"));
+        assert!(bad(r#""aggregates": [{"name": "spend", "event": "txn", "function": "sum", "days": 30}]"#).contains("names the event field"));
+        assert!(bad(r#""aggregates": [{"name": "n", "event": "txn", "function": "count", "days": 0}]"#).contains("days is 0"));
+        assert!(bad(r#""aggregates": [{"name": "seen_at", "event": "txn", "function": "count", "days": 7}]"#).contains("must be a new"));
+        let good = CustomerSchema::parse(r#"{"attributes": [], "aggregates": [{"name": "logins_7d", "event": "app_login", "function": "count", "days": 7}]}"#).expect("valid");
+        assert_eq!(good.expression_type("logins_7d"), Some(AttributeType::Int));
+        assert!(good.reacts_to("app_login") && !good.reacts_to("card_txn"));
     }
 
     #[test]

@@ -60,6 +60,30 @@ pub struct Customer {
     /// and purpose decides over the `consent_*` flags.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub consent_log: Vec<crate::consent::ConsentChange>,
+    /// The events inside each rolling aggregate's window, kept as they arrive
+    /// (`observe_event`); the aggregate's value is read at the step's instant.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub rolling: BTreeMap<String, Rolling>,
+}
+
+/// One rolling aggregate of a profile: its window and the (time, value) of the events in it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rolling {
+    pub days: u32,
+    pub function: crate::customer_schema::AggregateFunction,
+    pub entries: Vec<(i64, f64)>,
+}
+
+impl Rolling {
+    /// The aggregate at `now`: events in `(now − days, now]`.
+    pub fn value_at(&self, now: i64) -> Dynamic {
+        let from = now - i64::from(self.days) * DAY_MS;
+        let inside = self.entries.iter().filter(|(t, _)| *t > from && *t <= now);
+        match self.function {
+            crate::customer_schema::AggregateFunction::Count => Dynamic::from(inside.count() as i64),
+            crate::customer_schema::AggregateFunction::Sum => Dynamic::from(inside.map(|(_, v)| v).sum::<f64>()),
+        }
+    }
 }
 
 impl Customer {
@@ -84,6 +108,44 @@ impl Customer {
             Channel::Whatsapp => self.consent_whatsapp,
             Channel::CallCentre | Channel::Branch | Channel::Webhook => true,
         }
+    }
+
+    /// What an event of `event_type` at `at` changes on this profile under `schema`: the
+    /// attributes its event rules set, and the rolling aggregates it feeds (entries older than
+    /// the window are dropped). True when anything changed. A field the event lacks, or that
+    /// does not fit the attribute, leaves that attribute as it was.
+    pub fn observe_event(&mut self, schema: &CustomerSchema, event_type: &str, attributes: &serde_json::Value, at: i64) -> bool {
+        use crate::customer_schema::AggregateFunction;
+        let mut changed = false;
+        for rule in schema.events.iter().filter(|r| r.event == event_type) {
+            for (attribute, source) in &rule.set {
+                let value = match source.strip_prefix("event.") {
+                    Some("time") => serde_json::Value::from(at),
+                    Some(field) => attributes.get(field).cloned().unwrap_or(serde_json::Value::Null),
+                    None => continue,
+                };
+                if let Ok(Some(stored)) = schema.convert(attribute, &value) {
+                    self.attributes.insert(attribute.clone(), stored);
+                    changed = true;
+                }
+            }
+        }
+        for aggregate in schema.aggregates.iter().filter(|a| a.event == event_type) {
+            let value = match (aggregate.function, aggregate.field.as_deref()) {
+                (AggregateFunction::Count, _) => Some(1.0),
+                (AggregateFunction::Sum, Some(field)) => attributes.get(field).and_then(serde_json::Value::as_f64).filter(|v| v.is_finite()),
+                (AggregateFunction::Sum, None) => None,
+            };
+            let Some(value) = value else { continue };
+            let rolling = self.rolling.entry(aggregate.name.clone()).or_insert_with(|| Rolling { days: aggregate.days, function: aggregate.function, entries: Vec::new() });
+            rolling.days = aggregate.days;
+            rolling.function = aggregate.function;
+            let oldest = at - i64::from(aggregate.days) * DAY_MS;
+            rolling.entries.retain(|(t, _)| *t > oldest);
+            rolling.entries.push((at, value));
+            changed = true;
+        }
+        changed
     }
 
     /// Apply an update step's `value` to this profile: the one rule the engine uses for the
@@ -170,6 +232,9 @@ impl Customer {
         for (name, value) in &self.attributes {
             c.insert(name.as_str().into(), dynamic_of(value));
         }
+        for (name, rolling) in &self.rolling {
+            c.insert(name.as_str().into(), rolling.value_at(start_ms));
+        }
         let mut scores = Map::new();
         for (name, value) in [
             ("churn", self.churn),
@@ -189,7 +254,7 @@ impl Customer {
 
 /// A stored attribute value as expressions see it: integers (and dates, in epoch ms) as
 /// integers, numbers as floats, lists as arrays of strings.
-fn dynamic_of(value: &serde_json::Value) -> Dynamic {
+pub(crate) fn dynamic_of(value: &serde_json::Value) -> Dynamic {
     use serde_json::Value;
     match value {
         Value::Bool(b) => Dynamic::from(*b),
@@ -286,6 +351,7 @@ pub fn generate_customer(seed: u64, index: u64) -> Customer {
         email: String::new(),
         attributes: BTreeMap::new(),
         consent_log: Vec::new(),
+        rolling: BTreeMap::new(),
     }
 }
 
@@ -324,6 +390,7 @@ pub fn blank_customer(id: &str) -> Customer {
         email: String::new(),
         attributes: BTreeMap::new(),
         consent_log: Vec::new(),
+        rolling: BTreeMap::new(),
     }
 }
 

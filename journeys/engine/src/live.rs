@@ -24,6 +24,7 @@ impl LiveVersion {
     /// The context a step of this version runs in: the recipient's, with the catalogue.
     pub fn context(&self, recipient: &Recipient, at: i64) -> Context {
         let mut ctx = recipient.context(at);
+        self.compiled.fill_aggregate_defaults(&mut ctx);
         ctx.set_catalogue(Some(Arc::clone(&self.catalogue.offers)));
         ctx
     }
@@ -64,11 +65,18 @@ pub struct LiveSet {
     catalogue: RwLock<Arc<Catalogue>>,
     /// The approved models, loaded with the versions.
     models: RwLock<Arc<Vec<ModelVersion>>>,
+    /// The customer schema in force, loaded with the versions (its event rules and aggregates
+    /// apply to every event, whichever journeys run).
+    schema: RwLock<Arc<journeys_core::customer_schema::CustomerSchema>>,
 }
 
 impl LiveSet {
     pub fn snapshot(&self) -> Arc<Vec<LiveVersion>> {
         self.current.read().map(|c| Arc::clone(&c)).unwrap_or_else(|poisoned| Arc::clone(&poisoned.into_inner()))
+    }
+
+    pub fn schema(&self) -> Arc<journeys_core::customer_schema::CustomerSchema> {
+        self.schema.read().map(|s| Arc::clone(&s)).unwrap_or_else(|poisoned| Arc::clone(&poisoned.into_inner()))
     }
 
     /// The approved models as last loaded: a model approved meanwhile scores from the next
@@ -88,6 +96,10 @@ impl LiveSet {
         }
         let mut next = Vec::new();
         let schema = store.customer_schema().await?.schema;
+        match self.schema.write() {
+            Ok(mut slot) => *slot = Arc::new(schema.clone()),
+            Err(poisoned) => *poisoned.into_inner() = Arc::new(schema.clone()),
+        }
         for v in store.all_versions().await? {
             let paused = match v.status {
                 VersionStatus::Published => false,

@@ -313,10 +313,18 @@ impl Processor {
         let unknown = || EngineError::UnknownCustomer { event: event.id.clone(), customer: event.customer_id.clone() };
         let customer = load_customer(tx, &event.customer_id).await?.ok_or_else(unknown)?;
         let mut recipient = Recipient::load(tx, customer).await?;
-        // A consent event changes consent before any journey sees it, in this transaction.
+        // A consent event changes consent, and the schema's event rules and rolling aggregates
+        // change the profile, before any journey sees the event, in this transaction.
         if let Some(Ok(change)) = journeys_core::consent::change_of(&event.event_type, &event.attributes, event.time) {
             tx.record_consent(&event.customer_id, &change).await?;
             recipient.customer.consent_log.push(change);
+        }
+        let schema = self.live.schema();
+        if schema.reacts_to(&event.event_type) {
+            let observe = |c: &mut journeys_core::population::Customer| c.observe_event(&schema, &event.event_type, &event.attributes, event.time);
+            if tx.modify_profile(&event.customer_id, event.time, observe).await? {
+                observe(&mut recipient.customer);
+            }
         }
         for live in snapshot {
             on_event(tx, &mut recipient, live, event, received).await?;

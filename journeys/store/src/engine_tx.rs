@@ -284,7 +284,7 @@ impl EngineTx {
     }
 
     /// Read the stored profile, let `change` modify it (false: leave it as it was), write it.
-    async fn modify_profile(&mut self, id: &str, at: i64, change: impl FnOnce(&mut journeys_core::population::Customer) -> bool) -> Result<bool, StoreError> {
+    pub async fn modify_profile(&mut self, id: &str, at: i64, change: impl FnOnce(&mut journeys_core::population::Customer) -> bool) -> Result<bool, StoreError> {
         let Some(profile) = self.customer_profile(id).await? else { return Ok(false) };
         let corrupt = |e: serde_json::Error| StoreError::Corrupt { id: format!("customer '{id}'"), message: e.to_string() };
         let mut customer: journeys_core::population::Customer = serde_json::from_str(&profile).map_err(corrupt)?;

@@ -16,6 +16,8 @@ pub struct CompiledJourney {
     expressions: Vec<Vec<Condition>>,
     /// Offer eligibility by offer id.
     eligibility: HashMap<String, Condition>,
+    /// The customer schema it was compiled against (its rolling aggregates feed the context).
+    schema: crate::customer_schema::CustomerSchema,
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -34,6 +36,24 @@ fn summary(errors: &[Diagnostic]) -> String {
 }
 
 impl CompiledJourney {
+    /// The customer schema this journey runs against.
+    pub fn schema(&self) -> &crate::customer_schema::CustomerSchema {
+        &self.schema
+    }
+
+    /// A rolling aggregate a profile has no events for yet reads as 0, not as nothing.
+    pub fn fill_aggregate_defaults(&self, ctx: &mut crate::expr::Context) {
+        for aggregate in &self.schema.aggregates {
+            if ctx.customer(&aggregate.name).is_none() {
+                let zero = match aggregate.function {
+                    crate::customer_schema::AggregateFunction::Count => rhai::Dynamic::from(0_i64),
+                    crate::customer_schema::AggregateFunction::Sum => rhai::Dynamic::from(0.0_f64),
+                };
+                ctx.set_customer(&aggregate.name, zero);
+            }
+        }
+    }
+
     /// Validate and compile. Only a journey without errors runs (warnings are fine).
     pub fn new(journey: Journey) -> Result<CompiledJourney, CompileError> {
         CompiledJourney::with_schema(journey, &crate::customer_schema::CustomerSchema::default())
@@ -68,7 +88,7 @@ impl CompiledJourney {
             .iter()
             .filter_map(|o| Some((o.id.clone(), Condition::compile(o.eligibility.as_deref()?).ok()?)))
             .collect();
-        Ok(CompiledJourney { journey, index, routes, expressions, eligibility })
+        Ok(CompiledJourney { journey, index, routes, expressions, eligibility, schema: schema.clone() })
     }
 
     pub fn journey(&self) -> &Journey {

@@ -74,6 +74,9 @@ impl Plan {
             }
         }
         j.settings.exit_on_events.iter().for_each(|e| add(e));
+        // Events that keep the profile current (the schema's rules and rolling aggregates).
+        let schema = journey.schema();
+        schema.events.iter().map(|r| r.event.as_str()).chain(schema.aggregates.iter().map(|a| a.event.as_str())).for_each(&mut add);
         let goal_event = j.settings.goal.as_ref().map(|g| g.event.clone()).or_else(|| {
             j.nodes.iter().find_map(|n| match &n.kind {
                 NodeKind::Goal { event } => Some(event.clone()),
@@ -118,6 +121,9 @@ struct Life<'a> {
     trace: Option<Vec<TraceStep>>,
     /// The profile's consent changes and those replayed since (the engine stores them).
     consent_log: Vec<crate::consent::ConsentChange>,
+    /// The profile as events change it (attributes set by event rules, rolling aggregates),
+    /// when the schema has such rules: the engine stores the same changes.
+    own: Option<Customer>,
 }
 
 pub fn run(journey: &CompiledJourney, plan: &Plan, customer: &Customer, scenario: &Scenario, options: &Options, tally: &mut Tally, trace: bool) {
@@ -128,6 +134,7 @@ pub fn run(journey: &CompiledJourney, plan: &Plan, customer: &Customer, scenario
             break;
         }
         life.ctx.set_now(at);
+        life.refresh_rolling(at);
         match pending {
             Pending::Timer(wake) => {
                 if life.instance.as_ref().is_some_and(|i| i.status == Status::Waiting && i.wake_at == Some(wake)) {
@@ -169,9 +176,12 @@ impl<'a> Life<'a> {
             customer,
             ctx: {
                 let mut ctx = customer.context(START_MS);
+                journey.fill_aggregate_defaults(&mut ctx);
                 ctx.set_catalogue(options.catalogue.clone());
                 ctx
             },
+            // Only a schema that changes profiles on events needs a profile of our own.
+            own: (!journey.schema().events.is_empty() || !journey.schema().aggregates.is_empty()).then(|| customer.clone()),
             zone: customer.time_zone.parse().unwrap_or(chrono_tz::UTC),
             rng: ChaCha8Rng::seed_from_u64(seed),
             queue: BinaryHeap::new(),
@@ -269,8 +279,27 @@ impl<'a> Life<'a> {
         }
     }
 
+    /// Rolling aggregates read at `at`, as the engine's context reads them at each step.
+    fn refresh_rolling(&mut self, at: i64) {
+        if let Some(own) = &self.own {
+            for (name, rolling) in &own.rolling {
+                self.ctx.set_customer(name, rolling.value_at(at));
+            }
+        }
+    }
+
     fn event(&mut self, e: usize, at: i64, generated: bool, tally: &mut Tally) {
         let name = self.plan.events[e].clone();
+        // The same profile changes the engine makes for this event (simulated events carry no
+        // attributes: only `event.time` rules and counts apply).
+        if let Some(own) = &mut self.own {
+            if own.observe_event(self.journey.schema(), &name, &serde_json::Value::Null, at) {
+                for (attribute, value) in &own.attributes {
+                    self.ctx.set_customer(attribute, crate::population::dynamic_of(value));
+                }
+                self.refresh_rolling(at);
+            }
+        }
         if generated {
             if let Some(dt) = self.after(self.event_rate(e)) {
                 self.push(at + dt, Pending::Event(e));

@@ -160,7 +160,7 @@ pub fn validate_with(journey: &Journey, schema: &crate::customer_schema::Custome
 pub(crate) fn effective(journey: &Journey, schema: &crate::customer_schema::CustomerSchema) -> (Journey, Vec<Diagnostic>) {
     let mut effective = journey.clone();
     let mut out = Vec::new();
-    if schema.attributes.is_empty() {
+    if schema.attributes.is_empty() && schema.aggregates.is_empty() {
         return (effective, out);
     }
     for (i, declared) in journey.settings.attributes.iter().enumerate() {
@@ -181,9 +181,10 @@ pub(crate) fn effective(journey: &Journey, schema: &crate::customer_schema::Cust
             _ => {}
         }
     }
-    for a in &schema.attributes {
-        effective.settings.attributes.retain(|d| d.name != a.name);
-        effective.settings.attributes.push(crate::settings::AttributeDecl { name: a.name.clone(), kind: a.kind.expression_type() });
+    let declared = schema.attributes.iter().map(|a| (a.name.clone(), a.kind.expression_type())).chain(schema.aggregates.iter().map(|a| (a.name.clone(), a.expression_type())));
+    for (name, kind) in declared {
+        effective.settings.attributes.retain(|d| d.name != name);
+        effective.settings.attributes.push(crate::settings::AttributeDecl { name, kind });
     }
     for node in &mut effective.nodes {
         if let NodeKind::Update { attribute, value } = &mut node.kind {
