@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use journeys_core::interpret::{self, CompiledJourney, Input};
 use journeys_core::model::Journey;
+use journeys_core::customer_schema::CustomerSchema;
 use journeys_core::population::{generate_customer, Customer};
 use journeys_engine::wire::{Event, Position};
 use journeys_engine::{Clock, Processor};
@@ -25,14 +26,14 @@ const SINGLE_EVENTS: u64 = 2_000;
 /// 2026-01-12 09:00 UTC.
 const T0: i64 = 1_768_208_400_000;
 
-fn events(n: u64) -> Vec<Event> {
+fn events(n: u64, bank_profile: bool) -> Vec<Event> {
     (0..n)
         .map(|i| Event {
             id: format!("e{i}"),
             customer_id: format!("C{i:08}"),
             event_type: EVENT.into(),
             time: T0 + i64::try_from(i).unwrap_or(0),
-            attributes: serde_json::json!({}),
+            attributes: if bank_profile { serde_json::json!({ "amount": (i % 100) as f64 }) } else { serde_json::json!({}) },
             position: Position::Line(0),
         })
         .collect()
@@ -69,7 +70,17 @@ pub fn run(count: u64, offered: Option<f64>, bank_profile: bool) -> anyhow::Resu
             c
         })
         .collect();
-    let events = events(count);
+    let events = events(count, bank_profile);
+    // The bank's profile: the sample schema's attributes and two rolling aggregates fed by the
+    // benchmark's event, maintained in every event's transaction.
+    let schema = bank_profile.then(|| -> anyhow::Result<CustomerSchema> {
+        let mut schema = CustomerSchema::parse(journeys_core::customer_schema::SAMPLE_SCHEMA).map_err(|e| anyhow::anyhow!("{e}"))?;
+        schema.aggregates = serde_json::from_value(serde_json::json!([
+            { "name": "openings_30d", "event": EVENT, "function": "count", "days": 30 },
+            { "name": "amount_30d", "event": EVENT, "function": "sum", "field": "amount", "days": 30 }
+        ]))?;
+        Ok(schema)
+    }).transpose()?;
 
     // In memory: entry and the first wake-up, exactly the calls the engine makes, no I/O.
     let start = Instant::now();
@@ -93,7 +104,7 @@ pub fn run(count: u64, offered: Option<f64>, bank_profile: bool) -> anyhow::Resu
 
     let dir = tempfile_dir()?;
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-    let figures = runtime.block_on(durable_figures(&dir, &journey, &customers, &events, offered));
+    let figures = runtime.block_on(durable_figures(&dir, &journey, &customers, &events, offered, schema.as_ref()));
     let _ = std::fs::remove_dir_all(&dir);
     let f = figures?;
     let batch = journeys_engine::INGEST_BATCH;
@@ -142,11 +153,11 @@ impl Quantiles {
     }
 }
 
-async fn durable_figures(dir: &std::path::Path, journey: &Journey, customers: &[Customer], events: &[Event], offered: Option<f64>) -> anyhow::Result<Figures> {
+async fn durable_figures(dir: &std::path::Path, journey: &Journey, customers: &[Customer], events: &[Event], offered: Option<f64>, schema: Option<&CustomerSchema>) -> anyhow::Result<Figures> {
     let count = events.len();
-    let batched = durable_run(&dir.join("batched.db"), journey, customers, events, journeys_engine::INGEST_BATCH).await?;
+    let batched = durable_run(&dir.join("batched.db"), journey, customers, events, journeys_engine::INGEST_BATCH, schema).await?;
     let singles = usize::try_from(SINGLE_EVENTS)?.min(count);
-    let single = durable_run(&dir.join("single.db"), journey, &customers[..singles], &events[..singles], 1).await?;
+    let single = durable_run(&dir.join("single.db"), journey, &customers[..singles], &events[..singles], 1, schema).await?;
     single.processor.store().close().await;
     let rows = batched.processor.store().engine_rows().await?;
     let raw_store = Store::open(&sqlite_url_for(&dir.join("raw.db"))).await?;
@@ -170,7 +181,7 @@ async fn durable_figures(dir: &std::path::Path, journey: &Journey, customers: &[
     batched.processor.store().close().await;
 
     // Open loop: event i is offered at start + i / rate whether or not earlier ones are done.
-    let latency = durable_run(&dir.join("latency.db"), journey, customers, &[], 1).await?;
+    let latency = durable_run(&dir.join("latency.db"), journey, customers, &[], 1, schema).await?;
     let offered = offered.filter(|rate| *rate > 0.0).unwrap_or(batched.rate / 2.0);
     let processor = Arc::new(latency.processor);
     let start = tokio::time::Instant::now();
@@ -219,8 +230,12 @@ struct DurableRun {
 
 /// Publish the journey in a fresh database, load the customers, then time the engine over the
 /// events, `batch` per transaction.
-async fn durable_run(db: &std::path::Path, journey: &Journey, customers: &[Customer], events: &[Event], batch: usize) -> anyhow::Result<DurableRun> {
+async fn durable_run(db: &std::path::Path, journey: &Journey, customers: &[Customer], events: &[Event], batch: usize, schema: Option<&CustomerSchema>) -> anyhow::Result<DurableRun> {
     let store = Store::open(&sqlite_url_for(db)).await?;
+    if let Some(schema) = schema {
+        store.add_user("bench-admin", Role::Admin, None).await?;
+        store.apply_customer_schema(schema, "bench-admin").await?;
+    }
     store.add_user("bench-designer", Role::Designer, None).await?;
     store.add_user("bench-reviewer", Role::Reviewer, None).await?;
     let v = store.submit(journey, "bench-designer").await?;

@@ -180,7 +180,7 @@ fn outbox_from_row(r: &AnyRow) -> Result<OutboxRow, StoreError> {
     })
 }
 
-const CUSTOMERS: Insert = Insert {
+pub(crate) const CUSTOMERS: Insert = Insert {
     table: "customers",
     columns: &[("id", Text), ("profile", Text), ("updated_at", Int)],
     tail: " ON CONFLICT (id) DO UPDATE SET profile = excluded.profile, updated_at = excluded.updated_at",

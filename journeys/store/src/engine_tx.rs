@@ -41,6 +41,8 @@ pub struct EngineTx {
     /// Stored deferrals judged again (`pending` cleared at commit).
     resolved_deferrals: Vec<i64>,
     profiles: HashMap<String, Option<String>>,
+    /// Profiles changed in this transaction (id → when), written at commit in one statement.
+    changed_profiles: BTreeMap<String, i64>,
     instances: HashMap<InstanceKey, Option<InstanceRow>>,
     /// Customers all of whose instances are in `instances`.
     instances_loaded: HashSet<String>,
@@ -85,6 +87,7 @@ impl EngineTx {
             claimed_events: Vec::new(),
             resolved_deferrals: Vec::new(),
             profiles: HashMap::new(),
+            changed_profiles: BTreeMap::new(),
             instances: HashMap::new(),
             instances_loaded: HashSet::new(),
             dirty: BTreeMap::new(),
@@ -292,8 +295,9 @@ impl EngineTx {
             return Ok(false);
         }
         let text = serde_json::to_string(&customer).map_err(corrupt)?;
-        sqlx::query("UPDATE customers SET profile = $1, updated_at = $2 WHERE id = $3").bind(&text).bind(at).bind(id).execute(&mut *self.tx).await?;
+        // Later reads in this transaction see it; the row is written once, at commit.
         self.profiles.insert(id.to_string(), Some(text));
+        self.changed_profiles.insert(id.to_string(), at);
         Ok(true)
     }
 
@@ -470,6 +474,9 @@ impl EngineTx {
                 if fresh.contains(&key) { new.push(row.clone()) } else { changed.push(row.clone()) }
             }
         }
+        let changed_profiles = std::mem::take(&mut self.changed_profiles);
+        let profiles: Vec<(&String, &String, i64)> = changed_profiles.iter().filter_map(|(id, at)| Some((id, self.profiles.get(id)?.as_ref()?, *at))).collect();
+        write.add(&crate::engine_state::CUSTOMERS, profiles.iter().copied())?;
         write.add(&NEW_INSTANCES, new.iter().map(instance_columns))?;
         write.add(&INSTANCES, changed.iter().map(instance_columns))?;
         let actions = std::mem::take(&mut self.actions);
