@@ -1,5 +1,6 @@
 //! A fuzz harness for the CLI's file inputs: seeded hostile journeys, populations, scenarios,
-//! event histories and customer files, each run through the command that reads it. For every
+//! event histories, customer files and import mappings, each run through the command that
+//! reads it. For every
 //! file: the command ends by itself with 0, 1 or 2 (never a panic, a signal or a hang), a
 //! refusal says what is wrong on standard error, and a refused `ingest` or `import-customers`
 //! writes nothing, on SQLite and PostgreSQL alike.
@@ -230,6 +231,19 @@ fn hostile_event_and_customer_files_write_nothing_on_either_database() {
             let after = written(&url);
             if refused {
                 assert_eq!(before, after, "a refused ingest writes nothing: {what}");
+            }
+            before = after;
+
+            // A hostile mapping over a good file of the bank's own columns.
+            let good_mapping = r#"{"columns": {"Customer No": "id", "Months": "tenure_months", "Zone": "time_zone", "Email ok": "consent_email"}, "empty_cells": "keep"}"#;
+            let (bytes, what) = mutate(&mut rng, good_mapping.as_bytes(), false);
+            std::fs::write(file("mapping.json"), &bytes).expect("write");
+            std::fs::write(file("bank.csv"), "Customer No,Months,Zone,Email ok\nC000,12,Europe/London,yes\nNEW-1,3,UTC,no\n").expect("write");
+            let what = format!("seed {seed} case {n} on {url}: mapping, {what}");
+            let refused = check(&["--database-url", &url, "import-customers", &file("bank.csv"), "--mapping", &file("mapping.json")], &what);
+            let after = written(&url);
+            if refused {
+                assert_eq!(before, after, "a refused mapped import writes nothing: {what}");
             }
             before = after;
 

@@ -11,7 +11,6 @@ use journeys_core::customer_schema::CustomerSchema;
 use journeys_core::interpret::CompiledJourney;
 use journeys_core::simulate::{simulate, History, Options, Population, Scenario, START_MS};
 use journeys_engine::{Clock, Engine, EngineConfig};
-use journeys_store::Role;
 use serde_json::{json, Value};
 use support::*;
 
@@ -60,9 +59,7 @@ async fn rolling_aggregates_drive_a_condition_and_age_out_of_their_window() {
         async move {
             let db = db;
             let store = &db.store;
-            store.add_user("ada", Role::Admin, None).await.expect("admin");
-            store.add_user("dana", Role::Designer, None).await.expect("designer");
-            store.add_user("rui", Role::Reviewer, None).await.expect("reviewer");
+            add_team(store).await;
             store.apply_customer_schema(&schema, "ada").await.expect("apply");
             publish_journey(store, &journey(CONDITION)).await;
             let clock = Clock::manual(t0);

@@ -3,32 +3,14 @@
 
 mod support;
 
-use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
 
 use journeys_core::interpret::CompiledJourney;
-use journeys_core::simulate::{simulate, History, Options, Population, Scenario, START_MS};
+use journeys_core::simulate::{History, START_MS};
 use journeys_engine::{Clock, Engine, EngineConfig};
 use serde_json::{json, Value};
 use support::*;
-
-/// The simulator's path for one customer, from its trace: the trigger, then every node moved to.
-fn simulated_path(journey: &CompiledJourney, customer: &journeys_core::population::Customer, history: &Arc<History>) -> Vec<String> {
-    // Nothing happens but the replayed history: no background events, responses or churn.
-    let scenario: Scenario = serde_json::from_value(json!({ "default_event_rate": 0.0, "goal_base_rate": 0.0, "channels": {}, "annual_churn": 0.0 })).expect("scenario");
-    let options = Options { days: 10, threads: 1, trace: Some(customer.id.clone()), history: Some(Arc::clone(history)), ..Options::default() };
-    let report = simulate(journey, &Population::Given(std::slice::from_ref(customer)), &scenario, &options, &AtomicBool::new(false), &|_, _| {}).expect("simulate");
-    let mut path = Vec::new();
-    for step in report.trace.expect("trace").steps {
-        if let Some(trigger) = step.what.strip_prefix("entered by ") {
-            path = vec![trigger.to_string()];
-        } else if let Some((_, to)) = step.what.split_once("--> ") {
-            path.push(to.to_string());
-        }
-    }
-    path
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn engine_and_simulator_take_every_customer_down_the_same_path() {
@@ -88,7 +70,7 @@ async fn engine_and_simulator_take_every_customer_down_the_same_path() {
             for c in &customers {
                 let (_, page) = get_json(addr, &format!("/v1/customers/{}", c.id)).await;
                 let engine_path: Vec<String> = page["instances"][0]["path"].as_array().expect("path").iter().filter_map(Value::as_str).map(str::to_string).collect();
-                assert_eq!(engine_path, simulated_path(compiled, c, &history), "customer {}", c.id);
+                assert_eq!(engine_path, simulated_path(compiled, c, &history, 10), "customer {}", c.id);
                 distinct.insert(engine_path);
             }
             assert!(distinct.len() >= 2, "the events lead down different branches: {distinct:?}");

@@ -160,3 +160,30 @@ pub fn keys(lines: &[serde_json::Value]) -> Vec<String> {
     keys.sort();
     keys
 }
+
+/// The usual team: ada (admin), dana (designer), rui (reviewer; `publish_journey` acts as them).
+pub async fn add_team(store: &Store) {
+    store.add_user("ada", Role::Admin, None).await.expect("admin");
+    store.add_user("dana", Role::Designer, None).await.expect("designer");
+    store.add_user("rui", Role::Reviewer, None).await.expect("reviewer");
+}
+
+/// The simulator's path for one customer over `days`, from its trace (the trigger, then every
+/// node moved to), when nothing happens but the replayed `history`: no background events,
+/// responses or churn.
+pub fn simulated_path(journey: &journeys_core::interpret::CompiledJourney, customer: &Customer, history: &std::sync::Arc<journeys_core::simulate::History>, days: u32) -> Vec<String> {
+    use journeys_core::simulate::{simulate, Options, Population, Scenario};
+    let scenario: Scenario = serde_json::from_value(serde_json::json!({ "default_event_rate": 0.0, "goal_base_rate": 0.0, "channels": {}, "annual_churn": 0.0 })).expect("scenario");
+    let options = Options { days, threads: 1, trace: Some(customer.id.clone()), history: Some(std::sync::Arc::clone(history)), ..Options::default() };
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let report = simulate(journey, &Population::Given(std::slice::from_ref(customer)), &scenario, &options, &cancel, &|_, _| {}).expect("simulate");
+    let mut path = Vec::new();
+    for step in report.trace.expect("trace").steps {
+        if let Some(trigger) = step.what.strip_prefix("entered by ") {
+            path = vec![trigger.to_string()];
+        } else if let Some((_, to)) = step.what.split_once("--> ") {
+            path.push(to.to_string());
+        }
+    }
+    path
+}
