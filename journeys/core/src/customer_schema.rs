@@ -284,10 +284,15 @@ impl CustomerSchema {
                 out.insert(name.clone(), stored);
             }
         }
-        if let Some(missing) = self.attributes.iter().find(|a| a.required && !out.contains_key(&a.name)) {
+        if let Some(missing) = self.missing_required(&out) {
             return Err(ValueError::Missing { attribute: missing.name.clone() });
         }
         Ok(out)
+    }
+
+    /// The first required attribute a profile's `attributes` lack.
+    pub fn missing_required(&self, attributes: &BTreeMap<String, Value>) -> Option<&AttributeDef> {
+        self.attributes.iter().find(|a| a.required && !attributes.contains_key(&a.name))
     }
 
     /// What applying `next` over `self` would break: attributes removed or retyped that

@@ -178,7 +178,7 @@ impl MappedFile {
             map.insert("attributes".into(), serde_json::to_value(&customer.attributes).unwrap_or_default());
         }
         let customer: Customer = serde_json::from_value(fields).map_err(|e| RowError { row, column: None, message: e.to_string() })?;
-        if let Some(missing) = schema.attributes.iter().find(|a| a.required && !customer.attributes.contains_key(&a.name)) {
+        if let Some(missing) = schema.missing_required(&customer.attributes) {
             return Err(RowError { row, column: Some(missing.name.clone()), message: format!("{} is required", missing.name) });
         }
         Ok(customer)

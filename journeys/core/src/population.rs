@@ -478,7 +478,7 @@ pub fn read_csv_with<R: std::io::Read>(input: R, skip_bad_rows: bool, schema: Op
                     let stored = schema.convert(name, &cell).map_err(|e| RowError { row, column: Some(name.clone()), message: e.to_string() })?;
                     customer.attributes.extend(stored.map(|v| (name.clone(), v)));
                 }
-                if let Some(missing) = schema.attributes.iter().find(|a| a.required && !customer.attributes.contains_key(&a.name)) {
+                if let Some(missing) = schema.missing_required(&customer.attributes) {
                     return Err(RowError { row, column: Some(missing.name.clone()), message: format!("{} is required", missing.name) });
                 }
             }

@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
+use journeys_core::customer_schema::CustomerSchema;
 use journeys_core::interpret::{self, Effect, Input, Instance, Status, Step};
 use journeys_core::population::Customer;
 use journeys_store::{DueWakeUp, EngineTx, InstanceRow, Store, StoreError, VersionStatus};
@@ -261,6 +262,7 @@ impl Processor {
         let started = std::time::Instant::now();
         let received = self.clock.now();
         let snapshot = self.live.snapshot();
+        let schema = self.live.schema();
         let held = self.partitions.snapshot();
         let (Batch::New(events) | Batch::Pending(events)) = batch;
         let mut tx = self.engine_tx().await?;
@@ -280,7 +282,7 @@ impl Processor {
         let pending_us = started.elapsed().as_micros() as u64;
         for event in &stored {
             tx.claim_event(&event.id);
-            self.handle(&mut tx, &snapshot, event, received).await?;
+            self.handle(&mut tx, &snapshot, &schema, event, received).await?;
         }
         let mut outcomes = Vec::with_capacity(events.len());
         if let Batch::New(events) = batch {
@@ -295,7 +297,7 @@ impl Processor {
                     outcomes.push(Outcome::Duplicate);
                     continue;
                 }
-                self.handle(&mut tx, &snapshot, event, received).await?;
+                self.handle(&mut tx, &snapshot, &schema, event, received).await?;
                 outcomes.push(Outcome::Accepted);
             }
         }
@@ -309,7 +311,7 @@ impl Processor {
     }
 
     /// One event through every live version.
-    async fn handle(&self, tx: &mut EngineTx, snapshot: &[LiveVersion], event: &Event, received: i64) -> Result<(), EngineError> {
+    async fn handle(&self, tx: &mut EngineTx, snapshot: &[LiveVersion], schema: &CustomerSchema, event: &Event, received: i64) -> Result<(), EngineError> {
         let unknown = || EngineError::UnknownCustomer { event: event.id.clone(), customer: event.customer_id.clone() };
         let customer = load_customer(tx, &event.customer_id).await?.ok_or_else(unknown)?;
         let mut recipient = Recipient::load(tx, customer).await?;
@@ -319,9 +321,8 @@ impl Processor {
             tx.record_consent(&event.customer_id, &change).await?;
             recipient.customer.consent_log.push(change);
         }
-        let schema = self.live.schema();
         if schema.reacts_to(&event.event_type) {
-            let observe = |c: &mut journeys_core::population::Customer| c.observe_event(&schema, &event.event_type, &event.attributes, event.time);
+            let observe = |c: &mut Customer| c.observe_event(schema, &event.event_type, &event.attributes, event.time);
             if tx.modify_profile(&event.customer_id, event.time, observe).await? {
                 observe(&mut recipient.customer);
             }
